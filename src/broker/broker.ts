@@ -1,0 +1,76 @@
+/** A record to publish. The key decides the partition, so records with one key keep their order. */
+export interface OutgoingRecord {
+  readonly topic: string
+  readonly key: string
+  readonly value: string
+  readonly headers?: Readonly<Record<string, string>>
+}
+
+/** A record read from a topic, with the coordinates a dead-letter entry or a log line needs. */
+export interface IncomingRecord {
+  readonly topic: string
+  readonly partition: number
+  readonly offset: bigint
+  readonly key: string | null
+  readonly value: Buffer
+  readonly timestampMs: number
+}
+
+/** Records handed out together. `commit` stores, for each partition, the offset after the last record. */
+export interface RecordBatch {
+  readonly records: readonly IncomingRecord[]
+  commit(): Promise<void>
+}
+
+export interface TopicSpec {
+  readonly name: string
+  readonly partitions: number
+  readonly replicationFactor: number
+}
+
+export interface SubscribeOptions {
+  readonly groupId: string
+  readonly topics: readonly string[]
+  /** Most records in one batch. */
+  readonly maxBatch: number
+  /** Longest a partial batch waits for more records, in ms. */
+  readonly maxWaitMs: number
+}
+
+export interface PartitionLag {
+  readonly topic: string
+  readonly partition: number
+  readonly lag: number
+}
+
+/**
+ * A consumer-group member. Batches come in offset order per partition; records of a batch that
+ * is never committed are delivered again, to this member or to another after a rebalance.
+ */
+export interface Subscription extends AsyncIterable<RecordBatch> {
+  lag(): Promise<PartitionLag[]>
+  close(): Promise<void>
+}
+
+/** What a broker adapter can do, with the defaults in one place. */
+export interface BrokerCapabilities {
+  /** Several processes can share one consumer group. */
+  readonly multiProcess: boolean
+}
+
+/**
+ * The message log the roles talk to. Roles import this interface, never an adapter: only the
+ * composition root (`src/runtime/`) knows whether Kafka or the embedded log runs.
+ */
+export interface Broker {
+  readonly name: string
+  readonly capabilities: BrokerCapabilities
+  /** Creates the topics that do not exist yet. */
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>
+  /** Resolves once every record is durable (Kafka: acks=all; embedded: fsync). */
+  publish(records: readonly OutgoingRecord[]): Promise<void>
+  subscribe(options: SubscribeOptions): Promise<Subscription>
+  /** True when the broker answers a metadata request. */
+  isReachable(): Promise<boolean>
+  close(): Promise<void>
+}

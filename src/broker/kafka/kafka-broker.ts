@@ -1,0 +1,130 @@
+import {
+  Admin,
+  Consumer,
+  ProduceAcks,
+  Producer,
+  stringDeserializers,
+  stringSerializers,
+} from '@platformatic/kafka'
+import { BrokerUnavailableError } from '../../errors.ts'
+import type { Broker, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '../broker.ts'
+import { KafkaSubscription } from './kafka-subscription.ts'
+
+export interface KafkaBrokerOptions {
+  readonly bootstrapBrokers: readonly string[]
+  readonly clientId: string
+  /** Timeout of one request to a broker, in ms; a publish gives up after a few of them. */
+  readonly requestTimeoutMs: number
+}
+
+/** The broker adapter for Apache Kafka, over @platformatic/kafka. */
+export class KafkaBroker implements Broker {
+  readonly name = 'kafka'
+  readonly capabilities = { multiProcess: true }
+  readonly #options: KafkaBrokerOptions
+  #producer: Producer<string, string, string, string> | undefined
+  #admin: Admin | undefined
+  readonly #subscriptions = new Set<KafkaSubscription>()
+
+  constructor(options: KafkaBrokerOptions) {
+    this.#options = options
+  }
+
+  #base() {
+    return {
+      clientId: this.#options.clientId,
+      bootstrapBrokers: [...this.#options.bootstrapBrokers],
+      // Fail fast on a dead broker: the caller decides how to retry and what to tell its client.
+      timeout: this.#options.requestTimeoutMs,
+      connectTimeout: 3000,
+      retries: 2,
+      retryDelay: 200,
+    }
+  }
+
+  get #adminClient(): Admin {
+    this.#admin ??= new Admin(this.#base())
+    return this.#admin
+  }
+
+  get producer(): Producer<string, string, string, string> {
+    this.#producer ??= new Producer({
+      ...this.#base(),
+      idempotent: true,
+      acks: ProduceAcks.ALL,
+      serializers: stringSerializers,
+    })
+    return this.#producer
+  }
+
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    const existing = new Set(await this.#adminClient.listTopics())
+    for (const topic of topics) {
+      if (existing.has(topic.name)) continue
+      try {
+        await this.#adminClient.createTopics({
+          topics: [topic.name],
+          partitions: topic.partitions,
+          replicas: topic.replicationFactor,
+        })
+      } catch (error) {
+        // Another process may have created it between the listing and now.
+        if (!(await this.#adminClient.listTopics()).includes(topic.name)) throw error
+      }
+    }
+  }
+
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const send = this.producer.send({
+      messages: records.map((record) => ({
+        topic: record.topic,
+        key: record.key,
+        value: record.value,
+        headers: record.headers ? new Map(Object.entries(record.headers)) : undefined,
+      })),
+    })
+    try {
+      await send
+    } catch (error) {
+      throw new BrokerUnavailableError(`Kafka did not acknowledge the records: ${(error as Error).message}`, {
+        cause: error,
+      })
+    }
+  }
+
+  async subscribe(options: SubscribeOptions): Promise<Subscription> {
+    const consumer = new Consumer({
+      ...this.#base(),
+      timeout: 10_000,
+      // Joining a group waits for the coordinator, which on a fresh broker first creates __consumer_offsets.
+      retries: 30,
+      retryDelay: 500,
+      groupId: options.groupId,
+      deserializers: { ...stringDeserializers, value: undefined },
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 20_000,
+      heartbeatInterval: 1000,
+      highWaterMark: Math.max(1024, options.maxBatch),
+    }) as unknown as Consumer<string, Buffer, string, string>
+    const subscription = await KafkaSubscription.start(consumer, options, () =>
+      this.#subscriptions.delete(subscription),
+    )
+    this.#subscriptions.add(subscription)
+    return subscription
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.#adminClient.metadata({ topics: [], forceUpdate: true })
+      return true
+    } catch {
+      return false
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.#subscriptions].map((subscription) => subscription.close()))
+    await Promise.allSettled([this.#producer?.close(), this.#admin?.close()])
+  }
+}

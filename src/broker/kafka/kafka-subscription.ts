@@ -1,0 +1,89 @@
+import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
+import { batchesOf } from '../batch-stream.ts'
+import type { IncomingRecord, PartitionLag, RecordBatch, SubscribeOptions, Subscription } from '../broker.ts'
+
+type KafkaMessage = Message<string, Buffer, string, string>
+
+/** A consumer-group member on Kafka. Offsets are committed only when a batch says so. */
+export class KafkaSubscription implements Subscription {
+  readonly #consumer: Consumer<string, Buffer, string, string>
+  readonly #stream: MessagesStream<string, Buffer, string, string>
+  readonly #options: SubscribeOptions
+  readonly #onClose: () => void
+
+  private constructor(
+    consumer: Consumer<string, Buffer, string, string>,
+    stream: MessagesStream<string, Buffer, string, string>,
+    options: SubscribeOptions,
+    onClose: () => void,
+  ) {
+    this.#consumer = consumer
+    this.#stream = stream
+    this.#options = options
+    this.#onClose = onClose
+  }
+
+  static async start(
+    consumer: Consumer<string, Buffer, string, string>,
+    options: SubscribeOptions,
+    onClose: () => void,
+  ): Promise<KafkaSubscription> {
+    const stream = await consumer.consume({
+      topics: [...options.topics],
+      autocommit: false,
+      mode: 'committed',
+      fallbackMode: 'earliest',
+      maxWaitTime: Math.min(options.maxWaitMs, 500),
+    })
+    return new KafkaSubscription(consumer, stream, options, onClose)
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
+    for await (const messages of batchesOf<KafkaMessage>(
+      this.#stream,
+      this.#options.maxBatch,
+      this.#options.maxWaitMs,
+    )) {
+      yield toBatch(messages)
+    }
+  }
+
+  async lag(): Promise<PartitionLag[]> {
+    const lags = await this.#consumer.getLag({ topics: [...this.#options.topics] })
+    const result: PartitionLag[] = []
+    for (const [topic, partitions] of lags) {
+      partitions.forEach((lag, partition) => {
+        if (lag >= 0n) result.push({ topic, partition, lag: Number(lag) })
+      })
+    }
+    return result
+  }
+
+  async close(): Promise<void> {
+    this.#onClose()
+    await this.#stream.close().catch(() => {})
+    await this.#consumer.close(true).catch(() => {})
+  }
+}
+
+function toBatch(messages: KafkaMessage[]): RecordBatch {
+  const lastOfPartition = new Map<string, KafkaMessage>()
+  const records: IncomingRecord[] = messages.map((message) => {
+    lastOfPartition.set(`${message.topic}/${message.partition}`, message)
+    return {
+      topic: message.topic,
+      partition: message.partition,
+      offset: message.offset,
+      key: message.key ?? null,
+      value: message.value ?? Buffer.alloc(0),
+      timestampMs: Number(message.timestamp),
+    }
+  })
+  return {
+    records,
+    // Committing a message stores its offset + 1 for its partition, monotonically.
+    commit: async () => {
+      await Promise.all([...lastOfPartition.values()].map((message) => message.commit()))
+    },
+  }
+}

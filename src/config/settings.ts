@@ -1,0 +1,344 @@
+import { type TSchema, Type } from '@sinclair/typebox'
+
+/** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
+export type Role = 'ingest' | 'saver' | 'admin' | 'simulate' | 'up'
+
+/**
+ * One configurable value. The same entry produces the command-line flag, the environment
+ * variable, the default and the validation schema, so `--help`, the README and the checks
+ * cannot drift apart.
+ */
+export interface Setting {
+  readonly key: string
+  readonly flag: string
+  readonly env: string
+  readonly description: string
+  readonly schema: TSchema
+  readonly default: string | number | boolean | string[]
+  readonly roles: readonly Role[]
+  readonly list?: boolean
+}
+
+const all: Role[] = ['ingest', 'saver', 'admin', 'simulate', 'up']
+const servers: Role[] = ['ingest', 'saver', 'admin', 'up']
+const brokerUsers: Role[] = ['ingest', 'saver', 'up']
+const dbUsers: Role[] = ['saver', 'admin', 'up']
+
+const port = Type.Integer({ minimum: 0, maximum: 65535, description: 'a TCP port from 0 to 65535' })
+const positive = (max: number) =>
+  Type.Integer({ minimum: 1, maximum: max, description: `an integer from 1 to ${max}` })
+
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: 'embedded',
+    flag: 'embedded',
+    env: 'FLOWLINE_EMBEDDED',
+    description: 'use the embedded log and PGlite instead of Kafka and a PostgreSQL server',
+    schema: Type.Boolean(),
+    default: false,
+    roles: servers,
+  },
+  {
+    key: 'dataDir',
+    flag: 'data-dir',
+    env: 'FLOWLINE_DATA_DIR',
+    description: 'where embedded mode keeps its log and database',
+    schema: Type.String({ minLength: 1 }),
+    default: './data',
+    roles: servers,
+  },
+  {
+    key: 'kafkaBrokers',
+    flag: 'kafka',
+    env: 'KAFKA_BROKERS',
+    description: 'Kafka bootstrap brokers, host:port[,host:port...]',
+    schema: Type.Array(Type.String({ pattern: '^[^:,\\s]+:[0-9]{1,5}$', description: 'host:port' }), {
+      minItems: 1,
+    }),
+    default: ['127.0.0.1:9092'],
+    roles: brokerUsers,
+    list: true,
+  },
+  {
+    key: 'databaseUrl',
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    description: 'PostgreSQL connection URL',
+    schema: Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL' }),
+    default: 'postgres://flowline:flowline@127.0.0.1:5433/flowline',
+    roles: dbUsers,
+  },
+  {
+    key: 'topic',
+    flag: 'topic',
+    env: 'FLOWLINE_TOPIC',
+    description: 'topic that carries measurements',
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' }),
+    default: 'temperatures',
+    roles: brokerUsers,
+  },
+  {
+    key: 'errorsTopic',
+    flag: 'errors-topic',
+    env: 'FLOWLINE_ERRORS_TOPIC',
+    description: 'dead-letter topic for messages the saver cannot store',
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' }),
+    default: 'errors',
+    roles: brokerUsers,
+  },
+  {
+    key: 'partitions',
+    flag: 'partitions',
+    env: 'FLOWLINE_PARTITIONS',
+    description: 'partitions of the measurements topic when Flowline creates it',
+    schema: positive(1024),
+    default: 4,
+    roles: brokerUsers,
+  },
+  {
+    key: 'replicationFactor',
+    flag: 'replication-factor',
+    env: 'FLOWLINE_REPLICATION_FACTOR',
+    description: 'replication factor of topics Flowline creates',
+    schema: positive(16),
+    default: 1,
+    roles: brokerUsers,
+  },
+  {
+    key: 'host',
+    flag: 'host',
+    env: 'FLOWLINE_HOST',
+    description: 'address the HTTP servers listen on',
+    schema: Type.String({ minLength: 1 }),
+    default: '127.0.0.1',
+    roles: servers,
+  },
+  {
+    key: 'ingestPort',
+    flag: 'ingest-port',
+    env: 'INGEST_PORT',
+    description: 'port of the ingest API',
+    schema: port,
+    default: 8080,
+    roles: ['ingest', 'up'],
+  },
+  {
+    key: 'adminPort',
+    flag: 'admin-port',
+    env: 'ADMIN_PORT',
+    description: 'port of the admin API',
+    schema: port,
+    default: 8081,
+    roles: ['admin', 'up'],
+  },
+  {
+    key: 'saverPort',
+    flag: 'saver-port',
+    env: 'SAVER_PORT',
+    description: "port of the saver's /health, /ready and /metrics",
+    schema: port,
+    default: 8082,
+    roles: ['saver', 'up'],
+  },
+  {
+    key: 'bodyLimitBytes',
+    flag: 'body-limit',
+    env: 'INGEST_BODY_LIMIT',
+    description: 'largest request body the ingest API accepts, in bytes (413 above)',
+    schema: positive(64 * 1024 * 1024),
+    default: 1024 * 1024,
+    roles: ['ingest', 'up'],
+  },
+  {
+    key: 'maxItems',
+    flag: 'max-items',
+    env: 'INGEST_MAX_ITEMS',
+    description: 'most measurements in one request (400 above)',
+    schema: positive(100_000),
+    default: 5000,
+    roles: ['ingest', 'up'],
+  },
+  {
+    key: 'maxInFlightRecords',
+    flag: 'max-in-flight',
+    env: 'INGEST_MAX_IN_FLIGHT',
+    description: 'measurements waiting for Kafka before ingest answers 429',
+    schema: positive(10_000_000),
+    default: 50_000,
+    roles: ['ingest', 'up'],
+  },
+  {
+    key: 'produceTimeoutMs',
+    flag: 'produce-timeout',
+    env: 'INGEST_PRODUCE_TIMEOUT_MS',
+    description: 'how long ingest waits for Kafka to acknowledge before answering 503, in ms',
+    schema: positive(120_000),
+    default: 5000,
+    roles: ['ingest', 'up'],
+  },
+  {
+    key: 'produceBatchRecords',
+    flag: 'produce-batch',
+    env: 'INGEST_PRODUCE_BATCH',
+    description: 'most records in one Kafka produce request',
+    schema: positive(100_000),
+    default: 5000,
+    roles: ['ingest', 'up'],
+  },
+  {
+    key: 'futureToleranceMs',
+    flag: 'future-tolerance',
+    env: 'INGEST_FUTURE_TOLERANCE_MS',
+    description: 'how far in the future a timestamp may be, in ms',
+    schema: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'an integer from 0 to 86400000' }),
+    default: 300_000,
+    roles: ['ingest', 'saver', 'up'],
+  },
+  {
+    key: 'groupId',
+    flag: 'group',
+    env: 'SAVER_GROUP',
+    description: 'consumer group of the saver',
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
+    default: 'measurement-saver',
+    roles: ['saver', 'up'],
+  },
+  {
+    key: 'saverBatchSize',
+    flag: 'batch-size',
+    env: 'SAVER_BATCH_SIZE',
+    description: 'most measurements in one database transaction',
+    schema: positive(100_000),
+    default: 5000,
+    roles: ['saver', 'up'],
+  },
+  {
+    key: 'saverBatchWaitMs',
+    flag: 'batch-wait',
+    env: 'SAVER_BATCH_WAIT_MS',
+    description: 'longest a partial batch waits before it is written, in ms',
+    schema: positive(60_000),
+    default: 50,
+    roles: ['saver', 'up'],
+  },
+  {
+    key: 'defaultLimit',
+    flag: 'default-limit',
+    env: 'ADMIN_DEFAULT_LIMIT',
+    description: 'rows GET /measurements returns when no limit is given',
+    schema: positive(10_000),
+    default: 100,
+    roles: ['admin', 'up'],
+  },
+  {
+    key: 'maxLimit',
+    flag: 'max-limit',
+    env: 'ADMIN_MAX_LIMIT',
+    description: 'largest limit GET /measurements accepts',
+    schema: positive(100_000),
+    default: 1000,
+    roles: ['admin', 'up'],
+  },
+  {
+    key: 'simulator',
+    flag: 'simulator',
+    env: 'FLOWLINE_SIMULATOR',
+    description: 'run the simulator inside `up` (--no-simulator leaves it out)',
+    schema: Type.Boolean(),
+    default: true,
+    roles: ['up'],
+  },
+  {
+    key: 'targetUrl',
+    flag: 'target',
+    env: 'SIMULATOR_TARGET',
+    description: 'base URL of the ingest API the simulator posts to',
+    schema: Type.String({ pattern: '^https?://', description: 'an http:// URL' }),
+    default: 'http://127.0.0.1:8080',
+    roles: ['simulate'],
+  },
+  {
+    key: 'sensors',
+    flag: 'sensors',
+    env: 'SIMULATOR_SENSORS',
+    description: 'number of simulated sensors',
+    schema: positive(1_000_000),
+    default: 10,
+    roles: ['simulate', 'up'],
+  },
+  {
+    key: 'rate',
+    flag: 'rate',
+    env: 'SIMULATOR_RATE',
+    description: 'measurements per second over all sensors (0 = as fast as possible)',
+    schema: Type.Number({ minimum: 0, maximum: 10_000_000, description: 'a number from 0 to 10000000' }),
+    default: 20,
+    roles: ['simulate', 'up'],
+  },
+  {
+    key: 'simulatorBatch',
+    flag: 'batch',
+    env: 'SIMULATOR_BATCH',
+    description: 'measurements per request (1 = one JSON object per request)',
+    schema: positive(100_000),
+    default: 1,
+    roles: ['simulate', 'up'],
+  },
+  {
+    key: 'count',
+    flag: 'count',
+    env: 'SIMULATOR_COUNT',
+    description: 'stop after this many measurements (0 = run until stopped)',
+    schema: Type.Integer({ minimum: 0, description: 'an integer of 0 or more' }),
+    default: 0,
+    roles: ['simulate'],
+  },
+  {
+    key: 'durationS',
+    flag: 'duration',
+    env: 'SIMULATOR_DURATION_S',
+    description: 'stop after this many seconds (0 = run until stopped)',
+    schema: Type.Number({ minimum: 0, description: 'a number of 0 or more' }),
+    default: 0,
+    roles: ['simulate'],
+  },
+  {
+    key: 'faultyRatio',
+    flag: 'faulty',
+    env: 'SIMULATOR_FAULTY',
+    description: 'share of deliberately invalid readings, from 0 to 1',
+    schema: Type.Number({ minimum: 0, maximum: 1, description: 'a number from 0 to 1' }),
+    default: 0,
+    roles: ['simulate', 'up'],
+  },
+  {
+    key: 'concurrency',
+    flag: 'concurrency',
+    env: 'SIMULATOR_CONCURRENCY',
+    description: 'requests in flight at once',
+    schema: positive(10_000),
+    default: 8,
+    roles: ['simulate', 'up'],
+  },
+  {
+    key: 'progress',
+    flag: 'progress',
+    env: 'SIMULATOR_PROGRESS',
+    description: 'print a progress line every second (--no-progress to silence)',
+    schema: Type.Boolean(),
+    default: true,
+    roles: ['simulate'],
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    env: 'LOG_LEVEL',
+    description: 'pino log level',
+    schema: Type.Union(
+      ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((level) => Type.Literal(level)),
+      { description: 'one of fatal, error, warn, info, debug, trace, silent' },
+    ),
+    default: 'info',
+    roles: all,
+  },
+]

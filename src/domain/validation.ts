@@ -1,0 +1,58 @@
+import { Ajv, type ErrorObject } from 'ajv'
+import addFormats from 'ajv-formats'
+import { type Measurement, MeasurementInput } from './measurement.ts'
+
+/** What is wrong with one item of a request: its index, the field and why. */
+export interface ItemProblem {
+  readonly index: number
+  readonly field: string
+  readonly reason: string
+}
+
+export type Validated =
+  | { ok: true; measurement: Measurement }
+  | { ok: false; problem: Omit<ItemProblem, 'index'> }
+
+const ajv = new Ajv({ allErrors: false, strict: false })
+addFormats.default(ajv, ['date-time'])
+const validateShape = ajv.compile(MeasurementInput)
+
+function describe(error: ErrorObject): { field: string; reason: string } {
+  const field =
+    error.keyword === 'required'
+      ? String(error.params.missingProperty)
+      : error.keyword === 'additionalProperties'
+        ? String(error.params.additionalProperty)
+        : error.instancePath.split('/')[1] || '(item)'
+  if (error.keyword === 'additionalProperties') return { field, reason: 'is not a known field' }
+  if (error.keyword === 'required') return { field, reason: 'is required' }
+  if (field === 'timestamp') return { field, reason: 'must be an ISO-8601 date-time or epoch milliseconds' }
+  return { field, reason: error.message ?? 'is invalid' }
+}
+
+/**
+ * Checks one decoded item against the measurement schema and the clock. `nowMs` and the
+ * tolerance are parameters so that tests and the saver can apply the same rule.
+ */
+export function validateMeasurement(item: unknown, nowMs: number, futureToleranceMs: number): Validated {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+    return { ok: false, problem: { field: '(item)', reason: 'must be a JSON object' } }
+  }
+  if (!validateShape(item)) {
+    const errors = validateShape.errors ?? []
+    // A union failure reports every branch; the most specific error is the first non-union one.
+    const first = errors.find((error) => error.keyword !== 'anyOf') ?? errors[0]
+    return { ok: false, problem: first ? describe(first) : { field: '(item)', reason: 'is invalid' } }
+  }
+  const timestampMs = typeof item.timestamp === 'number' ? item.timestamp : Date.parse(item.timestamp)
+  if (!Number.isFinite(timestampMs)) {
+    return { ok: false, problem: { field: 'timestamp', reason: 'is not a real date' } }
+  }
+  if (timestampMs > nowMs + futureToleranceMs) {
+    return {
+      ok: false,
+      problem: { field: 'timestamp', reason: `is more than ${futureToleranceMs} ms in the future` },
+    }
+  }
+  return { ok: true, measurement: { sensorId: item.sensor_id, temperature: item.temperature, timestampMs } }
+}

@@ -1,0 +1,133 @@
+import { type Static, Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import { MAX_SENSOR_ID_LENGTH } from '../../domain/measurement.ts'
+import { FlowlineError } from '../../errors.ts'
+import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
+import type { Storage } from '../../storage/storage.ts'
+import { decodeCursor, encodeCursor } from './cursor.ts'
+
+export interface AdminAppOptions {
+  readonly storage: Storage
+  readonly repository: MeasurementsRepository
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly defaultLimit: number
+  readonly maxLimit: number
+}
+
+const StoredMeasurement = Type.Object({
+  id: Type.String({ description: 'row id, increasing in insertion order' }),
+  sensor_id: Type.String(),
+  temperature: Type.Number(),
+  timestamp: Type.String({ format: 'date-time' }),
+})
+
+/** The admin API: reads what the saver stored. */
+export async function createAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
+  const { metrics, repository } = options
+  const app = await createHttpApp({
+    name: 'admin',
+    description: 'Reads the measurements stored in PostgreSQL.',
+    logger: options.logger,
+    metrics,
+    ready: async () => {
+      const ready = await options.storage.isReachable()
+      return {
+        ready,
+        detail: ready ? `${options.storage.name} reachable` : `${options.storage.name} unreachable`,
+      }
+    },
+  })
+
+  const MeasurementsQuery = Type.Object({
+    limit: Type.Integer({
+      minimum: 1,
+      maximum: options.maxLimit,
+      default: options.defaultLimit,
+      description: `rows to return, newest first (default ${options.defaultLimit}, at most ${options.maxLimit})`,
+    }),
+    sensor_id: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SENSOR_ID_LENGTH })),
+    from: Type.Optional(
+      Type.String({ format: 'date-time', description: 'only readings at or after this time' }),
+    ),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'only readings before this time' })),
+    cursor: Type.Optional(Type.String({ maxLength: 100, description: 'next_cursor of the previous page' })),
+  })
+
+  app.get<{ Querystring: Static<typeof MeasurementsQuery> }>(
+    '/measurements',
+    {
+      schema: {
+        summary: 'Most recent measurements, newest first',
+        querystring: MeasurementsQuery,
+        response: {
+          200: Type.Object({
+            items: Type.Array(StoredMeasurement),
+            next_cursor: Type.Union([Type.String(), Type.Null()], {
+              description: 'pass as cursor to get the next, older page; null on the last page',
+            }),
+          }),
+          400: ErrorBody,
+        },
+      },
+    },
+    async (request) => {
+      const { limit, sensor_id, from, to, cursor } = request.query
+      const fromMs = from === undefined ? undefined : Date.parse(from)
+      const toMs = to === undefined ? undefined : Date.parse(to)
+      if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+        throw new FlowlineError(
+          'INVALID_RANGE',
+          'querystring/from must not be after querystring/to',
+          400,
+          false,
+        )
+      }
+      const stop = metrics.sqlDuration.startTimer({ operation: 'recent_measurements' })
+      const items = await repository.recent({
+        limit,
+        sensorId: sensor_id,
+        fromMs,
+        toMs,
+        before: cursor === undefined ? undefined : decodeCursor(cursor),
+      })
+      stop({ outcome: 'ok' })
+      const last = items.at(-1)
+      const nextCursor =
+        items.length === limit && last
+          ? encodeCursor({ tsMs: Date.parse(last.timestamp), id: last.id })
+          : null
+      return { items, next_cursor: nextCursor }
+    },
+  )
+
+  app.get(
+    '/sensors',
+    {
+      schema: {
+        summary: 'Every sensor seen, with its count, first and last reading and last temperature',
+        response: {
+          200: Type.Array(
+            Type.Object({
+              sensor_id: Type.String(),
+              count: Type.Integer(),
+              first_seen: Type.String({ format: 'date-time' }),
+              last_seen: Type.String({ format: 'date-time' }),
+              last_temperature: Type.Number(),
+            }),
+          ),
+        },
+      },
+    },
+    async () => {
+      const stop = metrics.sqlDuration.startTimer({ operation: 'sensors' })
+      const sensors = await repository.sensors()
+      stop({ outcome: 'ok' })
+      return sensors
+    },
+  )
+  return app
+}

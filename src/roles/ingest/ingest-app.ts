@@ -1,0 +1,129 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyInstance } from 'fastify'
+import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
+import { encodeMeasurement, MeasurementInput } from '../../domain/measurement.ts'
+import { type ItemProblem, validateMeasurement } from '../../domain/validation.ts'
+import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+import type { ProduceCoalescer } from './produce-coalescer.ts'
+import { NDJSON, parseJsonItems, parseNdjsonItems, TooManyItemsError } from './request-body.ts'
+
+/** Most problems listed in one 400 answer; the count says how many there were in all. */
+const MAX_REPORTED_PROBLEMS = 100
+
+export interface IngestAppOptions {
+  readonly broker: Broker
+  readonly coalescer: ProduceCoalescer
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly topic: string
+  readonly bodyLimitBytes: number
+  readonly maxItems: number
+  readonly futureToleranceMs: number
+}
+
+const ValidationErrorBody = Type.Object({
+  code: Type.Literal('VALIDATION_FAILED'),
+  message: Type.String(),
+  invalid: Type.Integer({ description: 'how many items are invalid' }),
+  errors: Type.Array(
+    Type.Object({
+      index: Type.Integer({ description: 'position of the item in the array or NDJSON body, from 0' }),
+      field: Type.String(),
+      reason: Type.String(),
+    }),
+    { description: `the first ${MAX_REPORTED_PROBLEMS} problems` },
+  ),
+})
+
+/**
+ * The ingest API: validates measurements and answers 202 only once Kafka holds every one of
+ * them. A request is accepted or refused as a whole: a 400 means none of its items was sent.
+ */
+export async function createIngestApp(options: IngestAppOptions): Promise<FastifyInstance> {
+  const app = await createHttpApp({
+    name: 'ingest',
+    description: 'Receives sensor measurements and publishes them to Kafka.',
+    logger: options.logger,
+    metrics: options.metrics,
+    bodyLimitBytes: options.bodyLimitBytes,
+    ready: async () => {
+      const ready = await options.broker.isReachable()
+      return {
+        ready,
+        detail: ready ? `${options.broker.name} reachable` : `${options.broker.name} unreachable`,
+      }
+    },
+  })
+  // Only JSON and NDJSON are accepted; Fastify answers 415 for any other type.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_, body, done) => {
+    try {
+      done(null, parseJsonItems(body as string))
+    } catch (error) {
+      done(error as Error)
+    }
+  })
+  app.addContentTypeParser(NDJSON, { parseAs: 'string' }, (_, body, done) => {
+    try {
+      done(null, parseNdjsonItems(body as string))
+    } catch (error) {
+      done(error as Error)
+    }
+  })
+
+  app.post(
+    '/measurements',
+    {
+      schema: {
+        summary: 'Submit measurements',
+        description: `One measurement as a JSON object, many as a JSON array, or many as NDJSON (${NDJSON}). At most ${options.maxItems} items and ${options.bodyLimitBytes} bytes. 202 is sent only after Kafka acknowledged every item (acks=all).`,
+        body: Type.Union([MeasurementInput, Type.Array(MeasurementInput)]),
+        response: {
+          202: Type.Object({ accepted: Type.Integer() }),
+          400: ValidationErrorBody,
+          413: ErrorBody,
+          415: ErrorBody,
+          429: ErrorBody,
+          503: ErrorBody,
+        },
+      },
+      // The parsers above already decoded the body; each item is checked below so that every bad one is reported.
+      validatorCompiler: () => () => true,
+    },
+    async (request, reply) => {
+      const items = request.body as unknown[]
+      if (items.length > options.maxItems) throw new TooManyItemsError(items.length, options.maxItems)
+      const now = Date.now()
+      const records: OutgoingRecord[] = []
+      const problems: ItemProblem[] = []
+      let invalid = 0
+      for (let index = 0; index < items.length; index++) {
+        const result = validateMeasurement(items[index], now, options.futureToleranceMs)
+        if (result.ok) {
+          records.push({
+            topic: options.topic,
+            key: result.measurement.sensorId,
+            value: encodeMeasurement(result.measurement),
+          })
+        } else {
+          invalid += 1
+          if (problems.length < MAX_REPORTED_PROBLEMS) problems.push({ index, ...result.problem })
+        }
+      }
+      if (invalid > 0) {
+        options.metrics.rejectedItems.inc({ reason: 'invalid' })
+        return reply.code(400).send({
+          code: 'VALIDATION_FAILED',
+          message: `${invalid} of ${items.length} measurements are invalid; none was accepted`,
+          invalid,
+          errors: problems,
+        })
+      }
+      await options.coalescer.submit(records)
+      return reply.code(202).send({ accepted: records.length })
+    },
+  )
+  return app
+}

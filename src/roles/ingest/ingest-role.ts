@@ -1,0 +1,45 @@
+import type { Broker } from '../../broker/broker.ts'
+import type { Config } from '../../config/config.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+import { baseUrl, type RunningRole } from '../../runtime/running-role.ts'
+import { createIngestApp } from './ingest-app.ts'
+import { ProduceCoalescer } from './produce-coalescer.ts'
+
+/** Starts the ingest API. On close it stops accepting, then waits for what Kafka still has to acknowledge. */
+export async function startIngest(
+  config: Config,
+  broker: Broker,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<RunningRole> {
+  const coalescer = new ProduceCoalescer({
+    broker,
+    metrics,
+    logger,
+    maxInFlightRecords: config.maxInFlightRecords,
+    maxBatchRecords: config.produceBatchRecords,
+    timeoutMs: config.produceTimeoutMs,
+  })
+  const app = await createIngestApp({
+    broker,
+    coalescer,
+    logger,
+    metrics,
+    topic: config.topic,
+    bodyLimitBytes: config.bodyLimitBytes,
+    maxItems: config.maxItems,
+    futureToleranceMs: config.futureToleranceMs,
+  })
+  await app.listen({ host: config.host, port: config.ingestPort })
+  const url = baseUrl(app.server.address())
+  logger.info({ url }, 'ingest API listening')
+  return {
+    name: 'ingest',
+    urls: { ingest: `${url}/measurements`, 'ingest docs': `${url}/docs`, 'ingest metrics': `${url}/metrics` },
+    async close() {
+      await app.close()
+      await coalescer.drained()
+    },
+  }
+}

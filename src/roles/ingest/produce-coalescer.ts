@@ -1,0 +1,139 @@
+import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
+import { BrokerUnavailableError, OverloadedError } from '../../errors.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+
+interface Waiting {
+  readonly records: readonly OutgoingRecord[]
+  readonly resolve: () => void
+  readonly reject: (error: unknown) => void
+  readonly timer: NodeJS.Timeout
+  settled: boolean
+}
+
+export interface ProduceCoalescerOptions {
+  readonly broker: Broker
+  readonly metrics: Metrics
+  readonly logger: Logger
+  /** Records accepted but not yet acknowledged, beyond which new requests get 429. */
+  readonly maxInFlightRecords: number
+  /** Most records in one publish call. */
+  readonly maxBatchRecords: number
+  /** How long a request waits for its acknowledgement before its client is told 503. */
+  readonly timeoutMs: number
+}
+
+/**
+ * Turns many small HTTP requests into few large produce requests. While one publish is on its
+ * way, new requests queue; when it returns, everything queued leaves in the next publish. Under
+ * light load a request goes out at once; under heavy load batches grow by themselves. A request
+ * is never split across two publishes, so it is acknowledged or failed as a whole.
+ *
+ * Memory is bounded: a record counts as in flight until its publish has settled, even after its
+ * client was told 503, so a stalled broker fills the budget and further requests get 429. A
+ * request that times out before it was sent is dropped from the queue and never sent.
+ */
+export class ProduceCoalescer {
+  readonly #options: ProduceCoalescerOptions
+  #queue: Waiting[] = []
+  #inFlight = 0
+  #sending = false
+
+  constructor(options: ProduceCoalescerOptions) {
+    this.#options = options
+  }
+
+  get inFlightRecords(): number {
+    return this.#inFlight
+  }
+
+  /** Resolves when the broker has acknowledged every record; rejects with a retryable error otherwise. */
+  submit(records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.#inFlight + records.length > this.#options.maxInFlightRecords) {
+      this.#options.metrics.rejectedItems.inc({ reason: 'overloaded' })
+      return Promise.reject(
+        new OverloadedError(`${this.#inFlight} measurements are already waiting for Kafka; retry later`),
+      )
+    }
+    this.#adjustInFlight(records.length)
+    return new Promise<void>((resolve, reject) => {
+      const waiting: Waiting = {
+        records,
+        resolve,
+        reject,
+        settled: false,
+        timer: setTimeout(() => this.#expire(waiting), this.#options.timeoutMs),
+      }
+      this.#queue.push(waiting)
+      if (!this.#sending) void this.#drain()
+    })
+  }
+
+  /** Resolves once nothing is queued or being sent, for a graceful shutdown. */
+  async drained(): Promise<void> {
+    while (this.#sending || this.#queue.length > 0) await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+
+  #expire(waiting: Waiting): void {
+    const queuedAt = this.#queue.indexOf(waiting)
+    if (queuedAt >= 0) {
+      this.#queue.splice(queuedAt, 1)
+      this.#adjustInFlight(-waiting.records.length)
+    }
+    this.#settle(
+      waiting,
+      new BrokerUnavailableError(`Kafka did not acknowledge within ${this.#options.timeoutMs} ms`),
+    )
+  }
+
+  #settle(waiting: Waiting, error?: unknown): void {
+    if (waiting.settled) return
+    waiting.settled = true
+    clearTimeout(waiting.timer)
+    if (error) waiting.reject(error)
+    else waiting.resolve()
+  }
+
+  #adjustInFlight(delta: number): void {
+    this.#inFlight += delta
+    this.#options.metrics.inFlightRecords.set(this.#inFlight)
+  }
+
+  async #drain(): Promise<void> {
+    this.#sending = true
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#takeBatch()
+        const records = batch.flatMap((waiting) => waiting.records)
+        const stop = this.#options.metrics.produceDuration.startTimer()
+        try {
+          await this.#options.broker.publish(records)
+          stop()
+          this.#options.metrics.produceBatchSize.observe(records.length)
+          this.#options.metrics.recordsProduced.inc({ topic: records[0]?.topic ?? '' }, records.length)
+          for (const waiting of batch) this.#settle(waiting)
+        } catch (error) {
+          this.#options.metrics.produceFailures.inc()
+          this.#options.logger.warn({ err: error, batchSize: records.length }, 'produce batch failed')
+          for (const waiting of batch) this.#settle(waiting, error)
+        } finally {
+          this.#adjustInFlight(-records.length)
+        }
+      }
+    } finally {
+      this.#sending = false
+    }
+  }
+
+  #takeBatch(): Waiting[] {
+    let count = 0
+    let taken = 0
+    while (taken < this.#queue.length) {
+      const size = this.#queue[taken]?.records.length ?? 0
+      if (taken > 0 && count + size > this.#options.maxBatchRecords) break
+      count += size
+      taken += 1
+    }
+    return this.#queue.splice(0, taken)
+  }
+}

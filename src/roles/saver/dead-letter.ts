@@ -1,0 +1,42 @@
+import type { IncomingRecord, OutgoingRecord } from '../../broker/broker.ts'
+
+/** Why a record could not be stored, in words a person can act on. */
+export interface Rejection {
+  readonly reason: string
+  readonly field?: string
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+/**
+ * The errors-topic entry for a record: the reason, where it came from, and the original
+ * payload (as text when it is valid UTF-8, otherwise base64) so it can be inspected or replayed.
+ */
+export function deadLetterRecord(
+  record: IncomingRecord,
+  rejection: Rejection,
+  errorsTopic: string,
+): OutgoingRecord {
+  let payload: string
+  let payloadEncoding: 'utf8' | 'base64' = 'utf8'
+  try {
+    payload = utf8.decode(record.value)
+  } catch {
+    payload = record.value.toString('base64')
+    payloadEncoding = 'base64'
+  }
+  return {
+    topic: errorsTopic,
+    key: record.key ?? `${record.topic}-${record.partition}-${record.offset}`,
+    value: JSON.stringify({
+      reason: rejection.reason,
+      field: rejection.field ?? null,
+      source_topic: record.topic,
+      partition: record.partition,
+      offset: record.offset.toString(),
+      payload,
+      payload_encoding: payloadEncoding,
+      failed_at: new Date().toISOString(),
+    }),
+  }
+}

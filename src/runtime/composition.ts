@@ -1,0 +1,42 @@
+import { join } from 'node:path'
+import type { Broker } from '../broker/broker.ts'
+import type { Config } from '../config/config.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Metrics } from '../observability/metrics.ts'
+import type { Storage } from '../storage/storage.ts'
+
+/**
+ * The only place that knows which adapters run. Everything else receives a `Broker` and a
+ * `Storage`. Adapters are imported lazily so that real mode never loads PGlite's WASM and
+ * embedded mode never opens a Kafka socket.
+ */
+export async function createBroker(config: Config, clientId: string): Promise<Broker> {
+  if (config.embedded) {
+    const { EmbeddedBroker } = await import('../broker/embedded/embedded-broker.ts')
+    return EmbeddedBroker.open({ directory: join(config.dataDir, 'log') })
+  }
+  const { KafkaBroker } = await import('../broker/kafka/kafka-broker.ts')
+  return new KafkaBroker({ bootstrapBrokers: config.kafkaBrokers, clientId, requestTimeoutMs: 5000 })
+}
+
+export async function createStorage(config: Config, logger: Logger, metrics: Metrics): Promise<Storage> {
+  const onQuery = (sqlText: string, durationMs: number, failed: boolean) => {
+    // Debug level shows every statement: the SQL flow of seed 000, without cost when it is off.
+    logger.debug({ sql: sqlText.replace(/\s+/g, ' ').slice(0, 300), durationMs, failed }, 'sql')
+    if (failed) metrics.sqlDuration.observe({ operation: 'statement', outcome: 'error' }, durationMs / 1000)
+  }
+  if (config.embedded) {
+    const { PGliteStorage } = await import('../storage/pglite-storage.ts')
+    return new PGliteStorage({ dataDir: join(config.dataDir, 'pglite'), onQuery })
+  }
+  const { PostgresStorage } = await import('../storage/postgres-storage.ts')
+  return new PostgresStorage({ connectionString: config.databaseUrl, onQuery })
+}
+
+/** The topics Flowline needs, created when missing. */
+export function topicsOf(config: Config) {
+  return [
+    { name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor },
+    { name: config.errorsTopic, partitions: 1, replicationFactor: config.replicationFactor },
+  ]
+}

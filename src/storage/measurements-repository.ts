@@ -1,0 +1,121 @@
+import { type Kysely, sql } from 'kysely'
+import type { Measurement } from '../domain/measurement.ts'
+import type { Schema } from './schema.ts'
+
+export interface StoredMeasurement {
+  readonly id: string
+  readonly sensor_id: string
+  readonly temperature: number
+  readonly timestamp: string
+}
+
+export interface SensorSummary {
+  readonly sensor_id: string
+  readonly count: number
+  readonly first_seen: string
+  readonly last_seen: string
+  readonly last_temperature: number
+}
+
+export interface RecentQuery {
+  readonly limit: number
+  readonly sensorId?: string
+  readonly fromMs?: number
+  readonly toMs?: number
+  /** Keyset position: rows strictly older than this (ts, id) pair. */
+  readonly before?: { readonly tsMs: number; readonly id: string }
+}
+
+/**
+ * Writes measurements exactly once and answers the admin queries. The same SQL runs on a
+ * PostgreSQL server and on PGlite.
+ */
+export class MeasurementsRepository {
+  readonly #db: Kysely<Schema>
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /**
+   * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
+   * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
+   */
+  async insertBatch(measurements: readonly Measurement[]): Promise<number> {
+    if (measurements.length === 0) return 0
+    const sensorIds = measurements.map((m) => m.sensorId)
+    const temperatures = measurements.map((m) => m.temperature)
+    const timestamps = measurements.map((m) => new Date(m.timestampMs).toISOString())
+    // Sensors are upserted in sensor_id order so that concurrent savers lock them in the same order.
+    const result = await sql<{ inserted: number }>`
+      WITH inserted AS (
+        INSERT INTO measurements (sensor_id, temperature, ts)
+        SELECT * FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestamps}::timestamptz[])
+        ON CONFLICT (sensor_id, ts) DO NOTHING
+        RETURNING sensor_id, temperature, ts
+      ), per_sensor AS (
+        SELECT sensor_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
+               (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
+        FROM inserted GROUP BY sensor_id
+      ), summary AS (
+        INSERT INTO sensors AS s (sensor_id, measurement_count, first_seen, last_seen, last_temperature)
+        SELECT sensor_id, n, first_ts, last_ts, last_temperature FROM per_sensor ORDER BY sensor_id
+        ON CONFLICT (sensor_id) DO UPDATE SET
+          measurement_count = s.measurement_count + excluded.measurement_count,
+          first_seen = least(s.first_seen, excluded.first_seen),
+          last_seen = greatest(s.last_seen, excluded.last_seen),
+          last_temperature = CASE WHEN excluded.last_seen >= s.last_seen
+                                  THEN excluded.last_temperature ELSE s.last_temperature END
+        RETURNING 1
+      )
+      SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(this.#db)
+    return result.rows[0]?.inserted ?? 0
+  }
+
+  /** Newest first, with optional sensor and time filters, walking back from a keyset cursor. */
+  async recent(query: RecentQuery): Promise<StoredMeasurement[]> {
+    let select = this.#db
+      .selectFrom('measurements')
+      .select(['id', 'sensor_id', 'temperature', 'ts'])
+      .orderBy('ts', 'desc')
+      .orderBy('id', 'desc')
+      .limit(query.limit)
+    if (query.sensorId !== undefined) select = select.where('sensor_id', '=', query.sensorId)
+    if (query.fromMs !== undefined) select = select.where('ts', '>=', new Date(query.fromMs))
+    if (query.toMs !== undefined) select = select.where('ts', '<', new Date(query.toMs))
+    if (query.before) {
+      const { tsMs, id } = query.before
+      select = select.where(
+        sql<boolean>`(ts, id) < (${new Date(tsMs).toISOString()}::timestamptz, ${id}::bigint)`,
+      )
+    }
+    const rows = await select.execute()
+    return rows.map((row) => ({
+      id: String(row.id),
+      sensor_id: row.sensor_id,
+      temperature: row.temperature,
+      timestamp: row.ts.toISOString(),
+    }))
+  }
+
+  /** Every sensor seen, with its count, first and last reading time and last temperature. */
+  async sensors(): Promise<SensorSummary[]> {
+    const rows = await this.#db.selectFrom('sensors').selectAll().orderBy('sensor_id').execute()
+    return rows.map((row) => ({
+      sensor_id: row.sensor_id,
+      count: Number(row.measurement_count),
+      first_seen: row.first_seen.toISOString(),
+      last_seen: row.last_seen.toISOString(),
+      last_temperature: row.last_temperature,
+    }))
+  }
+
+  /** Total rows, for tests and the checker of the fault suite. */
+  async count(): Promise<number> {
+    const row = await this.#db
+      .selectFrom('measurements')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow()
+    return Number(row.n)
+  }
+}
