@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { connect } from 'node:net'
-import type { TestContext } from 'node:test'
 import pg from 'pg'
 
 /** Test resources are named per run so that runs never see each other's topics or databases. */
@@ -40,10 +39,8 @@ export async function requireKafka(): Promise<string[]> {
   return KAFKA_BROKERS
 }
 
-/** Creates an empty database for one test file and drops it afterwards. Returns its URL. */
-export async function createTestDatabase(
-  t: TestContext | { after: (fn: () => Promise<void>) => void },
-): Promise<string> {
+/** Creates an empty database on the test server. Returns its URL and how to drop it. */
+export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
   const url = new URL(DATABASE_URL)
   if (!(await reachable(`${url.hostname}:${url.port || 5432}`))) {
     throw new Error(`PostgreSQL is not reachable at ${url.host}. ${HOW_TO_START}`)
@@ -54,11 +51,11 @@ export async function createTestDatabase(
   await admin.query(`CREATE DATABASE ${name}`)
   await admin.end()
   url.pathname = `/${name}`
-  t.after(async () => {
+  const drop = async () => {
     const cleanup = new pg.Client({ connectionString: DATABASE_URL })
     await cleanup.connect()
     await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
     await cleanup.end()
-  })
-  return url.toString()
+  }
+  return { url: url.toString(), drop }
 }

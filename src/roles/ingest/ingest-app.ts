@@ -23,17 +23,20 @@ export interface IngestAppOptions {
   readonly futureToleranceMs: number
 }
 
-const ValidationErrorBody = Type.Object({
-  code: Type.Literal('VALIDATION_FAILED'),
+/** 400 answers: VALIDATION_FAILED lists the bad items; INVALID_JSON says what could not be decoded. */
+const BadRequestBody = Type.Object({
+  code: Type.String({ description: 'VALIDATION_FAILED or INVALID_JSON' }),
   message: Type.String(),
-  invalid: Type.Integer({ description: 'how many items are invalid' }),
-  errors: Type.Array(
-    Type.Object({
-      index: Type.Integer({ description: 'position of the item in the array or NDJSON body, from 0' }),
-      field: Type.String(),
-      reason: Type.String(),
-    }),
-    { description: `the first ${MAX_REPORTED_PROBLEMS} problems` },
+  invalid: Type.Optional(Type.Integer({ description: 'how many items are invalid' })),
+  errors: Type.Optional(
+    Type.Array(
+      Type.Object({
+        index: Type.Integer({ description: 'position of the item in the array or NDJSON body, from 0' }),
+        field: Type.String(),
+        reason: Type.String(),
+      }),
+      { description: `the first ${MAX_REPORTED_PROBLEMS} problems` },
+    ),
   ),
 })
 
@@ -82,7 +85,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
         body: Type.Union([MeasurementInput, Type.Array(MeasurementInput)]),
         response: {
           202: Type.Object({ accepted: Type.Integer() }),
-          400: ValidationErrorBody,
+          400: BadRequestBody,
           413: ErrorBody,
           415: ErrorBody,
           429: ErrorBody,

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict'
+import { after, before, describe, it } from 'node:test'
+import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
+import type { Storage } from '../../src/storage/storage.ts'
+
+const T0 = Date.parse('2026-01-01T00:00:00Z')
+const m = (sensorId: string, seconds: number, temperature = seconds) => ({
+  sensorId,
+  temperature,
+  timestampMs: T0 + seconds * 1000,
+})
+
+/**
+ * What every storage adapter must do, written once and run against each of them (the way
+ * Kysely runs one suite over its dialects). `open` returns a fresh, empty database and how to
+ * remove it.
+ */
+export function runStorageContract(
+  name: string,
+  open: () => Promise<{ storage: Storage; cleanup: () => Promise<void> }>,
+): void {
+  describe(`storage contract: ${name}`, () => {
+    let storage: Storage
+    let repository: MeasurementsRepository
+    let cleanup: () => Promise<void> = async () => {}
+    before(async () => {
+      ;({ storage, cleanup } = await open())
+      const applied = await storage.migrate()
+      assert.deepEqual(applied, ['0001-measurements'])
+      assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
+      repository = new MeasurementsRepository(storage.db)
+    })
+    after(async () => {
+      await storage.close()
+      await cleanup()
+    })
+
+    it('is reachable', async () => {
+      assert.equal(await storage.isReachable(), true)
+    })
+
+    it('inserts a batch once: a redelivered batch inserts nothing and the summary does not double count', async () => {
+      const batch = [m('idem-a', 1), m('idem-a', 2), m('idem-b', 1)]
+      assert.equal(await repository.insertBatch(batch), 3)
+      assert.equal(await repository.insertBatch(batch), 0)
+      assert.equal(await repository.insertBatch([m('idem-a', 2), m('idem-a', 3)]), 1)
+      const sensors = (await repository.sensors()).filter((s) => s.sensor_id.startsWith('idem-'))
+      assert.deepEqual(
+        sensors.map((s) => [s.sensor_id, s.count, s.first_seen, s.last_seen, s.last_temperature]),
+        [
+          ['idem-a', 3, '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:03.000Z', 3],
+          ['idem-b', 1, '2026-01-01T00:00:01.000Z', '2026-01-01T00:00:01.000Z', 1],
+        ],
+      )
+    })
+
+    it('keeps the summary right when an older reading arrives late', async () => {
+      await repository.insertBatch([m('late', 10, 10)])
+      await repository.insertBatch([m('late', 5, 5)])
+      const [late] = (await repository.sensors()).filter((s) => s.sensor_id === 'late')
+      assert.equal(late?.count, 2)
+      assert.equal(late?.first_seen, '2026-01-01T00:00:05.000Z')
+      assert.equal(late?.last_temperature, 10)
+    })
+
+    it('dedupes within one batch too', async () => {
+      assert.equal(await repository.insertBatch([m('twice', 1), m('twice', 1)]), 1)
+    })
+
+    it('lists newest first with limit, sensor and time filters, and walks pages with a keyset cursor', async () => {
+      const rows = Array.from({ length: 25 }, (_, i) => m(i % 2 === 0 ? 'page-even' : 'page-odd', 100 + i))
+      await repository.insertBatch(rows)
+      const newest = await repository.recent({ limit: 3, sensorId: 'page-even' })
+      assert.deepEqual(
+        newest.map((r) => r.timestamp),
+        ['2026-01-01T00:02:04.000Z', '2026-01-01T00:02:02.000Z', '2026-01-01T00:02:00.000Z'],
+      )
+      const windowed = await repository.recent({ limit: 100, fromMs: T0 + 110_000, toMs: T0 + 115_000 })
+      assert.equal(windowed.length, 5)
+      assert.ok(
+        windowed.every(
+          (r) => r.timestamp >= '2026-01-01T00:01:50.000Z' && r.timestamp < '2026-01-01T00:01:55.000Z',
+        ),
+      )
+      const seen: string[] = []
+      let before: { tsMs: number; id: string } | undefined
+      for (let page = 0; page < 10; page++) {
+        const items = await repository.recent({ limit: 4, fromMs: T0 + 100_000, toMs: T0 + 125_000, before })
+        seen.push(...items.map((r) => r.timestamp))
+        const last = items.at(-1)
+        if (items.length < 4 || !last) break
+        before = { tsMs: Date.parse(last.timestamp), id: last.id }
+      }
+      assert.equal(seen.length, 25)
+      assert.equal(new Set(seen).size, 25)
+      assert.deepEqual(seen, [...seen].sort().reverse())
+    })
+
+    it('counts rows', async () => {
+      assert.ok((await repository.count()) >= 30)
+    })
+  })
+}

@@ -1,0 +1,20 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
+import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { createTestDatabase } from '../helpers/services.ts'
+import { runStorageContract } from './storage-contract.ts'
+
+runStorageContract('PostgreSQL server', async () => {
+  const { url, drop } = await createTestDatabase()
+  return { storage: new PostgresStorage({ connectionString: url }), cleanup: drop }
+})
+
+runStorageContract('PGlite', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowline-pglite-'))
+  return {
+    storage: new PGliteStorage({ dataDir: dir }),
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
+})

@@ -1,0 +1,45 @@
+import type { TestContext } from 'node:test'
+import type { Broker, IncomingRecord } from '../../src/broker/broker.ts'
+import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
+import { loadConfig } from '../../src/config/config.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
+import { requireKafka, uniqueName } from './services.ts'
+
+type Cleanup = { after: TestContext['after'] }
+
+/** A validated configuration with test overrides given as flags, as the CLI would pass them. */
+export function testConfig(flags: Record<string, unknown> = {}) {
+  return loadConfig({ logLevel: 'warn', ...flags }, {})
+}
+
+export const quietLogger = () => createLogger('silent', 'test')
+export { createMetrics }
+
+/** A Kafka broker client and a fresh topic for one test; the client is closed afterwards. */
+export async function kafkaWithTopic(t: Cleanup, partitions = 4): Promise<{ broker: Broker; topic: string }> {
+  const brokers = await requireKafka()
+  const broker = new KafkaBroker({ bootstrapBrokers: brokers, clientId: uniqueName('test'), requestTimeoutMs: 5000 })
+  const topic = uniqueName('temperatures')
+  await broker.ensureTopics([{ name: topic, partitions, replicationFactor: 1 }])
+  t.after(() => broker.close())
+  return { broker, topic }
+}
+
+/** Reads `count` records from the start of a topic with a throw-away group, failing after `timeoutMs`. */
+export async function readRecords(broker: Broker, topic: string, count: number, timeoutMs = 30_000): Promise<IncomingRecord[]> {
+  const subscription = await broker.subscribe({ groupId: uniqueName('reader'), topics: [topic], maxBatch: 1000, maxWaitMs: 50 })
+  const records: IncomingRecord[] = []
+  const timer = setTimeout(() => void subscription.close(), timeoutMs)
+  try {
+    for await (const batch of subscription) {
+      records.push(...batch.records)
+      if (records.length >= count) break
+    }
+  } finally {
+    clearTimeout(timer)
+    await subscription.close()
+  }
+  if (records.length < count) throw new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)
+  return records
+}
