@@ -54,6 +54,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'Kafka bootstrap brokers, host:port[,host:port...]',
     schema: Type.Array(Type.String({ pattern: '^[^:,\\s]+:[0-9]{1,5}$', description: 'host:port' }), {
       minItems: 1,
+      description: 'a comma-separated list of host:port',
     }),
     default: ['127.0.0.1:9092'],
     roles: brokerUsers,

@@ -19,7 +19,11 @@ export { createMetrics }
 /** A Kafka broker client and a fresh topic for one test; the client is closed afterwards. */
 export async function kafkaWithTopic(t: Cleanup, partitions = 4): Promise<{ broker: Broker; topic: string }> {
   const brokers = await requireKafka()
-  const broker = new KafkaBroker({ bootstrapBrokers: brokers, clientId: uniqueName('test'), requestTimeoutMs: 5000 })
+  const broker = new KafkaBroker({
+    bootstrapBrokers: brokers,
+    clientId: uniqueName('test'),
+    requestTimeoutMs: 5000,
+  })
   const topic = uniqueName('temperatures')
   await broker.ensureTopics([{ name: topic, partitions, replicationFactor: 1 }])
   t.after(() => broker.close())
@@ -27,8 +31,18 @@ export async function kafkaWithTopic(t: Cleanup, partitions = 4): Promise<{ brok
 }
 
 /** Reads `count` records from the start of a topic with a throw-away group, failing after `timeoutMs`. */
-export async function readRecords(broker: Broker, topic: string, count: number, timeoutMs = 30_000): Promise<IncomingRecord[]> {
-  const subscription = await broker.subscribe({ groupId: uniqueName('reader'), topics: [topic], maxBatch: 1000, maxWaitMs: 50 })
+export async function readRecords(
+  broker: Broker,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<IncomingRecord[]> {
+  const subscription = await broker.subscribe({
+    groupId: uniqueName('reader'),
+    topics: [topic],
+    maxBatch: 1000,
+    maxWaitMs: 50,
+  })
   const records: IncomingRecord[] = []
   const timer = setTimeout(() => void subscription.close(), timeoutMs)
   try {
@@ -40,6 +54,7 @@ export async function readRecords(broker: Broker, topic: string, count: number, 
     clearTimeout(timer)
     await subscription.close()
   }
-  if (records.length < count) throw new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)
+  if (records.length < count)
+    throw new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)
   return records
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { Broker } from '../../src/broker/broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { createIngestApp } from '../../src/roles/ingest/ingest-app.ts'
 import { ProduceCoalescer } from '../../src/roles/ingest/produce-coalescer.ts'
 import { createMetrics, kafkaWithTopic, quietLogger, readRecords } from '../helpers/pipeline.ts'
-import type { Broker } from '../../src/broker/broker.ts'
 
 const at = (iso: string) => iso
 const now = () => new Date().toISOString()

@@ -1,0 +1,140 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import type { MeasurementInput } from '../../src/domain/measurement.ts'
+import { runSimulator } from '../../src/roles/simulator/simulator.ts'
+import { freePort, type RoleProcess, startRole } from '../helpers/processes.ts'
+import { createTestDatabase, KAFKA_BROKERS, requireKafka, uniqueName } from '../helpers/services.ts'
+
+/** The pipeline as users run it in real mode: one process per role, on real Kafka and PostgreSQL. */
+async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void }) {
+  await requireKafka()
+  const { url, drop } = await createTestDatabase()
+  const [ingestPort, saverPort, adminPort] = await Promise.all([freePort(), freePort(), freePort()])
+  const kafka = {
+    kafka: KAFKA_BROKERS.join(','),
+    topic: uniqueName('temperatures'),
+    'errors-topic': uniqueName('errors'),
+    'log-level': 'warn',
+  }
+  const database = { 'database-url': url, 'log-level': 'warn' }
+  const saverFlags = {
+    ...kafka,
+    ...database,
+    group: uniqueName('saver'),
+    'saver-port': saverPort,
+    'batch-wait': 20,
+  }
+  const processes: RoleProcess[] = []
+  t.after(() => Promise.all(processes.map((p) => p.stop('SIGKILL'))))
+  const ingest = await startRole('ingest', ingestPort, { ...kafka, 'ingest-port': ingestPort })
+  processes.push(ingest)
+  const admin = await startRole('admin', adminPort, { ...database, 'admin-port': adminPort })
+  processes.push(admin)
+  const startSaver = async () => {
+    const saver = await startRole('saver', saverPort, saverFlags)
+    processes.push(saver)
+    return saver
+  }
+  const db = new pg.Client({ connectionString: url })
+  await db.connect()
+  // Hooks run in the order they were added: processes stop, then this client closes, then the database goes.
+  t.after(() => db.end())
+  t.after(drop)
+  return {
+    ingestUrl: `http://127.0.0.1:${ingestPort}`,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    startSaver,
+    db,
+  }
+}
+
+/** Waits until the table holds `expected` rows, then checks they are exactly the accepted measurements. */
+async function assertStoredExactlyOnce(
+  db: pg.Client,
+  accepted: readonly MeasurementInput[],
+  timeoutMs = 60_000,
+) {
+  const deadline = Date.now() + timeoutMs
+  let rows = 0
+  while (Date.now() < deadline) {
+    rows = Number((await db.query('SELECT count(*) AS n FROM measurements')).rows[0].n)
+    if (rows >= accepted.length) break
+    await sleep(250)
+  }
+  await sleep(500) // a late duplicate would show up here
+  const stored = await db.query<{ key: string; n: string }>(
+    `SELECT sensor_id || '|' || to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS key, count(*) OVER () AS n FROM measurements`,
+  )
+  const expected = new Set(accepted.map((m) => `${m.sensor_id}|${m.timestamp}`))
+  const actual = new Set(stored.rows.map((row) => row.key))
+  const lost = [...expected].filter((key) => !actual.has(key))
+  const phantom = [...actual].filter((key) => !expected.has(key))
+  assert.equal(expected.size, accepted.length, 'the simulator sent unique (sensor_id, timestamp) pairs')
+  assert.deepEqual(lost, [], `${lost.length} accepted measurements are missing`)
+  assert.deepEqual(phantom, [], `${phantom.length} rows were never accepted`)
+  assert.equal(stored.rows.length, accepted.length, 'no measurement is stored twice')
+}
+
+describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () => {
+  it('stores every measurement the simulator got a 202 for exactly once, and serves it at the admin API', async (t) => {
+    const pipeline = await startPipeline(t)
+    await pipeline.startSaver()
+    const accepted: MeasurementInput[] = []
+    const onAccepted = (items: readonly MeasurementInput[]) => accepted.push(...items)
+    const common = {
+      targetUrl: pipeline.ingestUrl,
+      sensors: 20,
+      rate: 0,
+      durationS: 0,
+      concurrency: 16,
+      onAccepted,
+    }
+    const singles = await runSimulator({ ...common, batch: 1, count: 1500, faultyRatio: 0.05, seed: 1 })
+    const batches = await runSimulator({ ...common, batch: 100, count: 5000, faultyRatio: 0, seed: 2 })
+    assert.equal(singles.failed + batches.failed, 0)
+    assert.ok(singles.rejected > 0, 'faulty readings were refused')
+    assert.equal(singles.accepted + singles.rejected, 1500)
+    assert.equal(batches.accepted, 5000)
+    await assertStoredExactlyOnce(pipeline.db, accepted)
+
+    const recent = (await (await fetch(`${pipeline.adminUrl}/measurements?limit=5`)).json()) as {
+      items: unknown[]
+    }
+    assert.equal(recent.items.length, 5)
+    const sensors = (await (await fetch(`${pipeline.adminUrl}/sensors`)).json()) as Array<{ count: number }>
+    assert.equal(sensors.length, 20)
+    assert.equal(
+      sensors.reduce((sum, sensor) => sum + sensor.count, 0),
+      accepted.length,
+    )
+  })
+
+  it('loses and duplicates nothing when the saver is killed with SIGKILL mid-stream and restarted', async (t) => {
+    const pipeline = await startPipeline(t)
+    let saver = await pipeline.startSaver()
+    const accepted: MeasurementInput[] = []
+    const load = runSimulator({
+      targetUrl: pipeline.ingestUrl,
+      sensors: 50,
+      rate: 3000,
+      batch: 10,
+      count: 18_000,
+      durationS: 0,
+      faultyRatio: 0,
+      concurrency: 8,
+      onAccepted: (items) => accepted.push(...items),
+    })
+    for (let kill = 0; kill < 2; kill++) {
+      await sleep(1500)
+      await saver.stop('SIGKILL')
+      await sleep(500)
+      saver = await pipeline.startSaver()
+    }
+    const summary = await load
+    assert.equal(summary.failed, 0)
+    assert.equal(summary.accepted, 18_000)
+    await assertStoredExactlyOnce(pipeline.db, accepted)
+  })
+})

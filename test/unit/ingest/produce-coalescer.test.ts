@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Broker, OutgoingRecord } from '../../../src/broker/broker.ts'
+import { BrokerUnavailableError, OverloadedError } from '../../../src/errors.ts'
+import { createLogger } from '../../../src/observability/logger.ts'
+import { createMetrics } from '../../../src/observability/metrics.ts'
+import { ProduceCoalescer } from '../../../src/roles/ingest/produce-coalescer.ts'
+
+/**
+ * A unit test of the coalescing logic alone: the broker here is a hand-driven gate, so the test
+ * can hold a publish open. Real Kafka behaviour is covered by test/integration/ingest-api.test.ts.
+ */
+function gatedBroker() {
+  const calls: OutgoingRecord[][] = []
+  const gates: Array<{ open: () => void; fail: (error: Error) => void }> = []
+  const broker = {
+    publish: (records: readonly OutgoingRecord[]) =>
+      new Promise<void>((resolve, reject) => {
+        calls.push([...records])
+        gates.push({ open: resolve, fail: reject })
+      }),
+  } as unknown as Broker
+  return { broker, calls, gates }
+}
+
+const record = (key: string): OutgoingRecord => ({ topic: 't', key, value: key })
+const tick = () => new Promise((resolve) => setImmediate(resolve))
+
+function coalescer(
+  broker: Broker,
+  overrides: Partial<{ maxInFlightRecords: number; maxBatchRecords: number; timeoutMs: number }> = {},
+) {
+  return new ProduceCoalescer({
+    broker,
+    metrics: createMetrics(),
+    logger: createLogger('silent', 'test'),
+    maxInFlightRecords: 100,
+    maxBatchRecords: 10,
+    timeoutMs: 10_000,
+    ...overrides,
+  })
+}
+
+describe('ProduceCoalescer', () => {
+  it('sends the first request at once and gathers those that arrive meanwhile into the next publish', async () => {
+    const { broker, calls, gates } = gatedBroker()
+    const queue = coalescer(broker)
+    const first = queue.submit([record('a')])
+    await tick()
+    const waiting = [queue.submit([record('b')]), queue.submit([record('c'), record('d')])]
+    await tick()
+    assert.equal(calls.length, 1)
+    gates[0]?.open()
+    await first
+    await tick()
+    assert.deepEqual(
+      calls[1]?.map((r) => r.key),
+      ['b', 'c', 'd'],
+    )
+    gates[1]?.open()
+    await Promise.all(waiting)
+    assert.equal(queue.inFlightRecords, 0)
+  })
+
+  it('never splits a request and keeps publishes under the batch cap', async () => {
+    const { broker, calls, gates } = gatedBroker()
+    const queue = coalescer(broker, { maxBatchRecords: 4 })
+    const all = [queue.submit([record('x')])]
+    await tick()
+    for (const size of [3, 3, 2])
+      all.push(queue.submit(Array.from({ length: size }, (_, i) => record(`${size}${i}`))))
+    for (let i = 0; i < 4; i++) {
+      gates[i]?.open()
+      await tick()
+      await tick()
+    }
+    await Promise.all(all)
+    assert.deepEqual(
+      calls.map((c) => c.length),
+      [1, 3, 3, 2],
+    )
+  })
+
+  it('fails every request of a failed publish with the broker error', async () => {
+    const { broker, gates } = gatedBroker()
+    const queue = coalescer(broker)
+    const pending = queue.submit([record('a')])
+    await tick()
+    gates[0]?.fail(new BrokerUnavailableError('down'))
+    await assert.rejects(pending, BrokerUnavailableError)
+    assert.equal(queue.inFlightRecords, 0)
+  })
+
+  it('answers 503 at the deadline but counts the records until the publish settles, then refuses with 429', async () => {
+    const { broker, calls, gates } = gatedBroker()
+    const queue = coalescer(broker, { maxInFlightRecords: 3, timeoutMs: 30 })
+    const stuck = queue.submit([record('a'), record('b')])
+    await assert.rejects(stuck, BrokerUnavailableError)
+    assert.equal(queue.inFlightRecords, 2, 'the stalled publish still holds its records')
+    await assert.rejects(queue.submit([record('c'), record('d')]), OverloadedError)
+    // A queued request that times out before it was sent is dropped and never published.
+    const queued = queue.submit([record('e')])
+    await assert.rejects(queued, BrokerUnavailableError)
+    assert.equal(queue.inFlightRecords, 2)
+    gates[0]?.open()
+    await tick()
+    assert.equal(queue.inFlightRecords, 0)
+    assert.equal(calls.length, 1)
+  })
+})
