@@ -1,46 +1,24 @@
 import { PGlite } from '@electric-sql/pglite'
-import { Kysely, PGliteDialect, sql } from 'kysely'
-import { migrateToLatest } from './migrations/index.ts'
-import type { Schema } from './schema.ts'
-import type { Storage } from './storage.ts'
+import { PGliteDialect } from 'kysely'
+import { KyselyStorage, type QueryListener } from './kysely-storage.ts'
 
 export interface PGliteStorageOptions {
   /** A directory for a durable database, or undefined for one in memory. */
   readonly dataDir: string | undefined
-  readonly onQuery?: (sqlText: string, durationMs: number, failed: boolean) => void
+  readonly onQuery?: QueryListener
 }
 
-/** Storage in PGlite, PostgreSQL compiled to WASM, inside this process. Same SQL, same migrations. */
-export class PGliteStorage implements Storage {
-  readonly name = 'pglite'
-  readonly capabilities = { concurrentConnections: false }
-  readonly db: Kysely<Schema>
-  readonly #pglite: PGlite
-
+/**
+ * Storage in PGlite, PostgreSQL compiled to WASM, inside this process: same SQL, same
+ * migrations. It has one connection and blocks the event loop while a statement runs.
+ */
+export class PGliteStorage extends KyselyStorage {
   constructor(options: PGliteStorageOptions) {
-    this.#pglite = new PGlite(options.dataDir)
-    this.db = new Kysely<Schema>({
-      dialect: new PGliteDialect({ pglite: this.#pglite }),
-      log: options.onQuery
-        ? (event) => options.onQuery?.(event.query.sql, event.queryDurationMillis, event.level === 'error')
-        : undefined,
-    })
-  }
-
-  migrate(): Promise<string[]> {
-    return migrateToLatest(this.db as Kysely<unknown>)
-  }
-
-  async isReachable(): Promise<boolean> {
-    try {
-      await sql`select 1`.execute(this.db)
-      return true
-    } catch {
-      return false
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.db.destroy()
+    super(
+      'pglite',
+      { concurrentConnections: false },
+      new PGliteDialect({ pglite: new PGlite(options.dataDir) }),
+      options.onQuery,
+    )
   }
 }

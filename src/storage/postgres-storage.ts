@@ -1,25 +1,17 @@
-import { Kysely, PostgresDialect, sql } from 'kysely'
+import { PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { migrateToLatest } from './migrations/index.ts'
-import type { Schema } from './schema.ts'
-import type { Storage } from './storage.ts'
+import { KyselyStorage, type QueryListener } from './kysely-storage.ts'
 
 export interface PostgresStorageOptions {
   readonly connectionString: string
   readonly maxConnections?: number
-  /** Called with each statement and its duration, to show the SQL flow. */
-  readonly onQuery?: (sqlText: string, durationMs: number, failed: boolean) => void
+  readonly onQuery?: QueryListener
 }
 
 /** Storage on a PostgreSQL server through a pg connection pool. */
-export class PostgresStorage implements Storage {
-  readonly name = 'postgres'
-  readonly capabilities = { concurrentConnections: true }
-  readonly db: Kysely<Schema>
-  readonly #pool: pg.Pool
-
+export class PostgresStorage extends KyselyStorage {
   constructor(options: PostgresStorageOptions) {
-    this.#pool = new pg.Pool({
+    const pool = new pg.Pool({
       connectionString: options.connectionString,
       max: options.maxConnections ?? 10,
       connectionTimeoutMillis: 3000,
@@ -27,29 +19,7 @@ export class PostgresStorage implements Storage {
       query_timeout: 30_000,
     })
     // An idle client that loses its server emits here; without a listener the process would crash.
-    this.#pool.on('error', () => {})
-    this.db = new Kysely<Schema>({
-      dialect: new PostgresDialect({ pool: this.#pool }),
-      log: options.onQuery
-        ? (event) => options.onQuery?.(event.query.sql, event.queryDurationMillis, event.level === 'error')
-        : undefined,
-    })
-  }
-
-  migrate(): Promise<string[]> {
-    return migrateToLatest(this.db as Kysely<unknown>)
-  }
-
-  async isReachable(): Promise<boolean> {
-    try {
-      await sql`select 1`.execute(this.db)
-      return true
-    } catch {
-      return false
-    }
-  }
-
-  async close(): Promise<void> {
-    await this.db.destroy()
+    pool.on('error', () => {})
+    super('postgres', { concurrentConnections: true }, new PostgresDialect({ pool }), options.onQuery)
   }
 }

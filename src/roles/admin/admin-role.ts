@@ -1,7 +1,7 @@
 import type { Config } from '../../config/config.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { baseUrl, type RunningRole } from '../../runtime/running-role.ts'
+import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { createAdminApp } from './admin-app.ts'
@@ -20,12 +20,9 @@ export async function startAdmin(
     defaultLimit: config.defaultLimit,
     maxLimit: config.maxLimit,
   })
-  await app.listen({ host: config.host, port: config.adminPort })
-  const url = baseUrl(app.server.address())
-  logger.info({ url }, 'admin API listening')
   return {
     name: 'admin',
-    urls: { admin: `${url}/measurements`, 'admin docs': `${url}/docs`, 'admin metrics': `${url}/metrics` },
+    urls: await listen(app, 'admin', config.host, config.adminPort, logger, '/measurements'),
     close: () => app.close(),
   }
 }

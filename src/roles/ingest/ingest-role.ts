@@ -2,7 +2,7 @@ import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { baseUrl, type RunningRole } from '../../runtime/running-role.ts'
+import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
 
@@ -31,12 +31,9 @@ export async function startIngest(
     maxItems: config.maxItems,
     futureToleranceMs: config.futureToleranceMs,
   })
-  await app.listen({ host: config.host, port: config.ingestPort })
-  const url = baseUrl(app.server.address())
-  logger.info({ url }, 'ingest API listening')
   return {
     name: 'ingest',
-    urls: { ingest: `${url}/measurements`, 'ingest docs': `${url}/docs`, 'ingest metrics': `${url}/metrics` },
+    urls: await listen(app, 'ingest', config.host, config.ingestPort, logger, '/measurements'),
     async close() {
       await app.close()
       await coalescer.drained()

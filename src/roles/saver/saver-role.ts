@@ -4,7 +4,7 @@ import { createHttpApp } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import { runBatchConsumer } from '../../runtime/batch-consumer.ts'
-import { baseUrl, type RunningRole } from '../../runtime/running-role.ts'
+import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { createSaverHandler } from './measurement-saver.ts'
@@ -60,12 +60,11 @@ export async function startSaver(
       }
     },
   })
-  await app.listen({ host: config.host, port: config.saverPort })
-  const url = baseUrl(app.server.address())
-  logger.info({ url, group: config.groupId, topic: config.topic }, 'saver consuming')
+  const urls = await listen(app, 'saver', config.host, config.saverPort, logger)
+  logger.info({ group: config.groupId, topic: config.topic }, 'saver consuming')
   return {
     name: 'saver',
-    urls: { 'saver metrics': `${url}/metrics` },
+    urls,
     async close() {
       await consumer.stop()
       await app.close()
