@@ -30,9 +30,17 @@ export interface RoleProcess {
 export async function startRole(
   role: string,
   port: number,
-  flags: Record<string, string | number>,
+  flags: Record<string, string | number | boolean>,
 ): Promise<RoleProcess> {
-  const args = [MAIN, role, ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, String(value)])]
+  const args = [
+    MAIN,
+    role,
+    ...Object.entries(flags).flatMap(([flag, value]) => {
+      if (value === true) return [`--${flag}`]
+      if (value === false) return [`--no-${flag}`]
+      return [`--${flag}`, String(value)]
+    }),
+  ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (chunk) => {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { MeasurementInput } from '../../src/domain/measurement.ts'
+import { runSimulator } from '../../src/roles/simulator/simulator.ts'
+import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
+import { freePort, type RoleProcess, startRole } from '../helpers/processes.ts'
+
+describe('embedded mode (`npm start`): one process, embedded log and PGlite', () => {
+  it('keeps every measurement that got a 202 exactly once across kill -9 and restarts', async (t) => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'flowline-embedded-'))
+    t.after(() => rm(dataDir, { recursive: true, force: true }))
+    const [ingestPort, adminPort, saverPort] = await Promise.all([freePort(), freePort(), freePort()])
+    const flags = {
+      'data-dir': dataDir,
+      'ingest-port': ingestPort,
+      'admin-port': adminPort,
+      'saver-port': saverPort,
+      'log-level': 'warn',
+    }
+    const start = () => startRole('up', ingestPort, { ...flags, embedded: true, simulator: false })
+    let running: RoleProcess = await start()
+    t.after(() => running.stop('SIGKILL'))
+
+    const accepted: MeasurementInput[] = []
+    const load = runSimulator({
+      targetUrl: `http://127.0.0.1:${ingestPort}`,
+      sensors: 40,
+      rate: 2000,
+      batch: 20,
+      count: 16_000,
+      durationS: 0,
+      faultyRatio: 0,
+      concurrency: 8,
+      maxAttempts: 30,
+      onAccepted: (items) => accepted.push(...items),
+    })
+    for (let crash = 0; crash < 2; crash++) {
+      await sleep(2000)
+      await running.stop('SIGKILL')
+      running = await start()
+    }
+    const summary = await load
+    assert.equal(summary.failed, 0)
+    assert.equal(summary.accepted, 16_000)
+
+    // The saver catches up after the restarts; the admin API shows it.
+    const deadline = Date.now() + 60_000
+    let stored = 0
+    while (Date.now() < deadline && stored < accepted.length) {
+      const sensors = (await (await fetch(`http://127.0.0.1:${adminPort}/sensors`)).json()) as Array<{
+        count: number
+      }>
+      stored = sensors.reduce((sum, sensor) => sum + sensor.count, 0)
+      if (stored < accepted.length) await sleep(250)
+    }
+    assert.equal(stored, accepted.length)
+    assert.equal(await running.stop('SIGTERM'), 0, 'Ctrl-C drains and exits cleanly')
+
+    // PGlite has one owner at a time: with the process stopped, the test opens the same files.
+    const storage = new PGliteStorage({ dataDir: join(dataDir, 'pglite') })
+    t.after(() => storage.close())
+    const rows = await new MeasurementsRepository(storage.db).recent({ limit: 100_000 })
+    const keys = new Set(rows.map((row) => `${row.sensor_id}|${row.timestamp}`))
+    assert.equal(rows.length, accepted.length, 'no duplicate, nothing extra')
+    assert.deepEqual(
+      accepted.filter((m) => !keys.has(`${m.sensor_id}|${m.timestamp}`)),
+      [],
+      'no accepted measurement is missing',
+    )
+  })
+})
