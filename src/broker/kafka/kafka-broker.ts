@@ -34,11 +34,14 @@ export class KafkaBroker implements Broker {
     return {
       clientId: this.#options.clientId,
       bootstrapBrokers: [...this.#options.bootstrapBrokers],
-      // Fail fast on a dead broker: the caller decides how to retry and what to tell its client.
       timeout: this.#options.requestTimeoutMs,
       connectTimeout: 3000,
-      retries: 2,
-      retryDelay: 200,
+      // Ride out a leader election or a fresh cluster allocating producer ids (about a second
+      // measured on 3 local brokers), yet give up within ~20 s on a dead cluster so that
+      // ingest's in-flight budget frees up. Clients were told 503 long before.
+      retries: 5,
+      retryDelay: (_client: unknown, _operation: string, attempt: number) =>
+        Math.min(2000, 250 * 2 ** attempt),
     }
   }
 
