@@ -18,6 +18,7 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly maxItems: number
   readonly maxInFlightRecords: number
+  readonly maxHeapMb: number
   readonly produceTimeoutMs: number
   readonly produceBatchRecords: number
   readonly futureToleranceMs: number

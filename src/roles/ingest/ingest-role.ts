@@ -30,6 +30,7 @@ export async function startIngest(
     bodyLimitBytes: config.bodyLimitBytes,
     maxItems: config.maxItems,
     futureToleranceMs: config.futureToleranceMs,
+    maxHeapBytes: config.maxHeapMb * 1024 * 1024,
   })
   return {
     name: 'ingest',
