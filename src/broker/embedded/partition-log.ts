@@ -63,7 +63,13 @@ export class PartitionLog {
   #closed = false
   readonly #listeners = new Set<() => void>()
 
-  private constructor(topic: string, partition: number, directory: string, options: PartitionLogOptions, segments: SegmentFile[]) {
+  private constructor(
+    topic: string,
+    partition: number,
+    directory: string,
+    options: PartitionLogOptions,
+    segments: SegmentFile[],
+  ) {
     this.topic = topic
     this.partition = partition
     this.#directory = directory
@@ -80,16 +86,24 @@ export class PartitionLog {
   ): Promise<PartitionLog> {
     await mkdir(directory, { recursive: true })
     const names = (await readdir(directory)).filter((name) => SEGMENT_NAME.test(name))
-    const baseOffsets = names.map((name) => BigInt(name.slice(0, 20))).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    const baseOffsets = names
+      .map((name) => BigInt(name.slice(0, 20)))
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
     const segments: SegmentFile[] = []
     try {
       for (const [index, baseOffset] of baseOffsets.entries()) {
         const isActive = index === baseOffsets.length - 1
-        const segment = await SegmentFile.recover(join(directory, segmentFileName(baseOffset)), baseOffset, isActive)
+        const segment = await SegmentFile.recover(
+          join(directory, segmentFileName(baseOffset)),
+          baseOffset,
+          isActive,
+        )
         segments.push(segment)
         const previous = segments.at(-2)
         if (previous && previous.nextOffset !== segment.baseOffset) {
-          throw new CorruptLogError(`${directory}: segment ${segment.baseOffset} follows one ending at ${previous.nextOffset}`)
+          throw new CorruptLogError(
+            `${directory}: segment ${segment.baseOffset} follows one ending at ${previous.nextOffset}`,
+          )
         }
       }
       if (segments.length === 0) {
@@ -221,11 +235,19 @@ export class PartitionLog {
     let next = start
     let position: number | undefined =
       cursor && cursor.offset === start && !cursor.segment.retired ? cursor.position : undefined
-    let index = position === undefined ? this.#segmentIndexOf(start) : this.#segments.indexOf(cursor?.segment as SegmentFile)
+    let index =
+      position === undefined
+        ? this.#segmentIndexOf(start)
+        : this.#segments.indexOf(cursor?.segment as SegmentFile)
     while (records.length < maxRecords && next < this.#endOffset && index < this.#segments.length) {
       const segment = this.#segments[index] as SegmentFile
       // Read synchronously after choosing the segment, so retention cannot close it in between.
-      const read = await segment.read(next, this.#endOffset, maxRecords - records.length, position ?? segment.positionOf(next))
+      const read = await segment.read(
+        next,
+        this.#endOffset,
+        maxRecords - records.length,
+        position ?? segment.positionOf(next),
+      )
       for (const stored of read.records) {
         records.push({
           topic: this.topic,
@@ -237,7 +259,9 @@ export class PartitionLog {
         })
         next = stored.offset + 1n
       }
-      if (records.length < maxRecords && next >= segment.nextOffset) {
+      // At the end of a sealed segment, go on in the next one. At the end of the active one, keep
+      // the cursor there: a consumer that keeps up resumes at the tail without an index lookup.
+      if (records.length < maxRecords && next >= segment.nextOffset && segment !== this.#active) {
         index = this.#segments.indexOf(segment) + 1
         position = undefined
         continue

@@ -74,7 +74,8 @@ export class SegmentFile {
       const fileSize = (await handle.stat()).size
       const problem = await segment.#scan(fileSize)
       if (problem !== undefined) {
-        if (!isActive) throw new CorruptLogError(`${path}: ${problem} at byte ${segment.#size} of a sealed segment`)
+        if (!isActive)
+          throw new CorruptLogError(`${path}: ${problem} at byte ${segment.#size} of a sealed segment`)
         await handle.truncate(segment.#size)
         await handle.datasync()
       }
@@ -113,15 +114,17 @@ export class SegmentFile {
   async #scan(fileSize: number): Promise<string | undefined> {
     let buffer = Buffer.allocUnsafe(Math.min(RECOVERY_CHUNK_BYTES, Math.max(fileSize, FRAME_HEADER_BYTES)))
     while (this.#size < fileSize) {
-      const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, this.#size)
+      const chunkStart = this.#size
+      const { bytesRead } = await this.#handle.read(buffer, 0, buffer.length, chunkStart)
       if (bytesRead === 0) return this.#cutOff(fileSize, 'file shorter than its size')
       const chunk = buffer.subarray(0, bytesRead)
-      let at = 0
-      while (at < chunk.length) {
+      // `#size` advances frame by frame, so a cut-off keeps exactly the frames validated so far.
+      while (this.#size < chunkStart + chunk.length) {
+        const at = this.#size - chunkStart
         const check = inspectFrame(chunk, at)
         if (check.kind === 'invalid') return this.#cutOff(fileSize, check.reason)
         if (check.kind === 'incomplete') {
-          if (this.#size + at + check.length > fileSize) return this.#cutOff(fileSize, 'frame torn at end of file')
+          if (this.#size + check.length > fileSize) return this.#cutOff(fileSize, 'frame torn at end of file')
           // The frame is in the file but not in this chunk: read again from its start.
           if (check.length > buffer.length) buffer = Buffer.allocUnsafe(check.length)
           break
@@ -130,10 +133,9 @@ export class SegmentFile {
         if (offset !== this.#nextOffset) {
           return this.#cutOff(fileSize, `offset ${offset} where ${this.#nextOffset} was expected`)
         }
-        this.#noteAppended(this.#size + at, offset, frameTimestamp(chunk, at))
-        at += check.length
+        this.#noteAppended(this.#size, offset, frameTimestamp(chunk, at))
+        this.#size += check.length
       }
-      this.#size += at
     }
     return undefined
   }
@@ -161,7 +163,12 @@ export class SegmentFile {
     const data = frames.length === 1 ? (frames[0] as Buffer) : Buffer.concat(frames)
     let written = 0
     while (written < data.length) {
-      const { bytesWritten } = await this.#handle.write(data, written, data.length - written, this.#size + written)
+      const { bytesWritten } = await this.#handle.write(
+        data,
+        written,
+        data.length - written,
+        this.#size + written,
+      )
       written += bytesWritten
     }
     let position = this.#size
@@ -222,9 +229,13 @@ export class SegmentFile {
         let at = 0
         while (records.length < maxRecords && at < chunk.length) {
           const check = inspectFrame(chunk, at)
-          if (check.kind === 'invalid') throw new CorruptLogError(`${this.path}: ${check.reason} at byte ${position + at}`)
+          if (check.kind === 'invalid')
+            throw new CorruptLogError(`${this.path}: ${check.reason} at byte ${position + at}`)
           if (check.kind === 'incomplete') {
+            // Either the frame crosses the chunk's end (read on from it) or is larger than the
+            // buffer (grow it); a frame cut short by the file itself only a rollback can cause.
             if (check.length > buffer.length) buffer = Buffer.allocUnsafe(check.length)
+            else if (at === 0) return { records, position }
             break
           }
           const offset = frameOffset(chunk, at)
