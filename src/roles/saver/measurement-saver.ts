@@ -47,11 +47,13 @@ export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) 
   return async (batch) => {
     const measurements: Measurement[] = []
     const deadLetters: OutgoingRecord[] = []
+    const reasons: string[] = []
     for (const record of batch.records) {
       const decoded = decodeRecord(record, options.futureToleranceMs)
       if (decoded.ok) measurements.push(decoded.measurement)
       else {
         deadLetters.push(deadLetterRecord(record, decoded.rejection, options.errorsTopic))
+        reasons.push(decoded.rejection.field ?? 'payload')
         options.logger.warn(
           {
             topic: record.topic,
@@ -65,8 +67,7 @@ export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) 
     }
     if (deadLetters.length > 0) {
       await options.broker.publish(deadLetters)
-      for (const entry of deadLetters)
-        metrics.deadLettered.inc({ reason: JSON.parse(entry.value).field ?? 'json' })
+      for (const reason of reasons) metrics.deadLettered.inc({ reason })
     }
     const stop = metrics.sqlDuration.startTimer({ operation: 'insert_batch' })
     let inserted: number
