@@ -132,7 +132,8 @@ export class KafkaBroker implements Broker {
 
   async isReachable(): Promise<boolean> {
     try {
-      await this.#adminClient.metadata({ topics: [], forceUpdate: true })
+      // One try: a readiness probe must answer quickly, and the prober asks again anyway.
+      await this.#adminClient.metadata({ topics: [], forceUpdate: true, retries: 0 })
       return true
     } catch {
       return false
