@@ -18,7 +18,6 @@ export interface Config {
   readonly bodyLimitBytes: number
   readonly maxItems: number
   readonly maxInFlightRecords: number
-  readonly maxHeapMb: number
   readonly produceTimeoutMs: number
   readonly produceBatchRecords: number
   readonly futureToleranceMs: number

@@ -169,15 +169,6 @@ export const SETTINGS: readonly Setting[] = [
     roles: ['ingest', 'up'],
   },
   {
-    key: 'maxHeapMb',
-    flag: 'max-heap',
-    env: 'INGEST_MAX_HEAP_MB',
-    description: 'JS heap in use, in MiB, above which ingest answers 503 until it falls',
-    schema: positive(16_384),
-    default: 160,
-    roles: ['ingest', 'up'],
-  },
-  {
     key: 'produceTimeoutMs',
     flag: 'produce-timeout',
     env: 'INGEST_PRODUCE_TIMEOUT_MS',

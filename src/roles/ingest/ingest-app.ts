@@ -1,10 +1,8 @@
-import underPressure from '@fastify/under-pressure'
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
 import { encodeMeasurement, MeasurementInput } from '../../domain/measurement.ts'
 import { type ItemProblem, validateMeasurement } from '../../domain/validation.ts'
-import { FlowlineError } from '../../errors.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
@@ -23,14 +21,6 @@ export interface IngestAppOptions {
   readonly bodyLimitBytes: number
   readonly maxItems: number
   readonly futureToleranceMs: number
-  /** Heap in use above which requests get 503 before their body is read. */
-  readonly maxHeapBytes: number
-}
-
-class UnderPressureError extends FlowlineError {
-  constructor() {
-    super('UNDER_PRESSURE', 'Ingest is short of memory; retry later', 503, true)
-  }
 }
 
 /** 400 answers: VALIDATION_FAILED lists the bad items; INVALID_JSON says what could not be decoded. */
@@ -68,12 +58,6 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
         detail: ready ? `${options.broker.name} reachable` : `${options.broker.name} unreachable`,
       }
     },
-  })
-  // A last line of defence for memory: the in-flight budget bounds records, this bounds bodies being read.
-  await app.register(underPressure, {
-    maxHeapUsedBytes: options.maxHeapBytes,
-    customError: UnderPressureError,
-    retryAfter: 1,
   })
   // Only JSON and NDJSON are accepted; Fastify answers 415 for any other type.
   app.removeAllContentTypeParsers()

@@ -30,7 +30,6 @@ export async function startIngest(
     bodyLimitBytes: config.bodyLimitBytes,
     maxItems: config.maxItems,
     futureToleranceMs: config.futureToleranceMs,
-    maxHeapBytes: config.maxHeapMb * 1024 * 1024,
   })
   return {
     name: 'ingest',
