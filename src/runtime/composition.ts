@@ -22,7 +22,9 @@ export async function createBroker(config: Config, clientId: string): Promise<Br
 export async function createStorage(config: Config, logger: Logger, metrics: Metrics): Promise<Storage> {
   const onQuery = (sqlText: string, durationMs: number, failed: boolean) => {
     // Debug level shows every statement: the SQL flow of seed 000, without cost when it is off.
-    logger.debug({ sql: sqlText.replace(/\s+/g, ' ').slice(0, 300), durationMs, failed }, 'sql')
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ sql: sqlText.replace(/\s+/g, ' ').slice(0, 300), durationMs, failed }, 'sql')
+    }
     if (failed) metrics.sqlDuration.observe({ operation: 'statement', outcome: 'error' }, durationMs / 1000)
   }
   if (config.embedded) {
