@@ -1,0 +1,137 @@
+import { InsertGate } from '../lib/insert-gate.ts'
+import { metricTotal, type RoleProcess } from '../lib/pipeline.ts'
+import type { Scenario } from '../lib/scenario.ts'
+import type { ScenarioRun } from '../lib/scenario-run.ts'
+
+interface WorstMomentKill {
+  readonly saver: string
+  readonly committedRows: number
+  readonly redeliveredAndSkipped: number | null
+}
+
+/**
+ * Freezes whichever of `savers` reaches the gate first with its INSERT waiting, lets PostgreSQL
+ * commit that INSERT, then SIGKILLs the frozen process: its rows are durable, its offsets are not.
+ * Returns the killed saver and how many rows its last batch committed, or null if none came.
+ */
+async function killAfterDatabaseCommit(
+  run: ScenarioRun,
+  savers: readonly RoleProcess[],
+): Promise<{ saver: RoleProcess; committedRows: number } | null> {
+  const gate = await InsertGate.close(run.databaseUrl)
+  try {
+    const blocked = await gate.waitForBlocked(
+      savers.map((saver) => saver.label),
+      15_000,
+    )
+    const saver = savers.find((candidate) => candidate.label === blocked?.application)
+    if (!blocked || !saver) return null
+    const before = await gate.rowCount()
+    saver.pause()
+    await gate.open()
+    if (!(await gate.waitIdle(blocked.pid, 10_000)))
+      throw new Error(`backend ${blocked.pid} did not finish its INSERT`)
+    const committedRows = (await gate.rowCount()) - before
+    await saver.kill('SIGKILL')
+    run.event(
+      'fault',
+      `${saver.label} SIGKILLed after its batch committed in PostgreSQL (${committedRows} rows; other savers may add to it) and before its Kafka offset commit`,
+    )
+    return { saver, committedRows }
+  } finally {
+    await gate.end()
+  }
+}
+
+/** Waits until the restarted saver has met its old batch again: duplicates skipped ≥ `rows`. */
+async function redeliveredAndSkipped(
+  run: ScenarioRun,
+  saver: RoleProcess,
+  rows: number,
+): Promise<number | null> {
+  for (let waited = 0; waited < 120; waited++) {
+    const skipped = metricTotal(await saver.metrics(), 'flowline_duplicates_skipped_total')
+    if (skipped >= rows) return skipped
+    await run.sleep(250)
+  }
+  return null
+}
+
+/**
+ * Phase A: one saver, killed at the worst moment (after its PostgreSQL commit, before its Kafka
+ * offset commit) and restarted; the restarted saver must meet that batch again and skip it.
+ * Phase B: two savers in one group, SIGKILLed in a loop at random moments, now and then at the
+ * worst moment, and restarted: rebalances on top of crashes.
+ */
+export const saverKill: Scenario = {
+  id: 2,
+  slug: 'saver-kill',
+  title: 'Saver killed in a loop, including after the DB commit and before the offset commit',
+  promises: ['P1', 'P2', 'P6'],
+  async run(run) {
+    const ingest = await run.startRole('ingest', 'ingest')
+    const a = await run.startRole('saver', 'saver-a')
+    run.sampleLag()
+    run.startLoad(ingest.url)
+    await run.sleep(3000)
+    const kills: WorstMomentKill[] = []
+    for (let round = 0; round < (run.short ? 2 : 4); round++) {
+      const killed = await killAfterDatabaseCommit(run, [a])
+      if (!killed) {
+        run.event('no batch reached the gate within 15 s')
+        continue
+      }
+      await run.sleep(500)
+      await a.start()
+      run.event('saver-a restarted', `pid ${a.pid}`)
+      const skipped = await redeliveredAndSkipped(run, a, killed.committedRows)
+      kills.push({ saver: a.label, committedRows: killed.committedRows, redeliveredAndSkipped: skipped })
+      run.event(
+        'redelivery',
+        skipped === null
+          ? `restarted saver-a did not skip ${killed.committedRows} duplicates within 30 s`
+          : `restarted saver-a skipped ${skipped} duplicates (at least ${killed.committedRows} expected)`,
+      )
+    }
+    run.metrics.worstMomentKills = kills
+    run.check(
+      'worst-moment kills landed and their batches came back',
+      kills.length > 0 &&
+        kills.every((kill) => kill.committedRows > 0 && kill.redeliveredAndSkipped !== null),
+      kills
+        .map(
+          (kill) =>
+            `${kill.committedRows} rows committed before the kill, ${kill.redeliveredAndSkipped ?? 'not all'} skipped on redelivery`,
+        )
+        .join('; '),
+    )
+
+    const b = await run.startRole('saver', 'saver-b')
+    const savers = [a, b]
+    const randomKills = run.short ? 1 : 8
+    let worst = 0
+    for (let kill = 1; kill <= randomKills; kill++) {
+      await run.sleep(1000 + Math.random() * 3000)
+      if (kill % 3 === 0) {
+        const killed = await killAfterDatabaseCommit(run, savers)
+        if (killed) {
+          worst += 1
+          await run.sleep(500)
+          await killed.saver.start()
+          run.event(`${killed.saver.label} restarted`, `pid ${killed.saver.pid}`)
+          continue
+        }
+      }
+      const victim = savers[Math.floor(Math.random() * savers.length)] as RoleProcess
+      await victim.kill('SIGKILL')
+      run.event('fault', `${victim.label} SIGKILLed at a random moment`)
+      await run.sleep(300 + Math.random() * 1200)
+      await victim.start()
+      run.event(`${victim.label} restarted`, `pid ${victim.pid}`)
+    }
+    run.metrics.randomKills = randomKills - worst
+    run.metrics.worstMomentKillsWithTwoSavers = worst
+    run.heal('both savers stay up')
+    await run.sleep(run.short ? 3000 : 10_000)
+  },
+}

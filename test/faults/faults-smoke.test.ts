@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { after, before, describe, it } from 'node:test'
+import type { ScenarioResult } from '../../faults/lib/scenario.ts'
+import { Suite } from '../../faults/lib/suite.ts'
+import { ingestKill } from '../../faults/scenarios/01-ingest-kill.ts'
+import { saverKill } from '../../faults/scenarios/02-saver-kill.ts'
+import { kafkaDown } from '../../faults/scenarios/03-kafka-down.ts'
+import { postgresDown } from '../../faults/scenarios/06-postgres-down.ts'
+
+/**
+ * The short form of fault scenarios 1, 2, 3 and 6 (`npm run test:faults -- --short` runs them
+ * all). They start their own Kafka and PostgreSQL on free ports under a temporary state
+ * directory, so the shared services of `npm run services:up` are never stopped or killed.
+ */
+describe('fault injection (short): nothing acknowledged is lost or stored twice', () => {
+  const stateDir = mkdtempSync('/tmp/flowline-faults-smoke-')
+  const lines: string[] = []
+  let suite: Suite | undefined
+
+  before(async () => {
+    suite = await Suite.start({ stateDir, short: true, log: (line) => lines.push(line) })
+  })
+  after(async () => {
+    await suite?.stop()
+    rmSync(stateDir, { recursive: true, force: true })
+  })
+
+  const explain = (result: ScenarioResult) =>
+    `${result.failures.join('\n')}\n--- harness log (last 40 lines)\n${lines.slice(-40).join('\n')}`
+
+  for (const scenario of [ingestKill, saverKill, kafkaDown, postgresDown]) {
+    it(`${scenario.id}. ${scenario.title} (short form)`, async () => {
+      assert.ok(suite, 'the private services did not start')
+      const result = await suite.runScenario(scenario)
+      const verdict = result.verdict
+      assert.ok(verdict, `no verdict:\n${explain(result)}`)
+      assert.ok(verdict.measurements.ok > 0, 'the load got 202s')
+      assert.equal(verdict.lost, 0, `acknowledged but not stored:\n${explain(result)}`)
+      assert.equal(verdict.phantom, 0, `refused but stored:\n${explain(result)}`)
+      assert.equal(verdict.duplicated, 0, `stored twice:\n${explain(result)}`)
+      assert.equal(result.order?.violations, 0, `stored out of Kafka order:\n${explain(result)}`)
+      assert.deepEqual(result.failures, [], explain(result))
+    })
+  }
+})
