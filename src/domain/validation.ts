@@ -44,9 +44,18 @@ export function validateMeasurement(item: unknown, nowMs: number, futureToleranc
     const first = errors.find((error) => error.keyword !== 'anyOf') ?? errors[0]
     return { ok: false, problem: first ? describe(first) : { field: '(item)', reason: 'is invalid' } }
   }
+  // PostgreSQL text refuses NUL, and lone surrogates would collapse to U+FFFD there, making two
+  // different sensor ids one (found by the fault suite's fuzzing).
+  if (item.sensor_id.includes('\u0000') || !item.sensor_id.isWellFormed()) {
+    return {
+      ok: false,
+      problem: { field: 'sensor_id', reason: 'must be well-formed text without NUL characters' },
+    }
+  }
   const timestampMs = typeof item.timestamp === 'number' ? item.timestamp : Date.parse(item.timestamp)
-  if (!Number.isFinite(timestampMs)) {
-    return { ok: false, problem: { field: 'timestamp', reason: 'is not a real date' } }
+  // Before 1970 is refused too: PostgreSQL rejects year 0000, and no sensor of ours predates the epoch.
+  if (!Number.isFinite(timestampMs) || timestampMs < 0) {
+    return { ok: false, problem: { field: 'timestamp', reason: 'must be a real date from 1970 on' } }
   }
   if (timestampMs > nowMs + futureToleranceMs) {
     return {

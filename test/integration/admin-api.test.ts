@@ -63,6 +63,7 @@ describe('admin API against a real PostgreSQL', () => {
 
     for (const [query, code] of [
       ['limit=0', 'INVALID_REQUEST'],
+      ['sensor_id=%00', 'INVALID_REQUEST'],
       ['limit=21', 'INVALID_REQUEST'],
       ['limit=abc', 'INVALID_REQUEST'],
       ['from=yesterday', 'INVALID_REQUEST'],

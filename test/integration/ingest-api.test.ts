@@ -183,6 +183,8 @@ describe('ingest API against a real Kafka broker', () => {
     })
     assert.equal(ndjson.statusCode, 400)
     assert.match(ndjson.json().message, /^Line 2 /)
+    const empty = await app.inject({ method: 'POST', url: '/measurements' })
+    assert.equal(empty.statusCode, 400)
     const scalar = await app.inject({
       method: 'POST',
       url: '/measurements',

@@ -49,7 +49,9 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
       default: options.defaultLimit,
       description: `rows to return, newest first (default ${options.defaultLimit}, at most ${options.maxLimit})`,
     }),
-    sensor_id: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_SENSOR_ID_LENGTH })),
+    sensor_id: Type.Optional(
+      Type.String({ minLength: 1, maxLength: MAX_SENSOR_ID_LENGTH, pattern: '^[^\\u0000]+$' }),
+    ),
     from: Type.Optional(
       Type.String({ format: 'date-time', description: 'only readings at or after this time' }),
     ),

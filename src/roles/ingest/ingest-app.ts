@@ -7,7 +7,13 @@ import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { ProduceCoalescer } from './produce-coalescer.ts'
-import { NDJSON, parseJsonItems, parseNdjsonItems, TooManyItemsError } from './request-body.ts'
+import {
+  InvalidBodyError,
+  NDJSON,
+  parseJsonItems,
+  parseNdjsonItems,
+  TooManyItemsError,
+} from './request-body.ts'
 
 /** Most problems listed in one 400 answer; the count says how many there were in all. */
 const MAX_REPORTED_PROBLEMS = 100
@@ -96,6 +102,8 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
       validatorCompiler: () => () => true,
     },
     async (request, reply) => {
+      // No body at all reaches here without a parser; it is a client error like any other.
+      if (!Array.isArray(request.body)) throw new InvalidBodyError('The body holds no measurement')
       const items = request.body as unknown[]
       if (items.length > options.maxItems) throw new TooManyItemsError(items.length, options.maxItems)
       const now = Date.now()

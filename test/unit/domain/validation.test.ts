@@ -59,6 +59,12 @@ describe('validateMeasurement', () => {
       reason: 'is more than 60000 ms in the future',
     })
     assert.deepEqual(problem({ ...base, extra: 1 }), { field: 'extra', reason: 'is not a known field' })
+    assert.equal(problem({ ...base, sensor_id: 'a\u0000b' })?.field, 'sensor_id')
+    assert.equal(problem({ ...base, sensor_id: 'x\ud800' })?.field, 'sensor_id')
+    assert.deepEqual(problem({ ...base, timestamp: '0000-01-01T00:00:00Z' }), {
+      field: 'timestamp',
+      reason: 'must be a real date from 1970 on',
+    })
     assert.deepEqual(problem([base]), { field: '(item)', reason: 'must be a JSON object' })
     assert.deepEqual(problem(null), { field: '(item)', reason: 'must be a JSON object' })
   })
