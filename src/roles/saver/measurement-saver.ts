@@ -42,16 +42,47 @@ export function decodeRecord(record: IncomingRecord, futureToleranceMs: number):
  * redelivers the batch: the insert skips what is already stored, and a bad record may be
  * dead-lettered twice, which is harmless for a log meant for inspection.
  */
+/** SQLSTATE class 22: the data itself is wrong, so retrying cannot help. */
+function isDataError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code
+  return typeof code === 'string' && code.startsWith('22')
+}
+
+async function insertOneByOne(
+  measurements: readonly Measurement[],
+  sources: readonly IncomingRecord[],
+  options: SaverOptions,
+): Promise<number> {
+  let inserted = 0
+  for (let index = 0; index < measurements.length; index++) {
+    const measurement = measurements[index] as Measurement
+    try {
+      inserted += await options.repository.insertBatch([measurement])
+    } catch (error) {
+      if (!isDataError(error)) throw error
+      const rejection = { reason: `PostgreSQL refused the row: ${(error as Error).message}` }
+      await options.broker.publish([
+        deadLetterRecord(sources[index] as IncomingRecord, rejection, options.errorsTopic),
+      ])
+      options.metrics.deadLettered.inc({ reason: 'database' })
+    }
+  }
+  return inserted
+}
+
 export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) => Promise<void> {
   const { metrics, repository } = options
   return async (batch) => {
     const measurements: Measurement[] = []
+    const sources: IncomingRecord[] = []
     const deadLetters: OutgoingRecord[] = []
     const reasons: string[] = []
     for (const record of batch.records) {
       const decoded = decodeRecord(record, options.futureToleranceMs)
-      if (decoded.ok) measurements.push(decoded.measurement)
-      else {
+      if (decoded.ok) {
+        measurements.push(decoded.measurement)
+        sources.push(record)
+      } else {
         deadLetters.push(deadLetterRecord(record, decoded.rejection, options.errorsTopic))
         reasons.push(decoded.rejection.field ?? 'payload')
         options.logger.warn(
@@ -76,7 +107,10 @@ export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) 
       stop({ outcome: 'ok' })
     } catch (error) {
       stop({ outcome: 'error' })
-      throw error
+      if (!isDataError(error)) throw error
+      // A value the schema let through but PostgreSQL refuses would fail the batch forever:
+      // find it row by row, dead-letter it, keep the rest. Availability errors still retry.
+      inserted = await insertOneByOne(measurements, sources, options)
     }
     metrics.recordsConsumed.inc(
       { group: options.groupId, topic: batch.records[0]?.topic ?? '' },
