@@ -1,0 +1,189 @@
+import { mkdirSync, rmSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { type BenchProcess, freePort, startRole } from './processes.ts'
+import type { BenchServices } from './services.ts'
+
+export interface PipelineSpec {
+  readonly mode: 'real' | 'embedded'
+  readonly partitions: number
+  readonly savers: number
+  /** Unique per scenario: names the database, topics, group and data dir. */
+  readonly name: string
+  /** Directory for --cpu-prof of every Flowline process, or none. */
+  readonly cpuProfDir?: string
+  readonly logLevel?: string
+  /** Extra flags for ingest (or `up` in embedded mode) and for each saver, to try settings without editing code. */
+  readonly ingestFlags?: Readonly<Record<string, string>>
+  readonly saverFlags?: Readonly<Record<string, string>>
+  readonly ingestNodeFlags?: readonly string[]
+}
+
+/** A Flowline deployment under test: ingest and savers as separate processes, or one embedded `up`. */
+export interface Pipeline {
+  readonly spec: PipelineSpec
+  readonly ingestUrl: string
+  readonly ingest: BenchProcess
+  /** Empty in embedded mode, where the saver runs inside the `up` process. */
+  readonly savers: readonly BenchProcess[]
+  /** The PostgreSQL database (real mode). */
+  readonly database: string | undefined
+  /** Records the broker acknowledged and rows the savers inserted, from the processes' /metrics. */
+  counters(): Promise<{ produced: number; inserted: number }>
+  /** Sends a few measurements and waits until they are stored: the group has formed and data flows. */
+  prime(): Promise<void>
+  stop(): Promise<void>
+}
+
+/** Sums every sample of a Prometheus metric in a text exposition. */
+export function metricSum(text: string, name: string): number {
+  let total = 0
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue
+    total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0
+  }
+  return total
+}
+
+/**
+ * Reads a process's /metrics. Ingest answers 503 to every route while its heap is above
+ * --max-heap (@fastify/under-pressure), /metrics included, so a few tries are allowed.
+ */
+async function scrape(port: number, tries = 10): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })
+      const text = await response.text()
+      if (response.ok) return text
+      if (attempt >= tries)
+        throw new Error(`GET :${port}/metrics answered ${response.status}: ${text.slice(0, 200)}`)
+    } catch (error) {
+      if (attempt >= tries) throw error
+    }
+    await sleep(200)
+  }
+}
+
+export async function startPipeline(services: BenchServices, spec: PipelineSpec): Promise<Pipeline> {
+  const logLevel = spec.logLevel ?? 'warn'
+  const topic = `${spec.name}_temperatures`
+  const errorsTopic = `${spec.name}_errors`
+  const profile = { cpuProfDir: spec.cpuProfDir }
+  const ingestProfile = { ...profile, nodeFlags: spec.ingestNodeFlags }
+  const started: BenchProcess[] = []
+  let database: string | undefined
+  let dataDir: string | undefined
+  let cleaned = false
+  const cleanup = async () => {
+    if (cleaned) return
+    cleaned = true
+    await Promise.all(started.map((proc) => proc.stop('SIGTERM', 30_000)))
+    if (database) await services.dropDatabase(database).catch(() => {})
+    if (spec.mode === 'real') await services.deleteTopics([topic, errorsTopic])
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true })
+  }
+  try {
+    const ingestPort = await freePort()
+    let ingest: BenchProcess
+    const saverPorts: number[] = []
+    if (spec.mode === 'embedded') {
+      dataDir = `${services.options.stateDir}/embedded/${spec.name}`
+      rmSync(dataDir, { recursive: true, force: true })
+      mkdirSync(dataDir, { recursive: true })
+      const [adminPort, saverPort] = [await freePort(), await freePort()]
+      ingest = await startRole(
+        `up-${spec.name}`,
+        'up',
+        ingestPort,
+        {
+          embedded: true,
+          simulator: false,
+          'data-dir': dataDir,
+          partitions: spec.partitions,
+          'ingest-port': ingestPort,
+          'admin-port': adminPort,
+          'saver-port': saverPort,
+          'log-level': logLevel,
+          ...spec.ingestFlags,
+        },
+        ingestProfile,
+      )
+      started.push(ingest)
+      saverPorts.push(saverPort)
+    } else {
+      database = spec.name.toLowerCase()
+      const databaseUrl = await services.createDatabase(database)
+      await services.createTopic(topic, spec.partitions)
+      await services.createTopic(errorsTopic, 1)
+      const kafka = {
+        kafka: services.kafkaBrokers,
+        topic,
+        'errors-topic': errorsTopic,
+        partitions: spec.partitions,
+        'log-level': logLevel,
+      }
+      ingest = await startRole(
+        `ingest-${spec.name}`,
+        'ingest',
+        ingestPort,
+        { ...kafka, 'ingest-port': ingestPort, ...spec.ingestFlags },
+        ingestProfile,
+      )
+      started.push(ingest)
+      for (let index = 0; index < spec.savers; index++) {
+        const port = await freePort()
+        const flags = {
+          ...kafka,
+          'database-url': databaseUrl,
+          group: `${spec.name}_saver`,
+          'saver-port': port,
+        }
+        started.push(await startRole(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
+        saverPorts.push(port)
+      }
+    }
+    const ingestUrl = `http://127.0.0.1:${ingestPort}`
+    const counters = async () => {
+      const ingestText = await scrape(ingestPort)
+      const saverTexts =
+        spec.mode === 'embedded' ? [ingestText] : await Promise.all(saverPorts.map((port) => scrape(port)))
+      return {
+        produced: metricSum(ingestText, 'flowline_records_produced_total'),
+        inserted: saverTexts.reduce((sum, text) => sum + metricSum(text, 'flowline_rows_inserted_total'), 0),
+      }
+    }
+    return {
+      spec,
+      ingestUrl,
+      ingest,
+      savers: started.slice(1),
+      database,
+      counters,
+      async prime() {
+        const now = Date.now()
+        const items = Array.from({ length: 200 }, (_, i) => ({
+          sensor_id: `prime-${spec.name}-${i}`,
+          temperature: 20,
+          timestamp: now,
+        }))
+        const deadline = Date.now() + 120_000
+        const before = (await counters()).inserted
+        const response = await fetch(`${ingestUrl}/measurements`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(items),
+        })
+        if (response.status !== 202)
+          throw new Error(`priming POST answered ${response.status}: ${await response.text()}`)
+        while ((await counters()).inserted < before + items.length) {
+          if (Date.now() > deadline)
+            throw new Error(`the pipeline stored no priming measurement within 120 s`)
+          await sleep(200)
+        }
+      },
+      stop: cleanup,
+    }
+  } catch (error) {
+    await cleanup()
+    throw error
+  }
+}

@@ -1,0 +1,345 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { computeFigures, type Figure, figureDefinitions, median } from './figures.ts'
+import type { MachineInfo } from './machine.ts'
+import type { BenchOptions } from './options.ts'
+import type { RunResult } from './suite.ts'
+
+export interface BenchReport {
+  readonly startedAt: string
+  readonly finishedAt: string
+  readonly label: string
+  readonly machine: MachineInfo
+  readonly versions: Record<string, string>
+  readonly configuration: Record<string, unknown>
+  readonly figures: readonly Figure[]
+  readonly runs: readonly RunResult[]
+}
+
+export function buildReport(
+  options: BenchOptions,
+  machine: MachineInfo,
+  versions: Record<string, string>,
+  configuration: Record<string, unknown>,
+  runs: readonly RunResult[],
+  startedAt: string,
+): BenchReport {
+  return {
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    label: options.label,
+    machine,
+    versions,
+    configuration,
+    figures: computeFigures(figureDefinitions(options), runs),
+    runs,
+  }
+}
+
+/** Writes `<stamp>.json` and `<stamp>.md`, and the same as `latest.*`. Returns the paths. */
+export function writeReport(out: string, report: BenchReport): { json: string; markdown: string } {
+  mkdirSync(out, { recursive: true })
+  const stamp = report.startedAt.replace(/[:.]/g, '-').slice(0, 19)
+  const json = join(out, `bench-${stamp}.json`)
+  const markdown = join(out, `bench-${stamp}.md`)
+  const text = `${JSON.stringify(report, null, 1)}\n`
+  const md = renderMarkdown(report)
+  writeFileSync(json, text)
+  writeFileSync(markdown, md)
+  writeFileSync(join(out, 'latest.json'), text)
+  writeFileSync(join(out, 'latest.md'), md)
+  return { json, markdown }
+}
+
+const fmt = (value: number | undefined, unit = '') => {
+  if (value === undefined || Number.isNaN(value)) return '–'
+  const text =
+    Math.abs(value) >= 1000 ? Math.round(value).toLocaleString('en') : String(Math.round(value * 100) / 100)
+  return unit === 'ms' || unit === 'MB' ? `${text} ${unit}` : text
+}
+
+const row = (cells: readonly (string | number)[]) => `| ${cells.join(' | ')} |`
+
+function figureRows(figures: readonly Figure[], withTarget: boolean): string[] {
+  const lines = [
+    row([
+      'figure',
+      'min',
+      'median',
+      'max',
+      ...(withTarget ? ['target', 'status'] : []),
+      'median ÷ ceiling (min–max), same run',
+    ]),
+    row(['---', '---:', '---:', '---:', ...(withTarget ? ['---', '---'] : []), '---']),
+  ]
+  for (const f of figures) {
+    const status = f.met === undefined ? '' : f.met ? 'met' : `**missed** (${f.missBy})`
+    const target = f.target ? `${f.target.op} ${fmt(f.target.value, f.unit)}` : ''
+    const ratios = f.ratios.map((r) => `${r.median}× ${r.ceiling} (${r.min}–${r.max})`).join('; ')
+    lines.push(
+      row([
+        f.label,
+        fmt(f.min, f.unit),
+        `**${fmt(f.median, f.unit)}**`,
+        fmt(f.max, f.unit),
+        ...(withTarget ? [target, status] : []),
+        ratios,
+      ]),
+    )
+  }
+  return lines
+}
+
+export function renderMarkdown(report: BenchReport): string {
+  const { machine, versions, configuration, runs } = report
+  const lines: string[] = []
+  lines.push(`# Flowline benchmark, ${report.startedAt.slice(0, 16).replace('T', ' ')} UTC`, '')
+  if (report.label) lines.push(`> ${report.label}`, '')
+  lines.push(
+    `- **Machine:** ${machine.nproc} cores (${machine.cpuModel}), ${machine.memoryGb} GB RAM, Linux ${machine.kernel}. ` +
+      'Load generator, ingest, saver(s), Kafka and PostgreSQL all share these cores.',
+    `- **Versions:** ${Object.entries(versions)
+      .map(([name, version]) => `${name} ${version}`)
+      .join(', ')}.`,
+    `- **Configuration:** ${Object.entries(configuration)
+      .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
+      .join(', ')}.`,
+    `- **Runs:** ${runs.length}; ${report.startedAt} → ${report.finishedAt}.`,
+  )
+  const others = runs.flatMap((run) => Object.values(run.e2e).map((e) => e.cores.others ?? 0))
+  const notQuiet = runs.flatMap((run) =>
+    Object.entries(run.quietness)
+      .filter(([, q]) => !q.quiet)
+      .map(([id]) => `run ${run.index + 1} ${id}`),
+  )
+  lines.push(
+    `- **Other tenants:** CPU used by processes other than the benchmark's during the measured windows: median ${fmt(median(others))} cores, max ${fmt(Math.max(0, ...others))} cores (column "others" below). ` +
+      (notQuiet.length > 0
+        ? `Started without a quiet machine after the bounded wait: ${notQuiet.join(', ')}. Figures from windows where "others" exceeds ~0.3 cores were measured while other heavy jobs ran.`
+        : 'Every measurement started on a quiet machine.'),
+    '',
+  )
+  const targets = report.figures.filter((f) => f.target)
+  lines.push('## Targets', '', ...figureRows(targets, true), '')
+  for (const group of ['Throughput', 'Latency', 'Memory', 'Scaling', 'Embedded', 'Ceilings']) {
+    const figures = report.figures.filter((f) => f.group === group)
+    if (figures.length > 0) lines.push(`## ${group}`, '', ...figureRows(figures, false), '')
+  }
+
+  lines.push('## Scenario details, every run', '')
+  lines.push(
+    row([
+      'run',
+      'scenario',
+      'E2E /s',
+      '202 /s',
+      'kept up',
+      'lag end',
+      'drain s (rows/s)',
+      'POST→row p50/p95/p99 ms',
+      'HTTP p50/p99 ms',
+      'not 202',
+      'peak RSS ingest/saver MB',
+      'cores ingest/savers/kafka/pg/load/others',
+      'load avg before',
+    ]),
+    row(['---:', '---', '---:', '---:', '---', '---:', '---:', '---:', '---:', '---', '---:', '---', '---:']),
+  )
+  for (const run of runs)
+    for (const [id, e] of Object.entries(run.e2e)) {
+      const c = e.cores
+      lines.push(
+        row([
+          run.index + 1,
+          id,
+          fmt(e.e2eRatePerS),
+          fmt(e.acceptedRatePerS),
+          e.keptUp ? 'yes' : '**no**',
+          fmt(e.lag.end),
+          `${e.drain.seconds} (${fmt(e.drain.ratePerS)})${e.drain.complete ? '' : ' incomplete'}`,
+          e.latencyMs ? `${e.latencyMs.p50} / ${e.latencyMs.p95} / ${e.latencyMs.p99}` : 'n/a',
+          `${e.http.p50} / ${e.http.p99}`,
+          refusals(e.load.statuses, e.load.requests, e.load.networkErrors),
+          `${e.memoryMb.ingestPeak} / ${e.memoryMb.saver0Peak ?? '–'}`,
+          [c.ingest, c.savers, c.kafka, c.postgres, c.load, c.others].map((v) => fmt(v)).join(' / '),
+          e.loadAverage.before[0] ?? '–',
+        ]),
+      )
+    }
+  lines.push('')
+  lines.push(...costSection(runs))
+
+  const outages = runs.filter((run) => run.outage)
+  if (outages.length > 0) {
+    lines.push('## Kafka outage under load (ingest memory)', '')
+    lines.push(
+      row([
+        'run',
+        'offered /s',
+        'RSS before',
+        'RSS outage max',
+        'RSS outage end',
+        'RSS after',
+        'growth',
+        'answers',
+        'Kafka stop / start s',
+        'produced after restart',
+      ]),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:']),
+    )
+    for (const run of outages) {
+      const o = run.outage
+      if (!o) continue
+      lines.push(
+        row([
+          run.index + 1,
+          fmt(o.options.ratePerS),
+          fmt(o.rssMb.before, 'MB'),
+          fmt(o.rssMb.outageMax, 'MB'),
+          fmt(o.rssMb.outageEnd, 'MB'),
+          fmt(o.rssMb.after, 'MB'),
+          fmt(o.outageGrowthMb, 'MB'),
+          Object.entries(o.statuses)
+            .map(([status, n]) => `${status}: ${n}`)
+            .join(', ') + (o.skipped ? `, skipped: ${o.skipped}` : ''),
+          `${o.kafkaStopS} / ${o.kafkaStartS}`,
+          fmt(o.producedAfterRestart),
+        ]),
+      )
+    }
+    lines.push('')
+  }
+
+  lines.push('## Ceilings, every run', '')
+  lines.push(row(['run', 'ceiling', 'rate', 'details']), row(['---:', '---', '---:', '---']))
+  for (const run of runs) {
+    const c = run.ceilings
+    for (const [name, kafka] of [
+      ['Kafka, producer defaults', c.kafkaDefault],
+      ['Kafka, batched', c.kafkaBatched],
+    ] as const)
+      if (kafka)
+        lines.push(
+          row([
+            run.index + 1,
+            name,
+            `${fmt(kafka.ratePerS)} records/s`,
+            `${kafka.records.toLocaleString('en')} × 90 B, ${kafka.producerProps}; ${kafka.mbPerS} MB/s; latency avg ${kafka.latencyMs.avg} ms, p99 ${kafka.latencyMs.p99} ms; broker ${fmt(kafka.cores.kafka)} cores, machine ${fmt(kafka.cores.machine)}`,
+          ]),
+        )
+    for (const [name, pgc] of [
+      ['PostgreSQL COPY', c.postgresCopy],
+      ['saver statement alone', c.saverStatement],
+    ] as const)
+      if (pgc)
+        lines.push(
+          row([
+            run.index + 1,
+            name,
+            `${fmt(pgc.ratePerS)} rows/s`,
+            `${pgc.rows.toLocaleString('en')} rows in ${pgc.seconds} s; ${pgc.method}`,
+          ]),
+        )
+    for (const [name, h] of [
+      ['Fastify trivial, single', c.httpSingle],
+      ['Fastify trivial, batch 100', c.httpBatch100],
+    ] as const)
+      if (h)
+        lines.push(
+          row([
+            run.index + 1,
+            name,
+            `${fmt(h.requestsPerS)} req/s = ${fmt(h.measurementsPerS)} measurements/s`,
+            `${h.tool}, ${h.connections} connections; HTTP p50 ${h.http.p50} ms, p99 ${h.http.p99} ms; server ${fmt(h.cores.server)} cores, generator ${fmt(h.cores.load)}, others ${fmt(h.cores.others)}`,
+          ]),
+        )
+  }
+  lines.push('')
+  const errors = runs.flatMap((run) =>
+    Object.entries(run.errors).map(([id, error]) => `- run ${run.index + 1}, ${id}: ${error.split('\n')[0]}`),
+  )
+  if (errors.length > 0) lines.push('## Failures', '', ...errors, '')
+  lines.push(METHOD)
+  return `${lines.join('\n')}\n`
+}
+
+/** Requests not answered 202, as a share, with their codes. */
+function refusals(statuses: Record<string, number>, requests: number, networkErrors: number): string {
+  const refused = Object.entries(statuses).filter(([status]) => !status.startsWith('202') && status !== '2xx')
+  const count = refused.reduce((sum, [, n]) => sum + n, 0) + networkErrors
+  if (count === 0) return '0'
+  const share = requests > 0 ? `${Math.round((count / requests) * 1000) / 10}%` : `${count}`
+  const codes = refused.map(([status, n]) => `${status}: ${n}`)
+  if (networkErrors > 0) codes.push(`network: ${networkErrors}`)
+  return `${share} (${codes.join(', ')})`
+}
+
+/** CPU per measurement by component (median over runs), and what 100,000/s would need. */
+function costSection(runs: readonly RunResult[]): string[] {
+  const ids = [...new Set(runs.flatMap((run) => Object.keys(run.e2e)))]
+  const groups = ['ingest', 'savers', 'postgres', 'kafka', 'load', 'total']
+  const lines = [
+    '## CPU per measurement (µs, median of runs)',
+    '',
+    'Ingest and the generator per measurement answered 202, Kafka per record produced, savers and PostgreSQL per row committed. ' +
+      '"Cores at 100k/s" = total × 100,000 / 10⁶: what this code would need on this machine for the batched target.',
+    '',
+    row(['scenario', ...groups, 'cores at 100k/s']),
+    row(['---', ...groups.map(() => '---:'), '---:']),
+  ]
+  for (const id of ids) {
+    const costs = runs.map((run) => run.e2e[id]?.cpuMicrosPerMeasurement).filter((c) => c !== undefined)
+    const mid = (group: string) => {
+      const values = costs.map((c) => c[group]).filter((v): v is number => v !== undefined)
+      return values.length > 0 ? median(values) : undefined
+    }
+    const total = mid('total')
+    lines.push(
+      row([id, ...groups.map((group) => fmt(mid(group))), total === undefined ? '–' : fmt(total / 10)]),
+    )
+  }
+  return [...lines, '']
+}
+
+const METHOD = `## Method
+
+- **Services.** A private Kafka broker (KRaft, single node) and PostgreSQL server started by
+  \`scripts/services.sh\` with their own state directory and ports; PostgreSQL runs with fsync and
+  synchronous_commit on, and with \`track_commit_timestamp = on\` (set by the harness with ALTER SYSTEM).
+  Every scenario gets a fresh database, fresh topics (4 partitions unless stated) and a fresh group;
+  Flowline runs with its defaults, each role its own process (\`flowline ingest\`, \`flowline saver\`),
+  as \`node src/main.ts\`.
+- **E2E throughput.** After priming (200 measurements stored), the load runs for warm-up + window.
+  The figure is the number of rows whose transaction committed inside the window
+  (\`pg_xact_commit_timestamp(xmin)\`) divided by the window. "202/s" is what ingest acknowledged in the
+  window. Lag = records Kafka acknowledged (ingest's \`flowline_records_produced_total\`) minus rows inserted
+  (savers' \`flowline_rows_inserted_total\`), sampled every second. "Kept up" = the lag grew by less than one
+  second of input over the window and drained within 5 s after the load stopped; when it did not, the E2E
+  figure is the savers' drain rate (they were saturated), and the drain column gives the rate after the load.
+- **POST→row latency.** Each measurement's timestamp is its send time (ms), taken by the generator just
+  before the request is written. After the run, for rows sent inside the window: commit timestamp of the
+  row's transaction − timestamp. Both clocks are this machine's CLOCK_REALTIME (Node/wrk gettimeofday and
+  PostgreSQL's commit record); the ms truncation adds 0–1 ms. A row is visible to readers from its commit.
+- **HTTP latency.** Response time at the generator, for requests sent inside the window.
+- **Load generators.** Batched and fixed-rate runs: \`bench/lib/load-worker.ts\` (undici Pool, bodies
+  built as strings, no retries; fixed rates are open loop: a request is due on schedule whatever the
+  answers, and is skipped and counted when all connections are busy). Single-measurement runs: wrk with
+  \`bench/lib/wrk-measurement.lua\` when installed (a C client costs a fraction of the CPU per request of a
+  Node client, which matters on 2 shared cores), else two Node generator processes. Sensors: 20,000 per
+  generator, names unique per generator and run; a sensor's timestamp is bumped by 1 ms when it would repeat.
+- **CPU.** Per process from /proc/<pid>/stat over the window (PostgreSQL = postmaster + backends, Kafka =
+  the broker JVM, load = generator processes); "others" = the machine's busy time (/proc/stat) minus all of
+  those and the harness: other tenants of a shared box.
+- **Memory.** Peak RSS = VmHWM of each process at the end of its scenario; ingest RSS also sampled each
+  second. Outage: open-loop load at a fixed rate, \`services.sh kafka-stop\` (SIGTERM) on the private broker,
+  load continues, \`kafka-start\`, load continues; ingest VmRSS sampled every 250 ms.
+- **Ceilings** (same run, same machine, nothing else of ours running): Kafka's
+  \`org.apache.kafka.tools.ProducerPerformance\` (90-byte records, acks=all, enable.idempotence=true, full JIT),
+  with the producer's defaults and with large batches (Flowline's coalescer sends up to 5,000 records a
+  request); PostgreSQL COPY of the same kind of rows through \`psql \\copy\` into the same table with the same
+  indexes (COPY does not maintain the \`sensors\` summary); the saver's own INSERT statement without Kafka;
+  Fastify on a trivial route (parse the JSON body, answer 202) with the same load generator.
+- **Quiet machine.** Before each measurement the harness waits (bounded) until the 1-minute load average is
+  below the threshold or fewer than 0.25 cores are busy right now; what it found is in the JSON
+  (\`quietness\`) and the load average column.
+`

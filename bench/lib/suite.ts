@@ -1,0 +1,185 @@
+import {
+  type HttpCeiling,
+  httpCeiling,
+  type KafkaCeiling,
+  kafkaCeiling,
+  type PostgresCeiling,
+  postgresCopyCeiling,
+  saverStatementCeiling,
+} from './ceilings.ts'
+import { type BenchContext, type E2EResult, type E2EScenario, measureE2E } from './e2e.ts'
+import { type Quietness, waitForQuiet } from './machine.ts'
+import { measureOutage, type OutageResult } from './memory.ts'
+import type { BenchOptions } from './options.ts'
+import { wrkAvailable } from './wrk.ts'
+
+export interface RunResult {
+  readonly index: number
+  readonly startedAt: string
+  readonly seconds: number
+  readonly ceilings: {
+    kafkaDefault?: KafkaCeiling
+    kafkaBatched?: KafkaCeiling
+    postgresCopy?: PostgresCeiling
+    saverStatement?: PostgresCeiling
+    httpSingle?: HttpCeiling
+    httpBatch100?: HttpCeiling
+  }
+  readonly e2e: Record<string, E2EResult>
+  outage?: OutageResult
+  /** How quiet the machine was before each measurement. */
+  readonly quietness: Record<string, Quietness>
+  readonly errors: Record<string, string>
+}
+
+/** The end-to-end scenarios of the selected parts, in the order they run. */
+export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): E2EScenario[] {
+  const base = {
+    mode: 'real' as const,
+    ratePerS: 0,
+    partitions: 4,
+    savers: 1,
+    loadProcesses: 1,
+    tool: 'node' as const,
+    warmupS: options.warmupS,
+    durationS: options.durationS,
+    drainLimitS: options.drainLimitS,
+  }
+  const list: E2EScenario[] = []
+  const wants = (part: BenchOptions['only'][number]) => options.only.includes(part)
+  if (wants('batched')) {
+    // Fewer connections for big requests: 32 × 1000 stays under ingest's 50,000 in-flight budget.
+    for (const batch of options.batches)
+      list.push({ ...base, id: `batched-${batch}`, batch, connections: batch >= 1000 ? 32 : 64 })
+  }
+  // Open loop at a rate the savers can follow: the E2E rate with a bounded lag (see runSuite for the rate).
+  if (wants('sustained'))
+    list.push({ ...base, id: 'sustained-100', batch: 100, connections: 64, ratePerS: options.sustainedRate })
+  if (wants('single'))
+    list.push({
+      ...base,
+      id: 'single',
+      batch: 1,
+      connections: 128,
+      tool: singleTool,
+      loadProcesses: singleTool === 'wrk' ? 1 : 2,
+    })
+  if (wants('latency'))
+    for (const rate of options.latencyRates)
+      list.push({
+        ...base,
+        id: `latency-${rate}`,
+        batch: options.latencyBatch,
+        connections: 64,
+        ratePerS: rate,
+      })
+  if (wants('scaling'))
+    for (const n of options.scaling)
+      list.push({ ...base, id: `scaling-p${n}-s${n}`, batch: 100, connections: 64, partitions: n, savers: n })
+  if (wants('embedded'))
+    list.push({ ...base, id: 'embedded-batched-100', mode: 'embedded', batch: 100, connections: 64 })
+  return list
+}
+
+/**
+ * The sustained run offers a fixed rate just below what the savers drained on their own after the
+ * max-load run: max load makes ingest accept faster than the savers store, and then ingest's CPU is
+ * taken from the savers on a 2-core box, so the max-load E2E figure understates what can be sustained.
+ */
+function withSustainedRate(scenario: E2EScenario, result: RunResult): E2EScenario {
+  if (scenario.ratePerS > 0) return scenario
+  const drain = result.e2e['batched-100']?.drain.ratePerS ?? 0
+  const rate = drain > 0 ? Math.max(1000, Math.floor((drain * 0.85) / 1000) * 1000) : 15_000
+  return { ...scenario, ratePerS: rate }
+}
+
+/** One repetition of everything selected. A failing part is recorded and the run goes on. */
+export async function runSuite(
+  context: BenchContext,
+  options: BenchOptions,
+  index: number,
+): Promise<RunResult> {
+  const started = Date.now()
+  const singleTool = options.singleTool === 'auto' ? (wrkAvailable() ? 'wrk' : 'node') : options.singleTool
+  const result: RunResult = {
+    index,
+    startedAt: new Date(started).toISOString(),
+    seconds: 0,
+    ceilings: {},
+    e2e: {},
+    quietness: {},
+    errors: {},
+  }
+  const step = async (id: string, work: () => Promise<void>) => {
+    result.quietness[id] = await waitForQuiet(options.maxLoadWaitS, options.loadThreshold)
+    const q = result.quietness[id]
+    context.log(
+      `run ${index + 1}: ${id} (load ${q.loadAverage[0]}, ${q.busyCores} busy cores${q.quiet ? '' : ', NOT quiet'})`,
+    )
+    try {
+      await work()
+    } catch (error) {
+      result.errors[id] = (error as Error).stack ?? String(error)
+      context.log(`run ${index + 1}: ${id} FAILED: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+  if (options.only.includes('ceilings')) {
+    const http = { warmupS: Math.min(options.warmupS, 3), durationS: options.ceilingDurationS }
+    await step('ceiling-kafka-default', async () => {
+      result.ceilings.kafkaDefault = await kafkaCeiling(context, {
+        records: options.kafkaRecords,
+        partitions: 4,
+        batched: false,
+      })
+    })
+    await step('ceiling-kafka-batched', async () => {
+      result.ceilings.kafkaBatched = await kafkaCeiling(context, {
+        records: options.kafkaRecords,
+        partitions: 4,
+        batched: true,
+      })
+    })
+    await step('ceiling-postgres-copy', async () => {
+      result.ceilings.postgresCopy = await postgresCopyCeiling(context, options.pgRows)
+    })
+    await step('ceiling-saver-statement', async () => {
+      result.ceilings.saverStatement = await saverStatementCeiling(context, options.pgRows, 5000)
+    })
+    await step('ceiling-http-single', async () => {
+      result.ceilings.httpSingle = await httpCeiling({
+        ...http,
+        batch: 1,
+        tool: singleTool,
+        connections: 128,
+        loadProcesses: singleTool === 'wrk' ? 1 : 2,
+      })
+    })
+    await step('ceiling-http-batch100', async () => {
+      result.ceilings.httpBatch100 = await httpCeiling({
+        ...http,
+        batch: 100,
+        tool: 'node',
+        connections: 64,
+        loadProcesses: 1,
+      })
+    })
+  }
+  for (const planned of scenariosOf(options, singleTool)) {
+    await step(planned.id, async () => {
+      const scenario = planned.id === 'sustained-100' ? withSustainedRate(planned, result) : planned
+      const e2e = await measureE2E(context, scenario)
+      result.e2e[scenario.id] = e2e
+      context.log(
+        `  ${scenario.id}: e2e ${e2e.e2eRatePerS}/s, accepted ${e2e.acceptedRatePerS}/s, kept up ${e2e.keptUp}, ` +
+          `POST->row p99 ${e2e.latencyMs?.p99 ?? '-'} ms, http p99 ${e2e.http.p99} ms, ingest peak ${e2e.memoryMb.ingestPeak} MB`,
+      )
+    })
+  }
+  if (options.only.includes('outage')) {
+    await step('outage', async () => {
+      result.outage = await measureOutage(context, { ...options.outage, batch: 100 })
+      context.log(`  outage: ingest RSS ${JSON.stringify(result.outage.rssMb)} MB`)
+    })
+  }
+  return { ...result, seconds: Math.round((Date.now() - started) / 1000) }
+}

@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict'
+import { execFile, spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import type { E2EResult } from '../../bench/lib/e2e.ts'
+import type { Percentiles } from '../../bench/lib/histogram.ts'
+import type { BenchReport } from '../../bench/lib/report.ts'
+import { freePort } from '../helpers/processes.ts'
+
+const RUN = new URL('../../bench/run.ts', import.meta.url).pathname
+const SERVICES = new URL('../../scripts/services.sh', import.meta.url).pathname
+
+/** Three distinct free ports: Kafka, its controller, PostgreSQL. */
+async function ports(): Promise<[number, number, number]> {
+  const found = new Set<number>()
+  while (found.size < 3) found.add(await freePort())
+  return [...found] as [number, number, number]
+}
+
+function runBench(
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [RUN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let output = ''
+    const keep = (chunk: Buffer) => {
+      output = (output + chunk.toString()).slice(-50_000)
+    }
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
+
+/**
+ * The benchmark harness in its CI form (`--quick`): its own Kafka and PostgreSQL on free ports and
+ * a temporary state dir, a few seconds per figure, then checks that every figure came out and
+ * makes sense. Numbers are not judged against targets here: CI machines differ.
+ */
+test('npm run bench -- --quick measures every figure on its own services', {
+  timeout: 300_000,
+}, async (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'flowline-bench-smoke-'))
+  const out = join(stateDir, 'results')
+  const [kafkaPort, controllerPort, pgPort] = await ports()
+  t.after(async () => {
+    // The harness stops its services itself; this covers a harness that died before it could.
+    const env = {
+      ...process.env,
+      FLOWLINE_STATE_DIR: stateDir,
+      FLOWLINE_KAFKA_PORT: String(kafkaPort),
+      FLOWLINE_KAFKA_CONTROLLER_PORT: String(controllerPort),
+      FLOWLINE_PG_PORT: String(pgPort),
+    }
+    await new Promise((resolve) => execFile('bash', [SERVICES, 'down'], { env, timeout: 120_000 }, resolve))
+    rmSync(stateDir, { recursive: true, force: true })
+  })
+
+  const { code, output } = await runBench(
+    [
+      '--quick',
+      '--state-dir',
+      stateDir,
+      '--out',
+      out,
+      '--kafka-port',
+      String(kafkaPort),
+      '--controller-port',
+      String(controllerPort),
+      '--pg-port',
+      String(pgPort),
+    ],
+    270_000,
+  )
+  assert.ok(existsSync(join(out, 'latest.json')), `no results written; harness output:\n${output}`)
+  const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchReport
+  const [run] = report.runs
+  assert.ok(run, 'one run recorded')
+  assert.deepEqual(run.errors, {}, `every part ran; harness output:\n${output}`)
+  assert.equal(code, 0, output)
+
+  assert.ok(report.machine.nproc >= 1 && report.machine.memoryGb > 0 && report.machine.cpuModel)
+  for (const name of ['node', 'kafka', 'postgresql']) assert.match(report.versions[name] ?? '', /\d/, name)
+
+  const { ceilings } = run
+  for (const [name, rate] of Object.entries({
+    'kafka defaults': ceilings.kafkaDefault?.ratePerS,
+    'kafka batched': ceilings.kafkaBatched?.ratePerS,
+    'postgres COPY': ceilings.postgresCopy?.ratePerS,
+    'saver statement': ceilings.saverStatement?.ratePerS,
+    'http single': ceilings.httpSingle?.measurementsPerS,
+    'http batch 100': ceilings.httpBatch100?.measurementsPerS,
+  }))
+    assert.ok((rate ?? 0) > 500, `${name} ceiling: ${rate}/s`)
+
+  for (const id of ['batched-100', 'single', 'latency-1000', 'scaling-p2-s2', 'embedded-batched-100']) {
+    const e2e: E2EResult | undefined = run.e2e[id]
+    assert.ok(e2e, `${id} measured`)
+    assert.ok(e2e.acceptedRatePerS > 100, `${id}: ${e2e.acceptedRatePerS} measurements/s answered 202`)
+    assert.ok(e2e.e2eRatePerS > 50, `${id}: ${e2e.e2eRatePerS} rows/s committed`)
+    assert.ok(
+      e2e.http.p50 > 0 && e2e.http.p99 >= e2e.http.p50,
+      `${id}: HTTP latency ${JSON.stringify(e2e.http)}`,
+    )
+    const peak: number = e2e.memoryMb.ingestPeak ?? 0
+    assert.ok(peak > 30 && peak < 8000, `${id}: ingest peak RSS ${peak} MB`)
+    assert.ok((e2e.cores.ingest ?? 0) > 0, `${id}: ingest used CPU`)
+    if (e2e.scenario.mode === 'real') {
+      const latency: Percentiles | null = e2e.latencyMs
+      assert.ok(latency !== null && latency.count > 0, `${id}: POST->row latency measured`)
+      assert.ok(
+        latency.p50 > 0 && latency.p99 >= latency.p50 && latency.p99 < 120_000,
+        `${id}: ${JSON.stringify(latency)}`,
+      )
+    }
+  }
+  // Open loop: the offered rate is what was asked, whatever the pipeline does.
+  const fixed = run.e2e['latency-1000']?.acceptedRatePerS ?? 0
+  assert.ok(fixed > 700 && fixed < 1300, `latency-1000 offered ~1000/s, got ${fixed}`)
+  assert.ok((run.e2e['scaling-p2-s2']?.memoryMb.saver1Peak ?? 0) > 0, 'two savers ran')
+
+  const outage = run.outage
+  assert.ok(outage, 'the Kafka outage ran')
+  assert.ok(outage.rssMb.before > 0 && outage.rssMb.outageMax > 0, JSON.stringify(outage.rssMb))
+  assert.ok((outage.statuses['202'] ?? 0) > 0, `202s before the outage: ${JSON.stringify(outage.statuses)}`)
+  const refused = Object.entries(outage.statuses).filter(([status]) => /^(429|503)\b/.test(status))
+  assert.ok(refused.length > 0, `refusals while Kafka was down: ${JSON.stringify(outage.statuses)}`)
+  assert.ok(
+    outage.samples.some((sample) => sample.phase === 'outage'),
+    'memory sampled during the outage',
+  )
+
+  const e2eFigure = report.figures.find((figure) => figure.id === 'batched-100.e2e')
+  assert.ok(e2eFigure && e2eFigure.median > 0, 'the batched E2E figure is in the report')
+  assert.ok(
+    e2eFigure.ratios.length >= 2 && e2eFigure.ratios.every((ratio) => ratio.median > 0),
+    'with its ceilings',
+  )
+  assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Targets[\s\S]*E2E batched 100/)
+})
