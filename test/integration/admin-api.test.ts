@@ -4,9 +4,21 @@ import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
+import { freePort } from '../helpers/processes.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 
 const T0 = Date.parse('2026-03-01T00:00:00Z')
+
+async function adminAppOn(storage: PostgresStorage) {
+  return createAdminApp({
+    storage,
+    repository: new MeasurementsRepository(storage.db),
+    logger: quietLogger(),
+    metrics: createMetrics(),
+    defaultLimit: 10,
+    maxLimit: 20,
+  })
+}
 
 describe('admin API against a real PostgreSQL', () => {
   it('lists recent measurements with filters and a cursor, lists sensors, and refuses bad queries', async (t) => {
@@ -15,22 +27,14 @@ describe('admin API against a real PostgreSQL', () => {
     const storage = new PostgresStorage({ connectionString: url })
     t.after(() => storage.close())
     await storage.migrate()
-    const repository = new MeasurementsRepository(storage.db)
-    await repository.insertBatch(
+    await new MeasurementsRepository(storage.db).insertBatch(
       Array.from({ length: 30 }, (_, i) => ({
         sensorId: `s${i % 3}`,
         temperature: i,
         timestampMs: T0 + i * 1000,
       })),
     )
-    const app = await createAdminApp({
-      storage,
-      repository,
-      logger: quietLogger(),
-      metrics: createMetrics(),
-      defaultLimit: 10,
-      maxLimit: 20,
-    })
+    const app = await adminAppOn(storage)
     t.after(() => app.close())
 
     const defaults = (await app.inject('/measurements')).json()
@@ -88,5 +92,45 @@ describe('admin API against a real PostgreSQL', () => {
     const spec = (await app.inject('/docs/json')).json()
     assert.ok(spec.paths['/measurements'].get.parameters.some((p: { name: string }) => p.name === 'cursor'))
     assert.ok(spec.paths['/sensors'])
+  })
+
+  it('answers 503 with Retry-After and STORAGE_UNAVAILABLE while PostgreSQL cannot be reached', async (t) => {
+    const { url, drop } = await createTestDatabase()
+    t.after(drop)
+    // A port the OS just gave back: nothing listens there, so every connection is refused.
+    const down = new URL(url)
+    down.port = String(await freePort())
+    const storage = new PostgresStorage({ connectionString: down.toString() })
+    t.after(() => storage.close())
+    const app = await adminAppOn(storage)
+    t.after(() => app.close())
+
+    for (const path of ['/measurements', '/measurements?sensor_id=a&limit=5', '/sensors']) {
+      const started = Date.now()
+      const response = await app.inject(path)
+      assert.equal(response.statusCode, 503, `${path}: ${response.body}`)
+      assert.equal(response.headers['retry-after'], '1', path)
+      const body = response.json()
+      assert.equal(body.code, 'STORAGE_UNAVAILABLE', path)
+      assert.match(body.message, /database cannot be reached/)
+      assert.doesNotMatch(body.message, new RegExp(down.port), 'the answer names no address')
+      assert.ok(Date.now() - started < 5000, `${path} answered within the connect timeout`)
+    }
+    assert.equal((await app.inject('/ready')).statusCode, 503)
+  })
+
+  it('still answers 500 INTERNAL for a database error that is not an outage', async (t) => {
+    const { url, drop } = await createTestDatabase()
+    t.after(drop)
+    // Reachable but never migrated: the query fails with "relation does not exist" (42P01).
+    const storage = new PostgresStorage({ connectionString: url })
+    t.after(() => storage.close())
+    const app = await adminAppOn(storage)
+    t.after(() => app.close())
+    const response = await app.inject('/measurements')
+    assert.equal(response.statusCode, 500, response.body)
+    assert.equal(response.headers['retry-after'], undefined)
+    assert.deepEqual(response.json(), { code: 'INTERNAL', message: 'Internal error; see the server log' })
+    assert.equal((await app.inject('/ready')).statusCode, 200)
   })
 })

@@ -7,6 +7,7 @@ import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
+import { toStorageError } from '../../storage/storage-errors.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 
 export interface AdminAppOptions {
@@ -28,6 +29,21 @@ const StoredMeasurement = Type.Object({
 /** The admin API: reads what the saver stored. */
 export async function createAdminApp(options: AdminAppOptions): Promise<FastifyInstance> {
   const { metrics, repository } = options
+  /** Times a query, and turns an unreachable database into a 503 rather than a 500. */
+  async function query<T>(operation: string, run: () => Promise<T>): Promise<T> {
+    const stop = metrics.sqlDuration.startTimer({ operation })
+    try {
+      const result = await run()
+      stop({ outcome: 'ok' })
+      return result
+    } catch (error) {
+      stop({ outcome: 'error' })
+      const translated = toStorageError(error)
+      // The shared error handler does not log retryable errors, so the cause is logged here.
+      if (translated !== error) options.logger.warn({ err: error, operation }, 'database unreachable')
+      throw translated
+    }
+  }
   const app = await createHttpApp({
     name: 'admin',
     description: 'Reads the measurements stored in PostgreSQL.',
@@ -73,6 +89,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
             }),
           }),
           400: ErrorBody,
+          503: ErrorBody,
         },
       },
     },
@@ -88,15 +105,10 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
           false,
         )
       }
-      const stop = metrics.sqlDuration.startTimer({ operation: 'recent_measurements' })
-      const items = await repository.recent({
-        limit,
-        sensorId: sensor_id,
-        fromMs,
-        toMs,
-        before: cursor === undefined ? undefined : decodeCursor(cursor),
-      })
-      stop({ outcome: 'ok' })
+      const before = cursor === undefined ? undefined : decodeCursor(cursor)
+      const items = await query('recent_measurements', () =>
+        repository.recent({ limit, sensorId: sensor_id, fromMs, toMs, before }),
+      )
       const last = items.at(-1)
       const nextCursor =
         items.length === limit && last
@@ -121,15 +133,11 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
               last_temperature: Type.Number(),
             }),
           ),
+          503: ErrorBody,
         },
       },
     },
-    async () => {
-      const stop = metrics.sqlDuration.startTimer({ operation: 'sensors' })
-      const sensors = await repository.sensors()
-      stop({ outcome: 'ok' })
-      return sensors
-    },
+    async () => query('sensors', () => repository.sensors()),
   )
   return app
 }

@@ -1,0 +1,61 @@
+import { StorageUnavailableError } from '../errors.ts'
+
+/** Socket errors that mean the server could not be reached, not that a statement was wrong. */
+const UNREACHABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+])
+
+/**
+ * SQLSTATEs of a server that is starting, stopping or out of connections (class 08 is matched
+ * by prefix): the same statement succeeds once it is back.
+ */
+const PASSING_SQLSTATES = new Set([
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now
+  '53300', // too_many_connections
+])
+
+/** pg and pg-pool raise these without a code, so their message is all there is to recognise them by. */
+const LOST_CONNECTION_MESSAGES = [
+  'timeout exceeded when trying to connect',
+  'Connection terminated',
+  'Client has encountered a connection error',
+]
+
+/** Whether the database could not be reached or dropped the connection, rather than refusing the statement. */
+export function isStorageUnreachable(error: unknown, depth = 0): boolean {
+  if (typeof error !== 'object' || error === null || depth > 5) return false
+  const { code, message, cause, errors } = error as {
+    code?: unknown
+    message?: unknown
+    cause?: unknown
+    errors?: unknown
+  }
+  if (typeof code === 'string') {
+    if (UNREACHABLE_SOCKET_CODES.has(code) || PASSING_SQLSTATES.has(code)) return true
+    if (code.length === 5 && code.startsWith('08')) return true
+  }
+  if (typeof message === 'string' && LOST_CONNECTION_MESSAGES.some((text) => message.startsWith(text))) {
+    return true
+  }
+  // Node reports a refused connection to a name with several addresses as an AggregateError.
+  if (Array.isArray(errors) && errors.some((inner) => isStorageUnreachable(inner, depth + 1))) return true
+  return isStorageUnreachable(cause, depth + 1)
+}
+
+/**
+ * The error a caller should see: StorageUnavailableError (503, retryable) when the database is
+ * out of reach, the original error otherwise. The message names no host, since it reaches clients.
+ */
+export function toStorageError(error: unknown): unknown {
+  if (error instanceof StorageUnavailableError || !isStorageUnreachable(error)) return error
+  return new StorageUnavailableError('The database cannot be reached; try again shortly', { cause: error })
+}
