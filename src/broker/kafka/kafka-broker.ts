@@ -8,6 +8,7 @@ import {
 } from '@platformatic/kafka'
 import { BrokerUnavailableError } from '../../errors.ts'
 import type { Broker, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '../broker.ts'
+import { keyHash } from '../key-partitioner.ts'
 import { KafkaSubscription } from './kafka-subscription.ts'
 
 export interface KafkaBrokerOptions {
@@ -57,6 +58,8 @@ export class KafkaBroker implements Broker {
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
+      // The same partitions as the library's default partitioner, without its BigInt arithmetic.
+      partitioner: (_message, key) => (Buffer.isBuffer(key) ? keyHash(key) : 0),
     })
     return this.#producer
   }

@@ -34,6 +34,10 @@ export class KafkaSubscription implements Subscription {
       mode: 'committed',
       fallbackMode: 'earliest',
       maxWaitTime: Math.min(options.maxWaitMs, 500),
+      // The default (50 MB a fetch, decoded at once) held ~1 GB in a saver behind a backlog; 2 MiB
+      // is ~13,000 measurements, more than two batches. Measured: peak RSS 1,013 → 462 MB and
+      // drain 38.0k → 43.9k rows/s.
+      maxBytes: 2 * 1024 * 1024,
     })
     return new KafkaSubscription(consumer, stream, options, onClose)
   }
