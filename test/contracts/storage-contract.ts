@@ -63,6 +63,18 @@ export function runStorageContract(
       assert.equal(late?.last_temperature, 10)
     })
 
+    it('stores every millisecond exactly, from 1970 to far in the future', async () => {
+      const instants = [0, 1, 999, 1_000, 946_684_800_001, 1_767_225_599_999, 4_102_444_800_123]
+      for (let i = 0; i < 200; i++) instants.push(Math.floor(Math.random() * 4_102_444_800_000))
+      const batch = instants.map((timestampMs) => ({ sensorId: 'exact-ms', temperature: 1, timestampMs }))
+      assert.equal(await repository.insertBatch(batch), new Set(instants).size)
+      const stored = await repository.recent({ limit: 1000, sensorId: 'exact-ms' })
+      assert.deepEqual(
+        stored.map((row) => row.timestamp).sort(),
+        [...new Set(instants)].map((ms) => new Date(ms).toISOString()).sort(),
+      )
+    })
+
     it('dedupes within one batch too', async () => {
       assert.equal(await repository.insertBatch([m('twice', 1), m('twice', 1)]), 1)
     })

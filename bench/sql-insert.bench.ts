@@ -1,0 +1,76 @@
+/**
+ * The saver's INSERT alone: PostgreSQL CPU per row and rows per second for
+ * `MeasurementsRepository.insertBatch`, on a fresh database of the real server, one connection,
+ * batches sent one after another. PostgreSQL's CPU is read from /proc for the backend serving the
+ * connection, so the figure is the server's own cost whatever else runs on the machine.
+ *
+ *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
+ *
+ * `--sql` runs a statement after the migrations, to try a schema change (for example
+ * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload.
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { sql } from 'kysely'
+import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
+import { PostgresStorage } from '../src/storage/postgres-storage.ts'
+import { createTestDatabase } from '../test/helpers/services.ts'
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '300000' },
+    sensors: { type: 'string', default: '20000' },
+    batch: { type: 'string', default: '5000' },
+    sql: { type: 'string' },
+  },
+})
+const rows = Number(values.rows)
+const sensors = Number(values.sensors)
+const batchSize = Number(values.batch)
+
+/** User + system CPU of a process, in µs (the kernel counts in ticks of 10 ms). */
+function cpuMicros(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(fields[11]) + Number(fields[12])) * 10_000
+}
+
+const database = await createTestDatabase()
+const storage = new PostgresStorage({ connectionString: database.url, maxConnections: 1 })
+try {
+  await storage.migrate()
+  if (values.sql) await sql.raw(values.sql).execute(storage.db)
+  const repository = new MeasurementsRepository(storage.db)
+  const { rows: backend } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(storage.db)
+  const pid = backend[0]?.pid ?? 0
+  const start = Date.now() - rows * 10
+  const cpuBefore = cpuMicros(pid)
+  const startedAt = performance.now()
+  for (let first = 0; first < rows; first += batchSize) {
+    const batch = []
+    for (let i = first; i < Math.min(rows, first + batchSize); i++) {
+      batch.push({
+        sensorId: `sensor-${i % sensors}`,
+        temperature: 20 + (i % 100) / 10,
+        timestampMs: start + i * 10,
+      })
+    }
+    await repository.insertBatch(batch)
+  }
+  const seconds = (performance.now() - startedAt) / 1000
+  const serverMicros = cpuMicros(pid) - cpuBefore
+  const stored = await repository.count()
+  if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
+  console.log(
+    JSON.stringify({
+      rows,
+      sensors,
+      batchSize,
+      sql: values.sql ?? null,
+      rowsPerSecond: Math.round(rows / seconds),
+      postgresMicrosPerRow: Number((serverMicros / rows).toFixed(1)),
+    }),
+  )
+} finally {
+  await storage.close()
+  await database.drop()
+}
