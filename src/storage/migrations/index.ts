@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely'
 import { type Migration, type MigrationProvider, Migrator } from 'kysely/migration'
 import { createMeasurements } from './0001-measurements.ts'
+import { sensorsFillfactor } from './0002-sensors-fillfactor.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
   '0001-measurements': createMeasurements,
+  '0002-sensors-fillfactor': sensorsFillfactor,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
