@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import type { FastifyInstance } from 'fastify'
 import type { Broker } from '../../src/broker/broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { createIngestApp } from '../../src/roles/ingest/ingest-app.ts'
@@ -35,6 +36,18 @@ async function ingestApp(
     futureToleranceMs: 60_000,
   })
   return { app, metrics }
+}
+
+/** Sends one valid measurement and checks it is the topic's first record: nothing refused before it was sent. */
+async function assertProbeIsFirstRecord(app: FastifyInstance, broker: Broker, topic: string): Promise<void> {
+  const probe = await app.inject({
+    method: 'POST',
+    url: '/measurements',
+    payload: { sensor_id: 'probe', temperature: 1, timestamp: now() },
+  })
+  assert.equal(probe.statusCode, 202)
+  const [first] = await readRecords(broker, topic, 1)
+  assert.equal(first?.key, 'probe')
 }
 
 describe('ingest API against a real Kafka broker', () => {
@@ -153,14 +166,7 @@ describe('ingest API against a real Kafka broker', () => {
     assert.match(body.errors[0].reason, /1000/)
     assert.match(body.errors[5].reason, /future/)
     // The valid first item was not sent either: the request is refused as a whole.
-    const probe = await app.inject({
-      method: 'POST',
-      url: '/measurements',
-      payload: { sensor_id: 'probe', temperature: 1, timestamp: now() },
-    })
-    assert.equal(probe.statusCode, 202)
-    const [first] = await readRecords(broker, topic, 1)
-    assert.equal(first?.key, 'probe')
+    await assertProbeIsFirstRecord(app, broker, topic)
   })
 
   it('answers 400 for malformed JSON and NDJSON, naming the line', async (t) => {
@@ -192,6 +198,41 @@ describe('ingest API against a real Kafka broker', () => {
       payload: '42',
     })
     assert.equal(scalar.statusCode, 400)
+  })
+
+  it('answers 400 INVALID_ENCODING naming the byte offset for a body that is not UTF-8, and sends nothing', async (t) => {
+    const { broker, topic } = await kafkaWithTopic(t)
+    const { app } = await ingestApp(broker, topic)
+    t.after(() => app.close())
+    const good = JSON.stringify({ sensor_id: 'good', temperature: 1, timestamp: now() })
+    // The bad item's sensor id would otherwise be stored as "bad\uFFFD" without anyone noticing.
+    const badPrefix = Buffer.from(`${good}\n{"sensor_id":"bad`)
+    const bad = Buffer.concat([
+      badPrefix,
+      Buffer.from([0xff]),
+      Buffer.from(`","temperature":1,"timestamp":1}\n`),
+    ])
+    for (const [type, payload, offset] of [
+      ['application/x-ndjson', bad, badPrefix.length],
+      [
+        'application/json',
+        Buffer.concat([Buffer.from('['), bad.subarray(0, -1), Buffer.from(']')]),
+        badPrefix.length + 1,
+      ],
+    ] as const) {
+      const response = await app.inject({
+        method: 'POST',
+        url: '/measurements',
+        headers: { 'content-type': type },
+        payload,
+      })
+      assert.equal(response.statusCode, 400, `${type}: ${response.body}`)
+      const body = response.json()
+      assert.equal(body.code, 'INVALID_ENCODING', type)
+      assert.match(body.message, new RegExp(`UTF-8.*offset ${offset} `), type)
+    }
+    // Neither request's valid first item reached Kafka: the probe is the first record.
+    await assertProbeIsFirstRecord(app, broker, topic)
   })
 
   it('answers 413 for a body over the byte limit or too many items, and 415 for other content types', async (t) => {

@@ -8,6 +8,7 @@ import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { ProduceCoalescer } from './produce-coalescer.ts'
 import {
+  decodeUtf8Body,
   InvalidBodyError,
   NDJSON,
   parseJsonItems,
@@ -29,9 +30,12 @@ export interface IngestAppOptions {
   readonly futureToleranceMs: number
 }
 
-/** 400 answers: VALIDATION_FAILED lists the bad items; INVALID_JSON says what could not be decoded. */
+/**
+ * 400 answers: VALIDATION_FAILED lists the bad items; INVALID_JSON says what could not be parsed,
+ * INVALID_ENCODING at which byte the body stops being UTF-8.
+ */
 const BadRequestBody = Type.Object({
-  code: Type.String({ description: 'VALIDATION_FAILED or INVALID_JSON' }),
+  code: Type.String({ description: 'VALIDATION_FAILED, INVALID_JSON or INVALID_ENCODING' }),
   message: Type.String(),
   invalid: Type.Optional(Type.Integer({ description: 'how many items are invalid' })),
   errors: Type.Optional(
@@ -65,22 +69,21 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
       }
     },
   })
-  // Only JSON and NDJSON are accepted; Fastify answers 415 for any other type.
+  // Only JSON and NDJSON are accepted; Fastify answers 415 for any other type. Bodies are read
+  // as bytes because Fastify's own decoding would replace invalid UTF-8 instead of refusing it.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_, body, done) => {
-    try {
-      done(null, parseJsonItems(body as string))
-    } catch (error) {
-      done(error as Error)
-    }
-  })
-  app.addContentTypeParser(NDJSON, { parseAs: 'string' }, (_, body, done) => {
-    try {
-      done(null, parseNdjsonItems(body as string))
-    } catch (error) {
-      done(error as Error)
-    }
-  })
+  for (const [type, parseItems] of [
+    ['application/json', parseJsonItems],
+    [NDJSON, parseNdjsonItems],
+  ] as const) {
+    app.addContentTypeParser(type, { parseAs: 'buffer' }, (_, body, done) => {
+      try {
+        done(null, parseItems(decodeUtf8Body(body as Buffer)))
+      } catch (error) {
+        done(error as Error)
+      }
+    })
+  }
 
   app.post(
     '/measurements',

@@ -1,4 +1,6 @@
+import { isUtf8 } from 'node:buffer'
 import { FlowlineError } from '../../errors.ts'
+import { firstInvalidUtf8Offset } from './utf8-offset.ts'
 
 export const NDJSON = 'application/x-ndjson'
 
@@ -7,6 +9,19 @@ export class InvalidBodyError extends FlowlineError {
   static readonly code = 'INVALID_JSON'
   constructor(message: string) {
     super(InvalidBodyError.code, message, 400, false)
+  }
+}
+
+/** The body is not UTF-8: where the first bad byte is. */
+export class InvalidEncodingError extends FlowlineError {
+  static readonly code = 'INVALID_ENCODING'
+  constructor(offset: number) {
+    super(
+      InvalidEncodingError.code,
+      `The body is not valid UTF-8: the byte sequence at offset ${offset} (from 0) is malformed`,
+      400,
+      false,
+    )
   }
 }
 
@@ -20,6 +35,15 @@ export class TooManyItemsError extends FlowlineError {
       false,
     )
   }
+}
+
+/**
+ * Decodes a body as UTF-8 and refuses it when it is not: decoding with U+FFFD replacement would
+ * store altered sensor ids silently. isUtf8 runs natively (SIMD), so the check costs next to nothing.
+ */
+export function decodeUtf8Body(body: Buffer): string {
+  if (!isUtf8(body)) throw new InvalidEncodingError(firstInvalidUtf8Offset(body))
+  return body.toString('utf8')
 }
 
 /** Decodes a JSON body: one object is one item, an array is many. */
