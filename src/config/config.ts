@@ -20,6 +20,7 @@ export interface Config {
   readonly maxInFlightRecords: number
   readonly produceTimeoutMs: number
   readonly produceBatchRecords: number
+  readonly produceLingerMs: number
   readonly futureToleranceMs: number
   readonly groupId: string
   readonly saverBatchSize: number

@@ -187,6 +187,15 @@ export const SETTINGS: readonly Setting[] = [
     roles: ['ingest', 'up'],
   },
   {
+    key: 'produceLingerMs',
+    flag: 'produce-linger',
+    env: 'INGEST_PRODUCE_LINGER_MS',
+    description: 'how long a request waits for others to share its Kafka produce request, in ms',
+    schema: Type.Integer({ minimum: 0, maximum: 1000, description: 'an integer from 0 to 1000' }),
+    default: 2,
+    roles: ['ingest', 'up'],
+  },
+  {
     key: 'futureToleranceMs',
     flag: 'future-tolerance',
     env: 'INGEST_FUTURE_TOLERANCE_MS',

@@ -19,6 +19,7 @@ export async function startIngest(
     logger,
     maxInFlightRecords: config.maxInFlightRecords,
     maxBatchRecords: config.produceBatchRecords,
+    lingerMs: config.produceLingerMs,
     timeoutMs: config.produceTimeoutMs,
   })
   const app = await createIngestApp({

@@ -8,6 +8,7 @@ interface Waiting {
   readonly resolve: () => void
   readonly reject: (error: unknown) => void
   readonly timer: NodeJS.Timeout
+  readonly queuedAt: number
   settled: boolean
 }
 
@@ -19,15 +20,22 @@ export interface ProduceCoalescerOptions {
   readonly maxInFlightRecords: number
   /** Most records in one publish call. */
   readonly maxBatchRecords: number
+  /**
+   * How long a request may wait for others to share its publish, in ms (Kafka's linger.ms).
+   * Under moderate load it turns hundreds of tiny produce requests a second into a few larger ones.
+   * 0 (the default) sends as soon as nothing else is being sent.
+   */
+  readonly lingerMs?: number
   /** How long a request waits for its acknowledgement before its client is told 503. */
   readonly timeoutMs: number
 }
 
 /**
  * Turns many small HTTP requests into few large produce requests. While one publish is on its
- * way, new requests queue; when it returns, everything queued leaves in the next publish. Under
- * light load a request goes out at once; under heavy load batches grow by themselves. A request
- * is never split across two publishes, so it is acknowledged or failed as a whole.
+ * way, new requests queue; when it returns, everything queued leaves in the next publish. A request
+ * waits at most `lingerMs` for company, less if a full batch gathers first; under heavy load the
+ * queue is older than that and batches grow by themselves. A request is never split across two
+ * publishes, so it is acknowledged or failed as a whole.
  *
  * Memory is bounded: a record counts as in flight until its publish has settled, even after its
  * client was told 503, so a stalled broker fills the budget and further requests get 429. A
@@ -36,8 +44,10 @@ export interface ProduceCoalescerOptions {
 export class ProduceCoalescer {
   readonly #options: ProduceCoalescerOptions
   #queue: Waiting[] = []
+  #queuedRecords = 0
   #inFlight = 0
   #sending = false
+  #endLinger: (() => void) | undefined
 
   constructor(options: ProduceCoalescerOptions) {
     this.#options = options
@@ -62,9 +72,12 @@ export class ProduceCoalescer {
         resolve,
         reject,
         settled: false,
+        queuedAt: performance.now(),
         timer: setTimeout(() => this.#expire(waiting), this.#options.timeoutMs),
       }
       this.#queue.push(waiting)
+      this.#queuedRecords += records.length
+      if (this.#queuedRecords >= this.#options.maxBatchRecords) this.#endLinger?.()
       if (!this.#sending) void this.#drain()
     })
   }
@@ -78,6 +91,7 @@ export class ProduceCoalescer {
     const queuedAt = this.#queue.indexOf(waiting)
     if (queuedAt >= 0) {
       this.#queue.splice(queuedAt, 1)
+      this.#queuedRecords -= waiting.records.length
       this.#adjustInFlight(-waiting.records.length)
     }
     this.#settle(
@@ -103,7 +117,9 @@ export class ProduceCoalescer {
     this.#sending = true
     try {
       while (this.#queue.length > 0) {
+        await this.#linger()
         const batch = this.#takeBatch()
+        if (batch.length === 0) break
         const records = batch.flatMap((waiting) => waiting.records)
         const stop = this.#options.metrics.produceDuration.startTimer()
         try {
@@ -125,6 +141,22 @@ export class ProduceCoalescer {
     }
   }
 
+  /** Waits until the oldest queued request is `lingerMs` old or a full batch is queued. */
+  async #linger(): Promise<void> {
+    const oldest = this.#queue[0]
+    if (!oldest || this.#queuedRecords >= this.#options.maxBatchRecords) return
+    const waitMs = oldest.queuedAt + (this.#options.lingerMs ?? 0) - performance.now()
+    if (waitMs < 1) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, waitMs)
+      this.#endLinger = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    this.#endLinger = undefined
+  }
+
   #takeBatch(): Waiting[] {
     let count = 0
     let taken = 0
@@ -134,6 +166,7 @@ export class ProduceCoalescer {
       count += size
       taken += 1
     }
+    this.#queuedRecords -= count
     return this.#queue.splice(0, taken)
   }
 }

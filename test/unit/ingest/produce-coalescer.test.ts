@@ -28,7 +28,12 @@ const tick = () => new Promise((resolve) => setImmediate(resolve))
 
 function coalescer(
   broker: Broker,
-  overrides: Partial<{ maxInFlightRecords: number; maxBatchRecords: number; timeoutMs: number }> = {},
+  overrides: Partial<{
+    maxInFlightRecords: number
+    maxBatchRecords: number
+    timeoutMs: number
+    lingerMs: number
+  }> = {},
 ) {
   return new ProduceCoalescer({
     broker,
@@ -106,5 +111,36 @@ describe('ProduceCoalescer', () => {
     await tick()
     assert.equal(queue.inFlightRecords, 0)
     assert.equal(calls.length, 1)
+  })
+
+  it('lingers for company: requests arriving within lingerMs share one publish', async () => {
+    const { broker, calls, gates } = gatedBroker()
+    const queue = coalescer(broker, { lingerMs: 30 })
+    const sent = [queue.submit([record('a')])]
+    await tick()
+    sent.push(queue.submit([record('b')]))
+    await new Promise((resolve) => setTimeout(resolve, 10))
+    sent.push(queue.submit([record('c')]))
+    assert.equal(calls.length, 0, 'nothing leaves before the linger is over')
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    assert.deepEqual(
+      calls.map((call) => call.map((r) => r.key)),
+      [['a', 'b', 'c']],
+    )
+    gates[0]?.open()
+    await Promise.all(sent)
+  })
+
+  it('stops lingering as soon as a full batch is queued', async () => {
+    const { broker, calls, gates } = gatedBroker()
+    const queue = coalescer(broker, { lingerMs: 60_000, maxBatchRecords: 3 })
+    const sent = [queue.submit([record('a')]), queue.submit([record('b'), record('c')])]
+    await tick()
+    assert.deepEqual(
+      calls.map((call) => call.map((r) => r.key)),
+      [['a', 'b', 'c']],
+    )
+    gates[0]?.open()
+    await Promise.all(sent)
   })
 })
