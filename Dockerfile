@@ -8,5 +8,6 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean -
 COPY bin ./bin
 COPY src ./src
 USER node
-ENTRYPOINT ["node", "src/main.ts"]
+# The V8 flags of src/runtime/node-flags.ts.
+ENTRYPOINT ["node", "--max-semi-space-size=16", "src/main.ts"]
 CMD ["--help"]

@@ -1,6 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname
 const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100
@@ -18,13 +19,18 @@ export interface BenchProcess {
   stop(signal?: NodeJS.Signals, graceMs?: number): Promise<number | null>
 }
 
-/** Spawns `node <args>` with this Node binary (24, which runs .ts) and keeps the last 20 kB of its output. */
+/**
+ * Spawns `node <args>` with this Node binary (24, which runs .ts) and keeps the last 20 kB of its
+ * output. Flowline's own V8 flags come first, so what runs here is what users run.
+ */
 export function spawnNode(
   name: string,
   args: readonly string[],
   nodeFlags: readonly string[] = [],
 ): BenchProcess {
-  const child = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...nodeFlags, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-20_000)

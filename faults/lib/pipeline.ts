@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createWriteStream, readFileSync, type WriteStream } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 import { freePortRange } from './services.ts'
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname
@@ -74,6 +75,7 @@ export class RoleProcess {
     this.starts += 1
     this.#log.write(`\n==== start #${this.starts} at ${new Date().toISOString()}\n`)
     const args = [
+      ...NODE_FLAGS,
       ...this.execArgv,
       MAIN,
       this.role,

@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createServer } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname
 
@@ -41,7 +42,7 @@ export async function startRole(
       return [`--${flag}`, String(value)]
     }),
   ]
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
   child.stdout?.on('data', (chunk) => {
     output = (output + chunk).slice(-20_000)

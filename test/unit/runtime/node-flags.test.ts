@@ -1,0 +1,30 @@
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { describe, it } from 'node:test'
+import { NODE_FLAGS } from '../../../src/runtime/node-flags.ts'
+
+const read = (path: string) => readFileSync(new URL(`../../../${path}`, import.meta.url), 'utf8')
+const flags = NODE_FLAGS.join(' ')
+
+describe('every entry point starts node with NODE_FLAGS', () => {
+  it('bin/flowline.mjs', () => {
+    assert.equal(read('bin/flowline.mjs').split('\n')[0], `#!/usr/bin/env -S node ${flags}`)
+  })
+
+  it('the npm scripts that run Flowline', () => {
+    const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+    assert.equal(scripts.start, `node ${flags} src/main.ts up --embedded`)
+    assert.equal(scripts.flowline, `node ${flags} src/main.ts`)
+  })
+
+  it('the Dockerfile', () => {
+    const entrypoint = read('Dockerfile')
+      .split('\n')
+      .find((line) => line.startsWith('ENTRYPOINT'))
+    assert.deepEqual(JSON.parse(entrypoint?.slice('ENTRYPOINT'.length) ?? '[]'), [
+      'node',
+      ...NODE_FLAGS,
+      'src/main.ts',
+    ])
+  })
+})
