@@ -36,12 +36,13 @@ export function decodeRecord(record: IncomingRecord, futureToleranceMs: number):
   return result
 }
 
-/**
- * The saver's batch handler. Bad records go to the errors topic first, then good ones are
- * written in one transaction; only then does the loop commit offsets. A crash in between
- * redelivers the batch: the insert skips what is already stored, and a bad record may be
- * dead-lettered twice, which is harmless for a log meant for inspection.
- */
+function logDeadLettered(logger: Logger, record: IncomingRecord, reason: string): void {
+  logger.warn(
+    { topic: record.topic, partition: record.partition, offset: record.offset.toString(), reason },
+    'record sent to the errors topic',
+  )
+}
+
 /** SQLSTATE class 22: the data itself is wrong, so retrying cannot help. */
 function isDataError(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code
@@ -60,16 +61,22 @@ async function insertOneByOne(
       inserted += await options.repository.insertBatch([measurement])
     } catch (error) {
       if (!isDataError(error)) throw error
+      const source = sources[index] as IncomingRecord
       const rejection = { reason: `PostgreSQL refused the row: ${(error as Error).message}` }
-      await options.broker.publish([
-        deadLetterRecord(sources[index] as IncomingRecord, rejection, options.errorsTopic),
-      ])
+      await options.broker.publish([deadLetterRecord(source, rejection, options.errorsTopic)])
       options.metrics.deadLettered.inc({ reason: 'database' })
+      logDeadLettered(options.logger, source, rejection.reason)
     }
   }
   return inserted
 }
 
+/**
+ * The saver's batch handler. Bad records go to the errors topic first, then good ones are
+ * written in one transaction; only then does the loop commit offsets. A crash in between
+ * redelivers the batch: the insert skips what is already stored, and a bad record may be
+ * dead-lettered twice, which is harmless for a log meant for inspection.
+ */
 export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) => Promise<void> {
   const { metrics, repository } = options
   return async (batch) => {
@@ -85,15 +92,7 @@ export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) 
       } else {
         deadLetters.push(deadLetterRecord(record, decoded.rejection, options.errorsTopic))
         reasons.push(decoded.rejection.field ?? 'payload')
-        options.logger.warn(
-          {
-            topic: record.topic,
-            partition: record.partition,
-            offset: record.offset.toString(),
-            reason: decoded.rejection.reason,
-          },
-          'record sent to the errors topic',
-        )
+        logDeadLettered(options.logger, record, decoded.rejection.reason)
       }
     }
     if (deadLetters.length > 0) {
