@@ -25,6 +25,7 @@ export interface Config {
   readonly groupId: string
   readonly saverBatchSize: number
   readonly saverBatchWaitMs: number
+  readonly saverParallelBatches: number
   readonly defaultLimit: number
   readonly maxLimit: number
   readonly simulator: boolean

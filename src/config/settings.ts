@@ -223,6 +223,16 @@ export const SETTINGS: readonly Setting[] = [
     roles: ['saver', 'up'],
   },
   {
+    key: 'saverParallelBatches',
+    flag: 'parallel-batches',
+    env: 'SAVER_PARALLEL_BATCHES',
+    description:
+      'batches written at once, each on its own connection; commits keep their order (1 on PGlite)',
+    schema: positive(8),
+    default: 2,
+    roles: ['saver', 'up'],
+  },
+  {
     key: 'saverBatchWaitMs',
     flag: 'batch-wait',
     env: 'SAVER_BATCH_WAIT_MS',

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { RecordBatch, Subscription } from '../../../src/broker/broker.ts'
+import { createLogger } from '../../../src/observability/logger.ts'
+import { createMetrics } from '../../../src/observability/metrics.ts'
+import { runBatchConsumer } from '../../../src/runtime/batch-consumer.ts'
+
+/**
+ * A unit test of the loop's ordering rules alone: batches come from a list and the handler is
+ * driven by hand. The loop on real Kafka and PostgreSQL is covered by test/integration/saver.test.ts
+ * and the pipeline tests.
+ */
+function listedBatches(count: number) {
+  const committed: number[] = []
+  let closed = false
+  const batches: RecordBatch[] = Array.from({ length: count }, (_, index) => ({
+    records: [
+      {
+        topic: 't',
+        partition: 0,
+        offset: BigInt(index),
+        key: null,
+        value: Buffer.from(String(index)),
+        timestampMs: 0,
+      },
+    ],
+    commit: async () => {
+      committed.push(index)
+    },
+  }))
+  const subscription: Subscription = {
+    async *[Symbol.asyncIterator]() {
+      for (const batch of batches) {
+        if (closed) return
+        yield batch
+      }
+      // Like a live topic: no more records, the iterator waits until the subscription closes.
+      while (!closed) await new Promise((resolve) => setTimeout(resolve, 5))
+    },
+    lag: async () => [],
+    close: async () => {
+      closed = true
+    },
+  }
+  return { subscription, committed }
+}
+
+const indexOf = (batch: RecordBatch) => Number(batch.records[0]?.offset)
+const until = async (condition: () => boolean) => {
+  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  assert.ok(condition(), 'condition not reached within 2 s')
+}
+
+function consumer(
+  subscription: Subscription,
+  handle: (batch: RecordBatch) => Promise<void>,
+  parallelBatches: number,
+) {
+  return runBatchConsumer({
+    name: 'test',
+    subscription,
+    handle,
+    logger: createLogger('silent', 'test'),
+    metrics: createMetrics(),
+    maxBackoffMs: 20,
+    parallelBatches,
+  })
+}
+
+describe('runBatchConsumer', () => {
+  it('writes two batches at once but commits them in the order they were read', async () => {
+    const { subscription, committed } = listedBatches(4)
+    const finish = new Map<number, () => void>()
+    const loop = consumer(
+      subscription,
+      (batch) =>
+        new Promise<void>((resolve) => {
+          finish.set(indexOf(batch), resolve)
+        }),
+      2,
+    )
+    await until(() => finish.size === 2)
+    assert.deepEqual([...finish.keys()], [0, 1], 'the second batch is handled before the first is done')
+    finish.get(1)?.()
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    assert.deepEqual(committed, [], 'batch 1 waits for batch 0')
+    finish.get(0)?.()
+    await until(() => committed.length === 2)
+    assert.deepEqual(committed, [0, 1])
+    await until(() => finish.size === 4)
+    finish.get(2)?.()
+    finish.get(3)?.()
+    await until(() => committed.length === 4)
+    await loop.stop()
+    assert.deepEqual(committed, [0, 1, 2, 3])
+  })
+
+  it('retries a failing batch and reads no further than the window meanwhile', async () => {
+    const { subscription, committed } = listedBatches(5)
+    const tries = new Map<number, number>()
+    let readWhileFailing: boolean | undefined
+    const loop = consumer(
+      subscription,
+      async (batch) => {
+        const index = indexOf(batch)
+        if (index === 3) readWhileFailing = (tries.get(1) ?? 0) < 4
+        tries.set(index, (tries.get(index) ?? 0) + 1)
+        if (index === 1 && (tries.get(1) ?? 0) < 4) throw new Error('database down')
+      },
+      2,
+    )
+    await until(() => committed.length === 5)
+    await loop.stop()
+    assert.equal(tries.get(1), 4)
+    assert.equal(readWhileFailing, false, 'batch 3 was read only once batch 1 was written')
+    assert.deepEqual(committed, [0, 1, 2, 3, 4])
+  })
+
+  it('on stop, commits nothing after a batch it had to abandon', async () => {
+    const { subscription, committed } = listedBatches(3)
+    const loop = consumer(
+      subscription,
+      async (batch) => {
+        if (indexOf(batch) === 0) throw new Error('database down')
+      },
+      2,
+    )
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await loop.stop()
+    assert.deepEqual(committed, [], 'batch 1 was written, but committing it would skip batch 0')
+  })
+})
