@@ -54,7 +54,8 @@ export function runBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
     done,
     async stop() {
       abort.abort()
-      await window.flush()
+      // A failed commit chain already failed `done`; leaving the group must still happen.
+      await window.flush().catch(() => {})
       await options.subscription.close()
       await done.catch(() => {})
     },
