@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { SETTINGS } from '../src/config/settings.ts'
+import { NODE_FLAGS } from '../src/runtime/node-flags.ts'
 import { machineInfo, versions } from './lib/machine.ts'
 import { parseOptions } from './lib/options.ts'
 import { buildReport, writeReport } from './lib/report.ts'
@@ -19,8 +20,9 @@ function flowlineDefaults(): Record<string, unknown> {
     'saverBatchSize',
     'saverBatchWaitMs',
     'produceBatchRecords',
+    'produceLingerMs',
+    'saverParallelBatches',
     'maxInFlightRecords',
-    'maxHeapMb',
     'produceTimeoutMs',
   ]
   return Object.fromEntries(
@@ -80,6 +82,7 @@ try {
       pgRows: options.pgRows,
       outage: options.outage,
       flowlineDefaults: flowlineDefaults(),
+      nodeFlags: NODE_FLAGS,
       ingestFlags: options.ingestFlags,
       saverFlags: options.saverFlags,
       ingestNodeFlags: options.ingestNodeFlags,

@@ -308,7 +308,7 @@ const METHOD = `## Method
   synchronous_commit on, and with \`track_commit_timestamp = on\` (set by the harness with ALTER SYSTEM).
   Every scenario gets a fresh database, fresh topics (4 partitions unless stated) and a fresh group;
   Flowline runs with its defaults, each role its own process (\`flowline ingest\`, \`flowline saver\`),
-  as \`node src/main.ts\`.
+  as \`node --max-semi-space-size=16 src/main.ts\` (the V8 flags of \`src/runtime/node-flags.ts\`).
 - **E2E throughput.** After priming (200 measurements stored), the load runs for warm-up + window.
   The figure is the number of rows whose transaction committed inside the window
   (\`pg_xact_commit_timestamp(xmin)\`) divided by the window. "202/s" is what ingest acknowledged in the
