@@ -21,7 +21,7 @@ function flowlineDefaults(): Record<string, unknown> {
     'saverBatchWaitMs',
     'produceBatchRecords',
     'produceLingerMs',
-    'saverParallelBatches',
+    'saverReadAhead',
     'maxInFlightRecords',
     'produceTimeoutMs',
   ]

@@ -25,7 +25,7 @@ export interface Config {
   readonly groupId: string
   readonly saverBatchSize: number
   readonly saverBatchWaitMs: number
-  readonly saverParallelBatches: number
+  readonly saverReadAhead: number
   readonly defaultLimit: number
   readonly maxLimit: number
   readonly simulator: boolean

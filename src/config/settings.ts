@@ -223,13 +223,12 @@ export const SETTINGS: readonly Setting[] = [
     roles: ['saver', 'up'],
   },
   {
-    key: 'saverParallelBatches',
-    flag: 'parallel-batches',
-    env: 'SAVER_PARALLEL_BATCHES',
-    description:
-      'batches written at once, each on its own connection; commits keep their order (1 on PGlite)',
-    schema: positive(8),
-    default: 2,
+    key: 'saverReadAhead',
+    flag: 'read-ahead',
+    env: 'SAVER_READ_AHEAD',
+    description: 'batches read and decoded while one is inserted; inserts and commits keep log order',
+    schema: Type.Integer({ minimum: 0, maximum: 8, description: 'an integer from 0 to 8' }),
+    default: 1,
     roles: ['saver', 'up'],
   },
   {

@@ -2,11 +2,16 @@ import type { RecordBatch, Subscription } from '../broker/broker.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
-export interface BatchConsumerOptions {
+export interface BatchConsumerOptions<Prepared = undefined> {
   readonly name: string
   readonly subscription: Subscription
+  /**
+   * CPU-only work on a batch (parsing, validation), done as soon as it is read, while the batch
+   * before it may still be written. It must not throw nor have side effects.
+   */
+  readonly prepare?: (batch: RecordBatch) => Prepared
   /** Makes the batch durable (for example a database transaction). Throwing makes the loop retry the same batch. */
-  readonly handle: (batch: RecordBatch) => Promise<void>
+  readonly handle: (batch: RecordBatch, prepared: Prepared) => Promise<void>
   readonly logger: Logger
   readonly metrics: Metrics
   /** Longest pause between two tries of a failing batch, in ms. */
@@ -14,11 +19,14 @@ export interface BatchConsumerOptions {
   /** How often consumer lag is measured for the metrics, in ms. */
   readonly lagIntervalMs?: number
   /**
-   * Batches being written at once (default 1). With 2, the next batch is read and handled while
-   * the database works on the previous one; commits still follow the order batches were read.
+   * Batches read and prepared while one is written (default 0). With 1, the saver decodes the
+   * next batch while the database inserts the current one. Writes and commits keep read order.
    */
-  readonly parallelBatches?: number
+  readonly readAhead?: number
 }
+
+/** What the loop's helpers need of the options, whatever a batch is prepared into. */
+type LoopContext = Pick<BatchConsumerOptions<unknown>, 'name' | 'subscription' | 'logger' | 'metrics'>
 
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>((resolve) => {
@@ -33,7 +41,7 @@ const sleep = (ms: number, signal: AbortSignal) =>
     )
   })
 
-/** A running consume loop. `stop` lets the batches in hand finish and commit, then leaves the group. */
+/** A running consume loop. `stop` lets the batch being written finish and commit, then leaves the group. */
 export interface BatchConsumer {
   /** Settles when the loop ends; rejects if it failed for a reason retrying cannot fix. */
   readonly done: Promise<void>
@@ -43,10 +51,13 @@ export interface BatchConsumer {
 /**
  * The consume → batch → write → commit loop every consumer role shares. A batch is committed
  * only after `handle` resolved, so a crash at any point redelivers it; `handle` must therefore be
- * idempotent. A failing batch is retried with capped exponential backoff and never skipped:
- * while it is retried at most `parallelBatches` batches are read, so the outage shows as lag.
+ * idempotent. Batches are written one after another in the order they were read, so records of
+ * one key are stored in log order. A failing batch is retried with capped exponential backoff and
+ * never skipped: while it is retried only `readAhead` more batches are read, so an outage shows as lag.
  */
-export function runBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
+export function runBatchConsumer<Prepared = undefined>(
+  options: BatchConsumerOptions<Prepared>,
+): BatchConsumer {
   const abort = new AbortController()
   const window = new BatchWindow(options, abort.signal)
   const done = consumeLoop(options, window, abort.signal)
@@ -62,15 +73,19 @@ export function runBatchConsumer(options: BatchConsumerOptions): BatchConsumer {
   }
 }
 
-async function consumeLoop(options: BatchConsumerOptions, window: BatchWindow, signal: AbortSignal) {
+async function consumeLoop<Prepared>(
+  options: BatchConsumerOptions<Prepared>,
+  window: BatchWindow<Prepared>,
+  signal: AbortSignal,
+) {
   const lagTimer = setInterval(() => void reportLag(options), options.lagIntervalMs ?? 5000)
   lagTimer.unref()
-  const parallelBatches = Math.max(1, options.parallelBatches ?? 1)
+  const inHand = 1 + Math.max(0, options.readAhead ?? 0)
   try {
     for await (const batch of options.subscription) {
       if (signal.aborted) break
       window.add(batch)
-      await window.roomFor(parallelBatches)
+      await window.roomFor(inHand)
       if (signal.aborted) break
     }
     await window.flush()
@@ -80,27 +95,32 @@ async function consumeLoop(options: BatchConsumerOptions, window: BatchWindow, s
 }
 
 /**
- * The batches being written, each committed as soon as it and every batch read before it are
- * written: committing a later batch first would mark an unwritten earlier one of the same
- * partition as done. If a batch is abandoned on shutdown, nothing after it is committed either;
- * all of them are redelivered.
+ * The batches in hand. Each is prepared when read, written once the batch before it is written,
+ * and committed once written and after the commit before it: committing a later batch first would
+ * mark an unwritten earlier one of the same partition as done. If a batch is abandoned on
+ * shutdown, nothing after it is written or committed; all of them are redelivered.
  */
-class BatchWindow {
-  readonly #options: BatchConsumerOptions
+class BatchWindow<Prepared> {
+  readonly #options: BatchConsumerOptions<Prepared>
   readonly #signal: AbortSignal
   readonly #pending: Array<{ settled: Promise<void> }> = []
+  #lastWrite: Promise<boolean> = Promise.resolve(true)
   #commits: Promise<void> = Promise.resolve()
   #abandoned = false
 
-  constructor(options: BatchConsumerOptions, signal: AbortSignal) {
+  constructor(options: BatchConsumerOptions<Prepared>, signal: AbortSignal) {
     this.#options = options
     this.#signal = signal
   }
 
-  /** Starts writing a batch and queues its commit behind the commits of the batches before it. */
+  /** Prepares a batch now; queues its write behind the previous write and its commit behind the previous commit. */
   add(batch: RecordBatch): void {
     const startedAt = performance.now()
-    const written = writeWithRetry(batch, this.#options, this.#signal)
+    const prepared = this.#options.prepare ? this.#options.prepare(batch) : (undefined as Prepared)
+    const written = this.#lastWrite.then(
+      (previousWritten) => previousWritten && writeWithRetry(batch, prepared, this.#options, this.#signal),
+    )
+    this.#lastWrite = written
     const entry = { settled: Promise.resolve() }
     entry.settled = this.#commits.then(async () => {
       if (!(await written)) this.#abandoned = true
@@ -125,15 +145,16 @@ class BatchWindow {
 }
 
 /** Resolves true once `handle` succeeded, false if shutdown came first (the batch stays uncommitted). */
-async function writeWithRetry(
+async function writeWithRetry<Prepared>(
   batch: RecordBatch,
-  options: BatchConsumerOptions,
+  prepared: Prepared,
+  options: BatchConsumerOptions<Prepared>,
   signal: AbortSignal,
 ): Promise<boolean> {
   const maxBackoffMs = options.maxBackoffMs ?? 5000
   for (let attempt = 0; ; attempt++) {
     try {
-      await options.handle(batch)
+      await options.handle(batch, prepared)
       return true
     } catch (error) {
       // On shutdown the batch is left uncommitted: it is redelivered, and the write is idempotent.
@@ -149,7 +170,7 @@ async function writeWithRetry(
   }
 }
 
-function logCommitted(batch: RecordBatch, options: BatchConsumerOptions, startedAt: number): void {
+function logCommitted(batch: RecordBatch, options: LoopContext, startedAt: number): void {
   const first = batch.records[0]
   options.metrics.consumeBatchSize.observe({ group: options.name }, batch.records.length)
   options.logger.debug(
@@ -164,11 +185,7 @@ function logCommitted(batch: RecordBatch, options: BatchConsumerOptions, started
   )
 }
 
-async function commitWithRetry(
-  batch: RecordBatch,
-  options: BatchConsumerOptions,
-  signal: AbortSignal,
-): Promise<void> {
+async function commitWithRetry(batch: RecordBatch, options: LoopContext, signal: AbortSignal): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await batch.commit()
@@ -181,7 +198,7 @@ async function commitWithRetry(
   }
 }
 
-async function reportLag(options: BatchConsumerOptions): Promise<void> {
+async function reportLag(options: LoopContext): Promise<void> {
   try {
     for (const { topic, partition, lag } of await options.subscription.lag()) {
       options.metrics.consumerLag.set({ group: options.name, topic, partition }, lag)

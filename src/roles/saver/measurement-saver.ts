@@ -71,33 +71,47 @@ async function insertOneByOne(
   return inserted
 }
 
+/** A batch parsed and checked: what to insert, and what to send to the errors topic. */
+export interface DecodedBatch {
+  readonly measurements: Measurement[]
+  readonly sources: IncomingRecord[]
+  readonly rejected: Array<{ readonly record: IncomingRecord; readonly rejection: Rejection }>
+}
+
+/** Pure CPU work, so the consume loop runs it while the batch before is still being inserted. */
+export function decodeBatch(batch: RecordBatch, futureToleranceMs: number): DecodedBatch {
+  const decodedBatch: DecodedBatch = { measurements: [], sources: [], rejected: [] }
+  for (const record of batch.records) {
+    const decoded = decodeRecord(record, futureToleranceMs)
+    if (decoded.ok) {
+      decodedBatch.measurements.push(decoded.measurement)
+      decodedBatch.sources.push(record)
+    } else {
+      decodedBatch.rejected.push({ record, rejection: decoded.rejection })
+    }
+  }
+  return decodedBatch
+}
+
 /**
  * The saver's batch handler. Bad records go to the errors topic first, then good ones are
  * written in one transaction; only then does the loop commit offsets. A crash in between
  * redelivers the batch: the insert skips what is already stored, and a bad record may be
  * dead-lettered twice, which is harmless for a log meant for inspection.
  */
-export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) => Promise<void> {
+export function createSaverHandler(options: SaverOptions) {
   const { metrics, repository } = options
-  return async (batch) => {
-    const measurements: Measurement[] = []
-    const sources: IncomingRecord[] = []
-    const deadLetters: OutgoingRecord[] = []
-    const reasons: string[] = []
-    for (const record of batch.records) {
-      const decoded = decodeRecord(record, options.futureToleranceMs)
-      if (decoded.ok) {
-        measurements.push(decoded.measurement)
-        sources.push(record)
-      } else {
-        deadLetters.push(deadLetterRecord(record, decoded.rejection, options.errorsTopic))
-        reasons.push(decoded.rejection.field ?? 'payload')
-        logDeadLettered(options.logger, record, decoded.rejection.reason)
-      }
-    }
-    if (deadLetters.length > 0) {
+  const prepare = (batch: RecordBatch) => decodeBatch(batch, options.futureToleranceMs)
+  const handle = async (batch: RecordBatch, { measurements, sources, rejected }: DecodedBatch) => {
+    if (rejected.length > 0) {
+      const deadLetters: OutgoingRecord[] = rejected.map(({ record, rejection }) =>
+        deadLetterRecord(record, rejection, options.errorsTopic),
+      )
       await options.broker.publish(deadLetters)
-      for (const reason of reasons) metrics.deadLettered.inc({ reason })
+      for (const { record, rejection } of rejected) {
+        metrics.deadLettered.inc({ reason: rejection.field ?? 'payload' })
+        logDeadLettered(options.logger, record, rejection.reason)
+      }
     }
     const stop = metrics.sqlDuration.startTimer({ operation: 'insert_batch' })
     let inserted: number
@@ -118,4 +132,5 @@ export function createSaverHandler(options: SaverOptions): (batch: RecordBatch) 
     metrics.rowsInserted.inc(inserted)
     metrics.duplicatesSkipped.inc(measurements.length - inserted)
   }
+  return { prepare, handle }
 }

@@ -38,7 +38,7 @@ export async function startSaver(
   const consumer = runBatchConsumer({
     name: config.groupId,
     subscription,
-    handle: createSaverHandler({
+    ...createSaverHandler({
       broker,
       repository: new MeasurementsRepository(storage.db),
       logger,
@@ -49,9 +49,9 @@ export async function startSaver(
     }),
     logger,
     metrics,
-    // While PostgreSQL inserts one batch the saver decodes the next: one saver then does the work
-    // that took two (bench/results/ANALYSIS.md, §2). PGlite has one connection and one thread.
-    parallelBatches: storage.capabilities.concurrentConnections ? config.saverParallelBatches : 1,
+    // While PostgreSQL inserts one batch the saver decodes the next, instead of each waiting for
+    // the other (bench/results/ANALYSIS.md, §2).
+    readAhead: config.saverReadAhead,
   })
   consumer.done.catch((error: unknown) => {
     logger.fatal({ err: error }, 'saver loop failed; exiting so that a supervisor restarts it')

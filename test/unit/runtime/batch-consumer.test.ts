@@ -54,79 +54,89 @@ const until = async (condition: () => boolean) => {
 function consumer(
   subscription: Subscription,
   handle: (batch: RecordBatch) => Promise<void>,
-  parallelBatches: number,
+  readAhead: number,
+  prepare?: (batch: RecordBatch) => undefined,
 ) {
   return runBatchConsumer({
     name: 'test',
     subscription,
+    prepare,
     handle,
     logger: createLogger('silent', 'test'),
     metrics: createMetrics(),
     maxBackoffMs: 20,
-    parallelBatches,
+    readAhead,
   })
 }
 
 describe('runBatchConsumer', () => {
-  it('writes two batches at once but commits them in the order they were read', async () => {
-    const { subscription, committed } = listedBatches(4)
+  it('prepares the next batch while one is written, and writes and commits in read order', async () => {
+    const { subscription, committed } = listedBatches(3)
+    const prepared: number[] = []
     const finish = new Map<number, () => void>()
     const loop = consumer(
       subscription,
-      (batch) =>
-        new Promise<void>((resolve) => {
-          finish.set(indexOf(batch), resolve)
-        }),
-      2,
+      (batch) => new Promise<void>((resolve) => finish.set(indexOf(batch), resolve)),
+      1,
+      (batch) => {
+        prepared.push(indexOf(batch))
+        return undefined
+      },
     )
-    await until(() => finish.size === 2)
-    assert.deepEqual([...finish.keys()], [0, 1], 'the second batch is handled before the first is done')
-    finish.get(1)?.()
-    await new Promise((resolve) => setTimeout(resolve, 20))
-    assert.deepEqual(committed, [], 'batch 1 waits for batch 0')
+    await until(() => prepared.length === 2)
+    assert.deepEqual([...finish.keys()], [0], 'batch 1 is prepared, not written, while batch 0 is written')
     finish.get(0)?.()
-    await until(() => committed.length === 2)
-    assert.deepEqual(committed, [0, 1])
-    await until(() => finish.size === 4)
+    await until(() => finish.size === 2)
+    assert.deepEqual(committed, [0])
+    assert.deepEqual(prepared, [0, 1, 2], 'batch 2 is prepared while batch 1 is written')
+    finish.get(1)?.()
+    await until(() => finish.size === 3)
     finish.get(2)?.()
-    finish.get(3)?.()
-    await until(() => committed.length === 4)
+    await until(() => committed.length === 3)
     await loop.stop()
-    assert.deepEqual(committed, [0, 1, 2, 3])
+    assert.deepEqual(committed, [0, 1, 2])
   })
 
-  it('retries a failing batch and reads no further than the window meanwhile', async () => {
+  it('retries a failing batch, writes nothing after it meanwhile and reads only the read-ahead', async () => {
     const { subscription, committed } = listedBatches(5)
     const tries = new Map<number, number>()
+    const handled: number[] = []
     let readWhileFailing: boolean | undefined
     const loop = consumer(
       subscription,
       async (batch) => {
         const index = indexOf(batch)
-        if (index === 3) readWhileFailing = (tries.get(1) ?? 0) < 4
+        handled.push(index)
         tries.set(index, (tries.get(index) ?? 0) + 1)
         if (index === 1 && (tries.get(1) ?? 0) < 4) throw new Error('database down')
       },
-      2,
+      1,
+      (batch) => {
+        if (indexOf(batch) === 3) readWhileFailing = (tries.get(1) ?? 0) < 4
+        return undefined
+      },
     )
     await until(() => committed.length === 5)
     await loop.stop()
-    assert.equal(tries.get(1), 4)
+    assert.deepEqual(handled, [0, 1, 1, 1, 1, 2, 3, 4])
     assert.equal(readWhileFailing, false, 'batch 3 was read only once batch 1 was written')
     assert.deepEqual(committed, [0, 1, 2, 3, 4])
   })
 
-  it('on stop, commits nothing after a batch it had to abandon', async () => {
+  it('on stop, writes and commits nothing after a batch it had to abandon', async () => {
     const { subscription, committed } = listedBatches(3)
+    const handled: number[] = []
     const loop = consumer(
       subscription,
       async (batch) => {
+        handled.push(indexOf(batch))
         if (indexOf(batch) === 0) throw new Error('database down')
       },
-      2,
+      1,
     )
     await new Promise((resolve) => setTimeout(resolve, 50))
     await loop.stop()
-    assert.deepEqual(committed, [], 'batch 1 was written, but committing it would skip batch 0')
+    assert.deepEqual(committed, [])
+    assert.ok(!handled.includes(1), 'batch 1 was never written: writing it would store records out of order')
   })
 })
