@@ -22,6 +22,7 @@ function flowlineDefaults(): Record<string, unknown> {
     'produceBatchRecords',
     'produceLingerMs',
     'saverReadAhead',
+    'saverConsumers',
     'maxInFlightRecords',
     'produceTimeoutMs',
   ]

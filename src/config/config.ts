@@ -26,6 +26,7 @@ export interface Config {
   readonly saverBatchSize: number
   readonly saverBatchWaitMs: number
   readonly saverReadAhead: number
+  readonly saverConsumers: number
   readonly defaultLimit: number
   readonly maxLimit: number
   readonly simulator: boolean

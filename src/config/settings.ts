@@ -223,6 +223,15 @@ export const SETTINGS: readonly Setting[] = [
     roles: ['saver', 'up'],
   },
   {
+    key: 'saverConsumers',
+    flag: 'consumers',
+    env: 'SAVER_CONSUMERS',
+    description: 'consumer-group members in this saver process, each with its own partitions (1 on PGlite)',
+    schema: positive(64),
+    default: 2,
+    roles: ['saver', 'up'],
+  },
+  {
     key: 'saverReadAhead',
     flag: 'read-ahead',
     env: 'SAVER_READ_AHEAD',

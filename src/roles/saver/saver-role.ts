@@ -3,7 +3,7 @@ import type { Config } from '../../config/config.ts'
 import { createHttpApp } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { runBatchConsumer } from '../../runtime/batch-consumer.ts'
+import { type BatchConsumer, runBatchConsumer } from '../../runtime/batch-consumer.ts'
 import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
@@ -16,9 +16,9 @@ import { createSaverHandler } from './measurement-saver.ts'
 const SINGLE_CONNECTION_MAX_BATCH = 500
 
 /**
- * Starts the measurement saver: a consumer-group member that writes batches to the database and
- * commits offsets after each transaction, with /health, /ready and /metrics on its own port.
- * On close it finishes the batch in hand, commits it and leaves the group.
+ * Starts the measurement saver: `--consumers` consumer-group members that write batches to the
+ * database and commit offsets after each transaction, with /health, /ready and /metrics on its
+ * own port. On close each finishes the batch in hand, commits it and leaves the group.
  */
 export async function startSaver(
   config: Config,
@@ -27,37 +27,45 @@ export async function startSaver(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
-  const subscription = await broker.subscribe({
-    groupId: config.groupId,
-    topics: [config.topic],
-    maxBatch: storage.capabilities.concurrentConnections
-      ? config.saverBatchSize
-      : Math.min(config.saverBatchSize, SINGLE_CONNECTION_MAX_BATCH),
-    maxWaitMs: config.saverBatchWaitMs,
-  })
-  const consumer = runBatchConsumer({
-    name: config.groupId,
-    subscription,
-    ...createSaverHandler({
-      broker,
-      repository: new MeasurementsRepository(storage.db),
-      logger,
-      metrics,
-      groupId: config.groupId,
-      errorsTopic: config.errorsTopic,
-      futureToleranceMs: config.futureToleranceMs,
-    }),
+  const handler = createSaverHandler({
+    broker,
+    repository: new MeasurementsRepository(storage.db),
     logger,
     metrics,
-    // While PostgreSQL inserts one batch the saver decodes the next, instead of each waiting for
-    // the other (bench/results/ANALYSIS.md, §2).
-    readAhead: config.saverReadAhead,
+    groupId: config.groupId,
+    errorsTopic: config.errorsTopic,
+    futureToleranceMs: config.futureToleranceMs,
   })
-  consumer.done.catch((error: unknown) => {
-    logger.fatal({ err: error }, 'saver loop failed; exiting so that a supervisor restarts it')
-    process.exitCode = 1
-    process.kill(process.pid, 'SIGTERM')
-  })
+  // Group members in one process: the group splits the partitions between them and each inserts
+  // its own in log order on its own connection, so PostgreSQL works on one batch while the
+  // process decodes another. PGlite has one connection and runs on this thread: one member.
+  const members = storage.capabilities.concurrentConnections ? config.saverConsumers : 1
+  const consumers: BatchConsumer[] = []
+  for (let member = 0; member < members; member++) {
+    const subscription = await broker.subscribe({
+      groupId: config.groupId,
+      topics: [config.topic],
+      maxBatch: storage.capabilities.concurrentConnections
+        ? config.saverBatchSize
+        : Math.min(config.saverBatchSize, SINGLE_CONNECTION_MAX_BATCH),
+      maxWaitMs: config.saverBatchWaitMs,
+    })
+    const consumer = runBatchConsumer({
+      name: config.groupId,
+      subscription,
+      ...handler,
+      logger,
+      metrics,
+      // Each member decodes its next batch while PostgreSQL inserts the current one.
+      readAhead: config.saverReadAhead,
+    })
+    consumer.done.catch((error: unknown) => {
+      logger.fatal({ err: error }, 'saver loop failed; exiting so that a supervisor restarts it')
+      process.exitCode = 1
+      process.kill(process.pid, 'SIGTERM')
+    })
+    consumers.push(consumer)
+  }
   const app = await createHttpApp({
     name: 'saver',
     description: 'Health and metrics of the measurement saver.',
@@ -72,12 +80,12 @@ export async function startSaver(
     },
   })
   const urls = await listen(app, 'saver', config.host, config.saverPort, logger)
-  logger.info({ group: config.groupId, topic: config.topic }, 'saver consuming')
+  logger.info({ group: config.groupId, topic: config.topic, members }, 'saver consuming')
   return {
     name: 'saver',
     urls,
     async close() {
-      await consumer.stop()
+      await Promise.all(consumers.map((consumer) => consumer.stop()))
       await app.close()
     },
   }
