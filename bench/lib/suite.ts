@@ -82,14 +82,16 @@ export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): 
 }
 
 /**
- * The sustained run offers a fixed rate just below what the savers drained on their own after the
- * max-load run: max load makes ingest accept faster than the savers store, and then ingest's CPU is
- * taken from the savers on a 2-core box, so the max-load E2E figure understates what can be sustained.
+ * The sustained run offers a fixed rate just below what the pipeline stored at max load. When the
+ * savers fell behind, that is their drain rate after the load (ingest's CPU was taken from them on
+ * a 2-core box, so the max-load figure understates what can be sustained); when they kept up, the
+ * drain after the load is a short tail and says nothing, so the E2E rate itself is used.
  */
 function withSustainedRate(scenario: E2EScenario, result: RunResult): E2EScenario {
   if (scenario.ratePerS > 0) return scenario
-  const drain = result.e2e['batched-100']?.drain.ratePerS ?? 0
-  const rate = drain > 0 ? Math.max(1000, Math.floor((drain * 0.85) / 1000) * 1000) : 15_000
+  const maxLoad = result.e2e['batched-100']
+  const stored = maxLoad?.keptUp ? maxLoad.e2eRatePerS : (maxLoad?.drain.ratePerS ?? 0)
+  const rate = stored > 0 ? Math.max(1000, Math.floor((stored * 0.85) / 1000) * 1000) : 15_000
   return { ...scenario, ratePerS: rate }
 }
 
