@@ -88,7 +88,7 @@ export function figureDefinitions(options: BenchOptions): FigureDefinition[] {
   defs.push({
     id: 'sustained-100.offered',
     group: 'Throughput',
-    label: 'sustained batched 100: offered rate (85% of the batched-100 drain rate)',
+    label: 'sustained batched 100: offered rate (85% of the batched-100 E2E rate)',
     unit: '/s',
     get: e2e('sustained-100', (r) => r.scenario.ratePerS),
   })

@@ -34,7 +34,7 @@ export interface BenchOptions {
   readonly batches: readonly number[]
   /** Longest wait for the savers to catch up after the load, per scenario. */
   readonly drainLimitS: number
-  /** Offered rate of the sustained run; 0 = 85% of what this run's batched-100 stored (E2E rate if kept up, else drain rate). */
+  /** Offered rate of the sustained run; 0 = 85% of this run's batched-100 E2E rate. */
   readonly sustainedRate: number
   readonly latencyBatch: number
   readonly latencyRates: readonly number[]
@@ -76,9 +76,8 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --pg-rows N            rows of the PostgreSQL ceilings (2000000)
   --batches LIST         measurements per request of the max-load batched runs (100,1000)
   --drain-limit S        longest wait for the savers to catch up after a run (max(60, 2 × duration))
-  --sustained-rate N     offered measurements/s of the sustained batched-100 run (0 = 85% of what
-                         batched-100 stored in the same run: its E2E rate if the savers kept up,
-                         else their drain rate after it; 15000 without it)
+  --sustained-rate N     offered measurements/s of the sustained batched-100 run (0 = 85% of the
+                         E2E rate batched-100 stored in the same run; 15000 without it)
   --latency-batch N      measurements per request in the fixed-rate latency runs (10)
   --latency-rates LIST   offered measurements/s of the latency runs (1000,10000)
   --scaling LIST         partitions = saver instances of the scaling runs (1,2,4)
