@@ -46,7 +46,25 @@ export interface Measurement {
   readonly timestampMs: number
 }
 
+/**
+ * ISO-8601 text of an epoch-ms timestamp. Readings in flight share their second, so the text up to
+ * the milliseconds is kept from the last call: 4–5× faster than `new Date(ms).toISOString()` per
+ * measurement (bench/ingest-encode.bench.ts), which took 10 % of ingest's CPU at full load.
+ */
+let cachedSecond = Number.NaN
+let cachedPrefix = ''
+function isoTimestamp(timestampMs: number): string {
+  const second = Math.floor(timestampMs / 1000)
+  if (second !== cachedSecond) {
+    cachedSecond = second
+    // Everything but "SSSZ"; years past 9999 have a longer prefix, which this keeps too.
+    cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4)
+  }
+  const millis = timestampMs - second * 1000
+  return `${cachedPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
+}
+
 /** The wire form on Kafka: compact JSON with an ISO timestamp, readable with any console consumer. */
 export function encodeMeasurement(measurement: Measurement): string {
-  return `{"sensor_id":${JSON.stringify(measurement.sensorId)},"temperature":${measurement.temperature},"timestamp":"${new Date(measurement.timestampMs).toISOString()}"}`
+  return `{"sensor_id":${JSON.stringify(measurement.sensorId)},"temperature":${measurement.temperature},"timestamp":"${isoTimestamp(measurement.timestampMs)}"}`
 }

@@ -75,4 +75,23 @@ describe('validateMeasurement', () => {
       '{"sensor_id":"a\\"b","temperature":1.5,"timestamp":"2026-06-01T12:00:00.000Z"}',
     )
   })
+
+  it('writes the same timestamp text as Date.toISOString, whatever the order of timestamps', () => {
+    const timestamps = [
+      NOW,
+      NOW + 7,
+      NOW + 42,
+      NOW + 999,
+      NOW + 1000,
+      NOW - 1,
+      0,
+      1,
+      253402300799999,
+      253402300800000,
+    ]
+    for (const timestampMs of [...timestamps, ...[...timestamps].reverse()]) {
+      const encoded = JSON.parse(encodeMeasurement({ sensorId: 's', temperature: 0, timestampMs }))
+      assert.equal(encoded.timestamp, new Date(timestampMs).toISOString(), `at ${timestampMs}`)
+    }
+  })
 })
