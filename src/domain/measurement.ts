@@ -60,8 +60,7 @@ function isoTimestamp(timestampMs: number): string {
     // Everything but "SSSZ"; years past 9999 have a longer prefix, which this keeps too.
     cachedPrefix = new Date(second * 1000).toISOString().slice(0, -4)
   }
-  const millis = timestampMs - second * 1000
-  return `${cachedPrefix}${millis < 10 ? '00' : millis < 100 ? '0' : ''}${millis}Z`
+  return `${cachedPrefix}${String(timestampMs - second * 1000).padStart(3, '0')}Z`
 }
 
 /** The wire form on Kafka: compact JSON with an ISO timestamp, readable with any console consumer. */
