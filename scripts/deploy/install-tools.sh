@@ -22,6 +22,7 @@ fi
 python3 -m kubernetes_validate --version >/dev/null 2>&1 || pip3 install -q --disable-pip-version-check kubernetes-validate
 
 if [[ ! -x $tools_dir/bin/helm ]]; then
+  command -v go >/dev/null 2>&1 || PATH=$PATH:/usr/local/go/bin
   started=$SECONDS
   gopath=$(mktemp -d)
   mkdir -p "$tools_dir/bin"
