@@ -26,7 +26,11 @@ if [[ ! -x $tools_dir/bin/helm ]]; then
   started=$SECONDS
   gopath=$(mktemp -d)
   mkdir -p "$tools_dir/bin"
-  GOPATH=$gopath GOBIN=$tools_dir/bin GOFLAGS=-modcacherw go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+  log=$gopath/go-install.log
+  if ! GOPATH=$gopath GOBIN=$tools_dir/bin GOFLAGS=-modcacherw go install "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >"$log" 2>&1; then
+    cat "$log" >&2
+    exit 1
+  fi
   rm -rf "$gopath"
   echo "install-tools: built helm $HELM_VERSION in $((SECONDS - started)) s"
 fi
