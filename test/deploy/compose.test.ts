@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict'
+import { readFileSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { describe, it } from 'node:test'
+import { parse } from 'yaml'
+import { staleFiles } from '../../scripts/deploy/generate-settings.ts'
+import { SETTINGS } from '../../src/config/settings.ts'
+import { ROOT, run, tempDir } from './deploy-tools.ts'
+
+const PROFILES = [[], ['--profile', 'monitoring'], ['--profile', 'tools']]
+
+function composeConfig(dir: string, profile: readonly string[]) {
+  return run('docker-compose', [
+    ...profile,
+    '--project-directory',
+    dir,
+    '-f',
+    join(dir, 'docker-compose.yml'),
+    'config',
+    '-q',
+  ])
+}
+
+describe('docker-compose.yml', () => {
+  for (const profile of PROFILES) {
+    it(`is valid for docker-compose config -q ${profile.join(' ') || '(default profile)'}`, () => {
+      const result = composeConfig(ROOT, profile)
+      assert.equal(result.code, 0, result.stderr)
+    })
+  }
+
+  it('fails the check when broken', (t) => {
+    const dir = tempDir(t, 'bad-compose')
+    const good = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')
+    // A healthcheck whose retries is not a number, and an unknown service key.
+    const bad = good
+      .replace('  retries: 6\n', '  retries: six\n')
+      .replace('    command: ["saver"]\n', '    command: ["saver"]\n    restart_policy: always\n')
+    assert.notEqual(bad, good)
+    writeFileSync(join(dir, 'docker-compose.yml'), bad)
+    const result = composeConfig(dir, [])
+    assert.notEqual(result.code, 0)
+    assert.match(result.stderr, /retries|restart_policy/)
+  })
+
+  it('runs every server role with a /ready healthcheck, a restart policy and resource limits', () => {
+    const { services } = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<string, Record<string, unknown> & { command?: string[] }>
+    }
+    const roles = Object.entries(services).filter(([, service]) =>
+      ['ingest', 'saver', 'aggregate', 'admin'].includes(service.command?.[0] ?? ''),
+    )
+    assert.deepEqual(roles.map(([name]) => name).sort(), [
+      'admin',
+      'aggregate',
+      'ingest-1',
+      'ingest-2',
+      'saver',
+    ])
+    for (const [name, service] of roles) {
+      const healthcheck = service.healthcheck as { test: string[] }
+      assert.match(healthcheck.test.join(' '), /\/ready/, name)
+      assert.equal(service.restart, 'unless-stopped', name)
+      assert.ok((service.deploy as { resources: { limits: unknown } }).resources.limits, name)
+      assert.equal((service.environment as Record<string, unknown>).MIGRATE_ON_START, 'false', name)
+    }
+    assert.equal(services.migrate?.restart, 'no')
+    assert.deepEqual(services.migrate?.command, ['migrate'])
+  })
+
+  it('has .env.example and its settings block generated from the current settings table', () => {
+    assert.deepEqual(staleFiles(), [], 'run `npm run deploy:generate`')
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8')
+    for (const setting of SETTINGS) assert.match(example, new RegExp(`^# ${setting.env}=`, 'm'))
+  })
+
+  it('notices a setting missing from .env.example or from the compose block', (t) => {
+    const dir = tempDir(t, 'stale-env')
+    const example = readFileSync(join(ROOT, '.env.example'), 'utf8')
+    const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')
+    writeFileSync(join(dir, '.env.example'), example.replace(/^# LOG_LEVEL=.*\n/m, ''))
+    writeFileSync(join(dir, 'docker-compose.yml'), compose.replace(/^ {2}LOG_LEVEL:\n/m, ''))
+    assert.deepEqual(staleFiles(dir), ['.env.example', 'docker-compose.yml'])
+  })
+})
