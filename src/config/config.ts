@@ -27,6 +27,16 @@ export interface Config {
   readonly saverBatchWaitMs: number
   readonly saverReadAhead: number
   readonly saverConsumers: number
+  readonly aggregator: boolean
+  readonly aggregatePort: number
+  readonly aggregateGroup: string
+  readonly windows: readonly string[]
+  readonly allowedLatenessMs: number
+  readonly idleTimeoutMs: number
+  readonly aggregateBatchSize: number
+  readonly aggregateConsumers: number
+  readonly windowsTopic: string
+  readonly alertsTopic: string
   readonly defaultLimit: number
   readonly maxLimit: number
   readonly simulator: boolean

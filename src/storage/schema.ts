@@ -42,8 +42,8 @@ export interface AlertsTable {
   sensor_id: string
   kind: string
   state: 'open' | 'resolved'
-  opened_by: string | bigint | null
   at: Date
+  opened_at: Date
   value: number
   reason: string
 }

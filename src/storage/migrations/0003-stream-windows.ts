@@ -16,8 +16,8 @@ import type { Migration } from 'kysely/migration'
  * - `stream_outbox`: events (closed windows, corrections, alert transitions) written in that
  *   transaction and published to the broker after it commits.
  * - `alert_rules`, `alert_state`, `alerts`: threshold rules (a row without sensor is the global
- *   default), the per-sensor evaluation state, and one row per transition (a `resolved` row points
- *   at the `open` row it closes; the unique key makes a second resolution impossible).
+ *   default), the per-sensor evaluation state, and one row per transition (a `resolved` row carries the
+ *   `opened_at` of the alert it closes; the unique key keeps each transition once).
  */
 export const createStreamWindows: Migration = {
   async up(db: Kysely<unknown>) {
@@ -96,7 +96,7 @@ export const createStreamWindows: Migration = {
         kind text NOT NULL,
         breaches integer NOT NULL DEFAULT 0,
         last_ts timestamptz,
-        open_alert_id bigint,
+        open_since timestamptz,
         PRIMARY KEY (sensor_id, kind)
       ) WITH (fillfactor = 70)`.execute(db)
     await sql`
@@ -105,11 +105,11 @@ export const createStreamWindows: Migration = {
         sensor_id text NOT NULL,
         kind text NOT NULL,
         state text NOT NULL CHECK (state IN ('open', 'resolved')),
-        opened_by bigint REFERENCES alerts (id),
         at timestamptz NOT NULL,
+        opened_at timestamptz NOT NULL,
         value double precision NOT NULL,
         reason text NOT NULL,
-        UNIQUE (opened_by)
+        UNIQUE (sensor_id, kind, opened_at, state)
       )`.execute(db)
     await sql`CREATE INDEX alerts_state_id_idx ON alerts (state, id DESC)`.execute(db)
     await sql`CREATE INDEX alerts_sensor_id_idx ON alerts (sensor_id, id DESC)`.execute(db)
