@@ -10,10 +10,12 @@ import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
 import type { Config } from '../../src/config/config.ts'
 import { encodeMeasurement } from '../../src/domain/measurement.ts'
 import { parseWindowSpec } from '../../src/domain/window-spec.ts'
+import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
 import { startAggregate } from '../../src/roles/aggregate/aggregate-role.ts'
 import { startSaver } from '../../src/roles/saver/saver-role.ts'
 import { topicsOf } from '../../src/runtime/composition.ts'
 import type { RunningRole } from '../../src/runtime/running-role.ts'
+import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import type { Storage } from '../../src/storage/storage.ts'
@@ -227,6 +229,46 @@ async function runScenario(t: TestContext, pair: Pair): Promise<void> {
     alertEvents.map((event) => (JSON.parse(event.value.toString()) as { state: string }).state),
     ['open', 'resolved'],
   )
+  await checkApi(t, storage)
+}
+
+/** The admin routes over what the aggregator stored: keyset pages, filters, alerts by state. */
+async function checkApi(t: TestContext, storage: Storage): Promise<void> {
+  const app = await createAdminApp({
+    storage,
+    repository: new MeasurementsRepository(storage.db),
+    logger: quietLogger(),
+    metrics: createMetrics(),
+    defaultLimit: 100,
+    maxLimit: 1000,
+  })
+  t.after(() => app.close())
+  const pages: Array<{ sensor_id: string; window_start: string; final: boolean }> = []
+  let url = `/windows?size=1m&limit=7&from=${new Date(T0).toISOString()}`
+  for (let page = 0; page < 100 && url; page++) {
+    const body = (await app.inject(url)).json()
+    pages.push(...body.items)
+    url = body.next_cursor
+      ? `/windows?size=1m&limit=7&from=${new Date(T0).toISOString()}&cursor=${body.next_cursor}`
+      : ''
+  }
+  // 20 minutes of 6 sensors, and hot-1's one minute.
+  assert.equal(pages.length, 20 * 6 + 1, 'keyset pages walk every 1m window once')
+  assert.equal(new Set(pages.map((w) => `${w.sensor_id}|${w.window_start}`)).size, pages.length)
+  assert.ok(pages.every((w) => w.final))
+  const oneSensor = (await app.inject('/sensors/s-0/windows?size=1h')).json()
+  assert.equal(oneSensor.items.length, 1)
+  assert.equal(oneSensor.items[0].count, 20 * 6 + 2, "s-0's hour: 120 readings and the 2 late ones")
+  assert.equal(oneSensor.items[0].revision, 1)
+  const open = (await app.inject('/alerts?state=open')).json()
+  assert.deepEqual(open.items, [], 'the alert of hot-1 was resolved')
+  const resolved = (await app.inject('/alerts?state=resolved&sensor_id=hot-1')).json()
+  assert.equal(resolved.items.length, 1)
+  assert.equal((await app.inject('/windows?size=2x')).statusCode, 400)
+  assert.equal((await app.inject('/alerts?cursor=99999999999999999999')).statusCode, 400)
+  const spec = (await app.inject('/docs/json')).json()
+  for (const path of ['/windows', '/sensors/{id}/windows', '/alerts'])
+    assert.ok(spec.paths[path], `${path} documented`)
 }
 
 function scenarioConfig(flags: Record<string, unknown>): Config {
