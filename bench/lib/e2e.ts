@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { loadAverage, memoryOf } from '../../harness/index.ts'
 import type { Percentiles } from './histogram.ts'
 import { type LoadPlan, type LoadResult, startLoad } from './load.ts'
 import { type Pipeline, startPipeline } from './pipeline.ts'
-import { loadAverage, memoryOf } from './processes.ts'
 import {
   coresBetween,
   counterAt,

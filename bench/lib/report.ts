@@ -304,7 +304,7 @@ function costSection(runs: readonly RunResult[]): string[] {
 const METHOD = `## Method
 
 - **Services.** A private Kafka broker (KRaft, single node) and PostgreSQL server started by
-  \`scripts/services.sh\` with their own state directory and ports; PostgreSQL runs with fsync and
+  the harness (\`harness/\`) with their own state directory and ports; PostgreSQL runs with fsync and
   synchronous_commit on, and with \`track_commit_timestamp = on\` (set by the harness with ALTER SYSTEM).
   Every scenario gets a fresh database, fresh topics (4 partitions unless stated) and a fresh group;
   Flowline runs with its defaults, each role its own process (\`flowline ingest\`, \`flowline saver\`),
@@ -331,7 +331,7 @@ const METHOD = `## Method
   the broker JVM, load = generator processes); "others" = the machine's busy time (/proc/stat) minus all of
   those and the harness: other tenants of a shared box.
 - **Memory.** Peak RSS = VmHWM of each process at the end of its scenario; ingest RSS also sampled each
-  second. Outage: open-loop load at a fixed rate, \`services.sh kafka-stop\` (SIGTERM) on the private broker,
+  second. Outage: open-loop load at a fixed rate, a graceful broker stop (SIGTERM) on the private broker,
   load continues, \`kafka-start\`, load continues; ingest VmRSS sampled every 250 ms.
 - **Ceilings** (same run, same machine, nothing else of ours running): Kafka's
   \`org.apache.kafka.tools.ProducerPerformance\` (90-byte records, acks=all, enable.idempotence=true, full JIT),

@@ -2,6 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  clusterBootstrap,
+  freePortRange,
+  kafkaBootstrap,
+  RoleProcess,
+  scratchDatabase,
+} from '../../harness/index.ts'
+import {
   acknowledged,
   checkStored,
   storedRows,
@@ -9,12 +16,10 @@ import {
   verdictFailures,
   waitUntilStored,
 } from './checker.ts'
-import { createDatabase, withApplicationName } from './database.ts'
 import { History, MeasurementSource } from './history.ts'
 import { KafkaProbe } from './kafka-probe.ts'
 import { LoadGenerator, type LoadOptions } from './load-generator.ts'
 import { checkOrder, type OrderVerdict } from './order-checker.ts'
-import { type RoleName, RoleProcess, rolePort } from './pipeline.ts'
 import type {
   NamedCheck,
   Recovery,
@@ -23,7 +28,6 @@ import type {
   SuiteContext,
   TimelineEvent,
 } from './scenario.ts'
-import { adminDatabaseUrl, clusterBootstrap, kafkaBootstrap } from './services.ts'
 import { type SelfExit, supervise } from './supervisor.ts'
 
 export const PARTITIONS = 4
@@ -35,6 +39,15 @@ export const NORMAL_LOAD = {
   maxInFlight: 64,
   timeoutMs: 10_000,
   invalidRatio: 0.02,
+}
+
+export type RoleName = 'ingest' | 'saver' | 'admin'
+
+/** The same URL with `application_name` set, so that pg_stat_activity tells which process a backend serves. */
+function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url)
+  parsed.searchParams.set('application_name', name)
+  return parsed.toString()
 }
 
 /**
@@ -95,7 +108,9 @@ export class ScenarioRun {
   }
 
   async prepare(): Promise<void> {
-    this.#databaseUrl = await createDatabase(adminDatabaseUrl(this.services.layout), this.#databaseName)
+    this.#databaseUrl = (
+      await scratchDatabase(this.services.postgres.url(), { name: this.#databaseName })
+    ).url
   }
 
   elapsedS(at = Date.now()): number {
@@ -135,13 +150,11 @@ export class ScenarioRun {
       saver: { ...kafka, ...database, group: this.group },
       admin: database,
     }
-    const process = new RoleProcess(
-      role,
+    const process = new RoleProcess(role, await freePortRange(1), {
       label,
-      await rolePort(),
-      { ...byRole[role], 'log-level': 'info', ...flags },
-      this.logDir,
-    )
+      flags: { ...byRole[role], 'log-level': 'info', ...flags },
+      logDir: this.logDir,
+    })
     process.onUnexpectedExit = (code, signal) => void supervise(this, process, code, signal)
     this.#roles.push(process)
     return process

@@ -1,5 +1,6 @@
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
+import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
@@ -9,7 +10,6 @@ import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { createBroker, createStorage, topicsOf } from './composition.ts'
-import type { RunningRole } from './running-role.ts'
 
 export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
 
