@@ -54,3 +54,4 @@ export {
   withKafkaAdmin,
 } from './scratch.ts'
 export { Services } from './services.ts'
+export { compareWindows, type WindowComparison } from './window-check.ts'

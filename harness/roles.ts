@@ -12,6 +12,7 @@ export type Flags = Readonly<Record<string, string | number | boolean>>
 const PORT_FLAG: Record<string, string> = {
   ingest: 'ingest-port',
   saver: 'saver-port',
+  aggregate: 'aggregate-port',
   admin: 'admin-port',
   up: 'ingest-port',
 }

@@ -41,7 +41,10 @@ export const NORMAL_LOAD = {
   invalidRatio: 0.02,
 }
 
-export type RoleName = 'ingest' | 'saver' | 'admin'
+export type RoleName = 'ingest' | 'saver' | 'aggregate' | 'admin'
+
+/** Window sizes and timings of the aggregator in the fault runs: short, so windows close within a run. */
+export const AGGREGATE_FLAGS = { windows: '10s,1m', 'allowed-lateness': 2000, 'idle-timeout': 2000 }
 
 /** The same URL with `application_name` set, so that pg_stat_activity tells which process a backend serves. */
 function withApplicationName(url: string, name: string): string {
@@ -64,6 +67,7 @@ export class ScenarioRun {
   readonly replicationFactor: number
   readonly topic: string
   readonly group: string
+  readonly aggregateGroup: string
   readonly probe: KafkaProbe
   readonly checks: NamedCheck[] = []
   readonly timeline: TimelineEvent[] = []
@@ -86,6 +90,7 @@ export class ScenarioRun {
     mkdirSync(this.logDir, { recursive: true })
     this.topic = `faults-${scenario.id}-${suite.runId}`
     this.group = `faults-saver-${scenario.id}-${suite.runId}`
+    this.aggregateGroup = `faults-aggregate-${scenario.id}-${suite.runId}`
     this.#databaseName = `faults_${scenario.id}_${suite.runId}`.toLowerCase()
     this.source = new MeasurementSource(`f${scenario.id}-${suite.runId}`, 200)
     this.bootstrap = scenario.cluster
@@ -148,6 +153,14 @@ export class ScenarioRun {
     const byRole: Record<RoleName, Record<string, string | number>> = {
       ingest: kafka,
       saver: { ...kafka, ...database, group: this.group },
+      aggregate: {
+        ...kafka,
+        ...database,
+        'aggregate-group': this.aggregateGroup,
+        'windows-topic': `${this.topic}-windows`,
+        'alerts-topic': `${this.topic}-alerts`,
+        ...AGGREGATE_FLAGS,
+      },
       admin: database,
     }
     const process = new RoleProcess(role, await freePortRange(1), {

@@ -10,7 +10,7 @@ const PAGE = 1000
 /**
  * Publishes the events the aggregator's transactions queued in `stream_outbox`, oldest first,
  * and deletes them in the transaction that read them. One publisher at a time (an advisory
- * lock), so events keep their order per key. A crash after the broker acknowledged and before
+ * lock, waited for), so events keep their order per key. A crash after the broker acknowledged and before
  * the delete commits publishes those events again on restart: each carries an `event-id`
  * header (sensor, size, window start and revision, or the alert transition) to recognise them.
  */
@@ -37,11 +37,8 @@ export class OutboxPublisher {
   async #drain(): Promise<void> {
     for (let round = 0; round < 10_000; round++) {
       const published = await this.#db.transaction().execute(async (trx) => {
-        const { rows: locked } = await sql<{
-          ok: boolean
-        }>`SELECT pg_try_advisory_xact_lock(${PUBLISHER_LOCK}) AS ok`.execute(trx)
-        // Another process publishes: it will take these events too.
-        if (!locked[0]?.ok) return 0
+        // Waits while another member or process publishes; it may have taken these events already.
+        await sql`SELECT pg_advisory_xact_lock(${PUBLISHER_LOCK})`.execute(trx)
         const { rows } = await sql<{ id: string | bigint; topic: string; key: string; value: string }>`
           SELECT id, topic, key, value FROM stream_outbox ORDER BY id LIMIT ${PAGE}`.execute(trx)
         if (rows.length === 0) return 0

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
-import type { WindowSpec } from '../../src/domain/window-spec.ts'
-import { stddevOf } from '../../src/roles/aggregate/window-sql.ts'
+import type { WindowSpec } from '../src/domain/window-spec.ts'
+import { stddevOf } from '../src/roles/aggregate/window-sql.ts'
 
 export interface WindowComparison {
   /** Windows the GROUP BY over `measurements` yields for this size. */
