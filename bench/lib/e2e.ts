@@ -24,6 +24,8 @@ export interface E2EScenario {
   readonly ratePerS: number
   readonly partitions: number
   readonly savers: number
+  /** Window aggregator processes beside the savers (0: none). */
+  readonly aggregators?: number
   readonly loadProcesses: number
   readonly tool: 'node' | 'wrk'
   readonly warmupS: number
@@ -83,6 +85,7 @@ export async function measureE2E(context: BenchContext, scenario: E2EScenario): 
     mode: scenario.mode,
     partitions: scenario.partitions,
     savers: scenario.savers,
+    aggregators: scenario.aggregators ?? 0,
     name,
     cpuProfDir: context.cpuProfDir,
     ingestFlags: context.ingestFlags,

@@ -9,6 +9,7 @@ export const PARTS = [
   'scaling',
   'embedded',
   'outage',
+  'aggregate',
 ] as const
 export type Part = (typeof PARTS)[number]
 

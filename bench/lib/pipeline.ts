@@ -15,6 +15,8 @@ export interface PipelineSpec {
   readonly mode: 'real' | 'embedded'
   readonly partitions: number
   readonly savers: number
+  /** Window aggregator processes (real mode), or the aggregator inside `up` (embedded) when > 0. */
+  readonly aggregators?: number
   /** Unique per scenario: names the database, topics, group and data dir. */
   readonly name: string
   /** Directory for --cpu-prof of every Flowline process, or none. */
@@ -64,7 +66,8 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
     cleaned = true
     await Promise.all(started.map((proc) => proc.stop('SIGTERM', 30_000)))
     if (database) await services.dropDatabase(database).catch(() => {})
-    if (spec.mode === 'real') await services.deleteTopics([topic, errorsTopic])
+    if (spec.mode === 'real')
+      await services.deleteTopics([topic, errorsTopic, `${spec.name}_windows`, `${spec.name}_alerts`])
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   }
   try {
@@ -75,7 +78,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       dataDir = `${services.options.stateDir}/embedded/${spec.name}`
       rmSync(dataDir, { recursive: true, force: true })
       mkdirSync(dataDir, { recursive: true })
-      const [adminPort, saverPort] = [await freePort(), await freePort()]
+      const [adminPort, saverPort, aggregatePort] = [await freePort(), await freePort(), await freePort()]
       ingest = await startProcess(
         `up-${spec.name}`,
         'up',
@@ -88,6 +91,8 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'ingest-port': ingestPort,
           'admin-port': adminPort,
           'saver-port': saverPort,
+          'aggregate-port': aggregatePort,
+          aggregator: (spec.aggregators ?? 0) > 0,
           'log-level': logLevel,
           ...spec.ingestFlags,
         },
@@ -126,6 +131,18 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         started.push(await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
         saverPorts.push(port)
       }
+      for (let index = 0; index < (spec.aggregators ?? 0); index++) {
+        const port = await freePort()
+        const flags = {
+          ...kafka,
+          'database-url': databaseUrl,
+          'aggregate-group': `${spec.name}_aggregate`,
+          'windows-topic': `${spec.name}_windows`,
+          'alerts-topic': `${spec.name}_alerts`,
+          'aggregate-port': port,
+        }
+        started.push(await startProcess(`aggregate${index}-${spec.name}`, 'aggregate', port, flags, profile))
+      }
     }
     const ingestUrl = `http://127.0.0.1:${ingestPort}`
     const counters = async () => {
@@ -143,7 +160,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       spec,
       ingestUrl,
       ingest,
-      savers: started.slice(1),
+      savers: started.slice(1, 1 + (spec.mode === 'real' ? spec.savers : 0)),
       database,
       counters,
       async prime() {

@@ -169,6 +169,43 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('')
   lines.push(...costSection(runs))
 
+  const drains = runs.filter((run) => run.aggregateDrain)
+  if (drains.length > 0) {
+    lines.push('## Window aggregator beside the saver', '')
+    lines.push(
+      'One process drains the same backlog alone (fresh database and group each time), saver and',
+      'aggregator alternating; records/s from the first record consumed to the last. Target for one',
+      'aggregator process: 150,000/s.',
+      '',
+      row([
+        'run',
+        'records',
+        'saver /s (rounds)',
+        'aggregator /s (rounds)',
+        'E2E batched-100 without / with aggregator',
+      ]),
+      row(['---:', '---:', '---', '---', '---']),
+    )
+    for (const run of drains) {
+      const d = run.aggregateDrain
+      if (!d) continue
+      const without = run.e2e['aggregate-batched-100-without']?.e2eRatePerS
+      const withAggregator = run.e2e['aggregate-batched-100-with']?.e2eRatePerS
+      const cost =
+        without && withAggregator ? ` (${Math.round((1 - withAggregator / without) * 100)} % less)` : ''
+      lines.push(
+        row([
+          run.index + 1,
+          fmt(d.records),
+          d.saverRatePerS.map((rate) => fmt(rate)).join(', '),
+          d.aggregatorRatePerS.map((rate) => fmt(rate)).join(', '),
+          `${fmt(without)} / ${fmt(withAggregator)}${cost}`,
+        ]),
+      )
+    }
+    lines.push('')
+  }
+
   const outages = runs.filter((run) => run.outage)
   if (outages.length > 0) {
     lines.push('## Kafka outage under load (ingest memory)', '')
