@@ -67,9 +67,25 @@ export class WindowAggregator {
    * windows close even if it never sends another record.
    */
   startAt = async (_topic: string, partition: number): Promise<bigint | undefined> => {
-    const checkpoint = await this.#options.windows.storedCheckpoint(partition)
+    const checkpoint = await this.#storedCheckpoint(partition)
     this.#watermarks.observe(partition, checkpoint?.newestEventMs, Date.now())
     return checkpoint && checkpoint.nextOffset >= 0n ? checkpoint.nextOffset : undefined
+  }
+
+  /** A busy or restarting PostgreSQL gets a few tries (about 15 s) before the assignment fails. */
+  async #storedCheckpoint(partition: number) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#options.windows.storedCheckpoint(partition)
+      } catch (error) {
+        if (attempt >= 5) throw error
+        this.#options.logger.warn(
+          { err: error, partition, attempt },
+          'reading the checkpoint failed; retrying',
+        )
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** Math.min(attempt, 3)))
+      }
+    }
   }
 
   /** Parsing and validation only, run while the batch before is written. */
