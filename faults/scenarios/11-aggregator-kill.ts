@@ -60,7 +60,7 @@ export const aggregatorKill: Scenario = {
       }
       worst += 1
       await run.sleep(500)
-      await a.start()
+      if (!a.running) await a.start()
       run.event('aggregate-a restarted', `pid ${a.pid}`)
       await run.sleep(2000)
     }
@@ -71,12 +71,16 @@ export const aggregatorKill: Scenario = {
       await run.sleep(1000 + Math.random() * 3000)
       const killed = kill % 3 === 0 ? await killAfterCommit(run, aggregators) : null
       if (killed) worst += 1
-      const victim = killed ?? (aggregators[Math.floor(Math.random() * aggregators.length)] as RoleProcess)
+      // The harness supervisor may be restarting one that exited on its own: pick a running one.
+      const running = aggregators.filter((aggregator) => aggregator.running)
+      const victim = killed ?? running[Math.floor(Math.random() * running.length)]
+      if (!victim) continue
       if (!killed) {
         await victim.kill()
         run.event('fault', `${victim.label} SIGKILLed at a random moment`)
       }
       await run.sleep(300 + Math.random() * 1200)
+      if (victim.running) continue
       await victim.start()
       run.event(`${victim.label} restarted`, `pid ${victim.pid}`)
     }
