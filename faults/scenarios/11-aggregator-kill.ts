@@ -81,8 +81,10 @@ export const aggregatorKill: Scenario = {
       }
       await run.sleep(300 + Math.random() * 1200)
       if (victim.running) continue
-      await victim.start()
-      run.event(`${victim.label} restarted`, `pid ${victim.pid}`)
+      await victim.start().then(
+        () => run.event(`${victim.label} restarted`, `pid ${victim.pid}`),
+        (error: Error) => run.event(`${victim.label} not restarted by the scenario`, error.message),
+      )
     }
     run.metrics.worstMomentKills = worst
     run.check('worst-moment kills landed', worst > 0, `${worst} aggregator kills after a DB commit`)
