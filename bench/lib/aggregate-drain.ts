@@ -53,24 +53,25 @@ async function drainOnce(
 ): Promise<number> {
   const databaseUrl = await context.services.createDatabase(name)
   const port = await freePort()
-  const portFlag = role === 'saver' ? 'saver-port' : 'aggregate-port'
-  const process = await startRole(role, {
-    label: `${role}-${name}`,
-    port,
-    flags: {
-      kafka: context.services.kafkaBrokers,
-      topic,
-      'errors-topic': `${topic}_errors`,
-      'windows-topic': `${topic}_windows_${name}`,
-      'alerts-topic': `${topic}_alerts_${name}`,
-      partitions: PARTITIONS,
-      'database-url': databaseUrl,
-      group: `${name}_group`,
-      'aggregate-group': `${name}_group`,
-      [portFlag]: port,
-      'log-level': 'warn',
-    },
-  })
+  const common = {
+    kafka: context.services.kafkaBrokers,
+    topic,
+    'errors-topic': `${topic}_errors`,
+    partitions: PARTITIONS,
+    'database-url': databaseUrl,
+    'log-level': 'warn',
+  }
+  const flags =
+    role === 'saver'
+      ? { ...common, group: `${name}_group`, 'saver-port': port }
+      : {
+          ...common,
+          'aggregate-group': `${name}_group`,
+          'windows-topic': `${name}_windows`,
+          'alerts-topic': `${name}_alerts`,
+          'aggregate-port': port,
+        }
+  const process = await startRole(role, { label: `${role}-${name}`, port, flags })
   try {
     const consumed = async () =>
       metricSum(await scrapeMetrics(`http://127.0.0.1:${port}`), 'flowline_records_consumed_total')
