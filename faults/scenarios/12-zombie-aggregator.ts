@@ -23,11 +23,11 @@ export const zombieAggregator: Scenario = {
     const b = await run.startRole('aggregate', 'aggregate-b', { 'aggregate-consumers': 1 })
     await tightenAlertRule(run)
     run.startLoad(ingest.url)
-    await run.sleep(5000)
+    await run.sleep(10_000)
     const membersBefore = await run.probe.groupMembers(run.aggregateGroup)
     const gate = await AggregatorGate.close(run.databaseUrl, 'beforeMerge')
     try {
-      const blocked = await gate.waitForBlocked([a.label], 20_000)
+      const blocked = await gate.waitForBlocked([a.label], 60_000)
       if (!blocked) throw new Error('aggregate-a never reached the gate with a batch')
       a.pause()
       await gate.cancel(blocked.pid)
