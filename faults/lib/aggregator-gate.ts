@@ -37,7 +37,8 @@ export class AggregatorGate {
       return new AggregatorGate(lock, watch, '%pg_advisory_xact_lock%')
     }
     await lock.query('LOCK TABLE measurement_windows IN SHARE MODE')
-    return new AggregatorGate(lock, watch, '%INSERT INTO measurement_windows%')
+    // pg_stat_activity keeps the first 1 kB of a statement: the merge is recognised by its start.
+    return new AggregatorGate(lock, watch, '%INSERT INTO aggregated_readings%')
   }
 
   /** Backend pid and application of the first of `applicationNames` waiting at the gate, or null after `timeoutMs`. */
