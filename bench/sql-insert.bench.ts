@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
+import { scratchDatabase } from '../harness/index.ts'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
-import { createTestDatabase } from '../test/helpers/services.ts'
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +34,9 @@ function cpuMicros(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10_000
 }
 
-const database = await createTestDatabase()
+const database = await scratchDatabase(
+  process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline',
+)
 const storage = new PostgresStorage({ connectionString: database.url, maxConnections: 1 })
 try {
   await storage.migrate()

@@ -33,7 +33,10 @@ async function serve(
   const settings = config(role, flags)
   let pipeline: Awaited<ReturnType<typeof startPipeline>>
   try {
-    pipeline = await startPipeline(settings, roles, role)
+    // `up --no-aggregator` leaves the aggregator out.
+    const started =
+      role === 'up' && !settings.aggregator ? roles.filter((name) => name !== 'aggregate') : roles
+    pipeline = await startPipeline(settings, started, role)
   } catch (error) {
     const causes =
       error instanceof AggregateError ? error.errors.map((cause: Error) => cause.message).join('; ') : ''
@@ -77,13 +80,21 @@ addSettings(
   'saver',
 ).action((flags) => serve('saver', ['saver'], flags))
 addSettings(
+  program
+    .command('aggregate')
+    .description(
+      'Consumes `temperatures` into event-time windows per sensor (exactly once in PostgreSQL) and raises threshold alerts',
+    ),
+  'aggregate',
+).action((flags) => serve('aggregate', ['aggregate'], flags))
+addSettings(
   program.command('admin').description('Admin API: recent measurements and sensors from PostgreSQL'),
   'admin',
 ).action((flags) => serve('admin', ['admin'], flags))
 addSettings(
   program.command('up').description('All roles in one process (and the simulator unless --no-simulator)'),
   'up',
-).action((flags) => serve('up', ['ingest', 'saver', 'admin'], flags))
+).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'admin'], flags))
 addSettings(
   program.command('simulate').description('Sensor simulator: posts measurements to the ingest API'),
   'simulate',

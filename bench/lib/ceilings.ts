@@ -2,12 +2,12 @@ import { execFile } from 'node:child_process'
 import { createWriteStream, mkdirSync, rmSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { finished } from 'node:stream/promises'
+import { freePort, NodeProcess, waitForHttp } from '../../harness/index.ts'
 import type { Measurement } from '../../src/domain/measurement.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import type { BenchContext } from './e2e.ts'
 import { type LoadResult, startLoad } from './load.ts'
-import { freePort, spawnNode, waitForHttp } from './processes.ts'
 import { coresBetween, cpuSnapshot } from './sampler.ts'
 import { startWrkLoad } from './wrk.ts'
 
@@ -228,7 +228,7 @@ export async function httpCeiling(options: {
   readonly durationS: number
 }): Promise<HttpCeiling> {
   const port = await freePort()
-  const server = spawnNode('trivial-server', [TRIVIAL_SERVER, String(port)])
+  const server = new NodeProcess('trivial-server', [TRIVIAL_SERVER, String(port)])
   try {
     await waitForHttp(server, `http://127.0.0.1:${port}/health`)
     const plan = {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { loadAverage, memoryOf } from '../../harness/index.ts'
 import type { Percentiles } from './histogram.ts'
 import { type LoadPlan, type LoadResult, startLoad } from './load.ts'
 import { type Pipeline, startPipeline } from './pipeline.ts'
-import { loadAverage, memoryOf } from './processes.ts'
 import {
   coresBetween,
   counterAt,
@@ -24,6 +24,8 @@ export interface E2EScenario {
   readonly ratePerS: number
   readonly partitions: number
   readonly savers: number
+  /** Window aggregator processes beside the savers (0: none). */
+  readonly aggregators?: number
   readonly loadProcesses: number
   readonly tool: 'node' | 'wrk'
   readonly warmupS: number
@@ -83,6 +85,7 @@ export async function measureE2E(context: BenchContext, scenario: E2EScenario): 
     mode: scenario.mode,
     partitions: scenario.partitions,
     savers: scenario.savers,
+    aggregators: scenario.aggregators ?? 0,
     name,
     cpuProfDir: context.cpuProfDir,
     ingestFlags: context.ingestFlags,

@@ -1,6 +1,6 @@
+import { NodeProcess } from '../../harness/index.ts'
 import { LogHistogram, type Percentiles } from './histogram.ts'
 import type { LoadReport, LoadSpec } from './load-worker.ts'
-import { type BenchProcess, spawnNode } from './processes.ts'
 
 const WORKER = new URL('./load-worker.ts', import.meta.url).pathname
 
@@ -43,7 +43,7 @@ export interface RunningLoad {
   /** Start and end (epoch ms) of the measured window, after the warm-up. */
   readonly windowStartMs: number
   readonly windowEndMs: number
-  readonly processes: readonly BenchProcess[]
+  readonly processes: readonly NodeProcess[]
   readonly done: Promise<LoadResult>
 }
 
@@ -68,7 +68,7 @@ export function startLoad(plan: LoadPlan): RunningLoad {
       sensorPrefix: `${plan.sensorPrefix}${index}`,
       maxOutstanding: plan.maxOutstanding ?? Math.max(1, share(plan.connections, index)),
     }
-    return spawnNode(`load-${index}`, [WORKER, JSON.stringify(spec)])
+    return new NodeProcess(`load-${index}`, [WORKER, JSON.stringify(spec)])
   })
   const done = Promise.all(
     processes.map(async (proc) => {

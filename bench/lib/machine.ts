@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { availableParallelism, cpus, release, totalmem } from 'node:os'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { loadAverage, machineCpuSeconds } from './processes.ts'
+import { loadAverage, machineCpuSeconds } from '../../harness/index.ts'
 import type { BenchServices } from './services.ts'
 
 export interface MachineInfo {

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
+import { memoryOf } from '../../harness/index.ts'
 import type { BenchContext } from './e2e.ts'
 import { type RunningLoad, startLoad } from './load.ts'
 import { startPipeline } from './pipeline.ts'
-import { memoryOf } from './processes.ts'
 
 export interface OutageOptions {
   /** Offered measurements/s, open loop, whatever ingest answers. */

@@ -9,6 +9,7 @@ export const PARTS = [
   'scaling',
   'embedded',
   'outage',
+  'aggregate',
 ] as const
 export type Part = (typeof PARTS)[number]
 
@@ -55,7 +56,7 @@ export interface BenchOptions {
 
 const HELP = `npm run bench -- [options]     (node bench/run.ts)
 
-Measures Flowline end to end on a private Kafka and PostgreSQL (scripts/services.sh with its own
+Measures Flowline end to end on a private Kafka and PostgreSQL (the harness, with its own
 state dir and ports), beside the machine's own ceilings, and writes JSON + Markdown to --out.
 
   --runs N               repetitions; every figure is reported as min/median/max (3)
@@ -82,7 +83,7 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --latency-rates LIST   offered measurements/s of the latency runs (1000,10000)
   --scaling LIST         partitions = saver instances of the scaling runs (1,2,4)
   --outage-rate N        offered measurements/s during the Kafka outage (20000)
-  --ingest-flags LIST    extra flags for every ingest (and embedded \`up\`), e.g. max-heap=512,produce-batch=10000
+  --ingest-flags LIST    extra flags for every ingest (and embedded \`up\`), e.g. produce-batch=10000,produce-linger=5
   --ingest-node-flags=L  Node/V8 flags for every ingest, space-separated, e.g. "--ingest-node-flags=--max-semi-space-size=8"
   --saver-flags LIST     extra flags for every saver, e.g. batch-size=10000
   --label TEXT           free text stored with the results
@@ -152,8 +153,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
   const list = (name: string, raw: string | undefined, fallback: number[]) =>
     raw === undefined ? fallback : raw.split(',').map((item) => number(name, item, 0, 1))
-  // The smoke preset leaves out the sustained run: it uses the same open-loop path as the latency runs.
-  const only = (values.only?.split(',') ?? PARTS.filter((part) => !quick || part !== 'sustained')) as Part[]
+  // The smoke preset leaves out the sustained run (it uses the same open-loop path as the latency
+  // runs) and the aggregator part (two more E2E runs and four drains would not fit its budget).
+  const only = (values.only?.split(',') ??
+    PARTS.filter((part) => !quick || (part !== 'sustained' && part !== 'aggregate'))) as Part[]
   for (const part of only) if (!PARTS.includes(part)) throw new Error(`--only: unknown part "${part}"`)
   const tool = values['single-tool'] ?? 'auto'
   if (!['wrk', 'node', 'auto'].includes(tool)) throw new Error(`--single-tool must be wrk, node or auto`)

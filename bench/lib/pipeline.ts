@@ -1,12 +1,22 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { type BenchProcess, freePort, startRole } from './processes.ts'
+import {
+  type Flags,
+  freePort,
+  metricSum,
+  type NodeProcess,
+  type RoleOptions,
+  scrapeMetrics,
+  startRole,
+} from '../../harness/index.ts'
 import type { BenchServices } from './services.ts'
 
 export interface PipelineSpec {
   readonly mode: 'real' | 'embedded'
   readonly partitions: number
   readonly savers: number
+  /** Window aggregator processes (real mode), or the aggregator inside `up` (embedded) when > 0. */
+  readonly aggregators?: number
   /** Unique per scenario: names the database, topics, group and data dir. */
   readonly name: string
   /** Directory for --cpu-prof of every Flowline process, or none. */
@@ -22,9 +32,9 @@ export interface PipelineSpec {
 export interface Pipeline {
   readonly spec: PipelineSpec
   readonly ingestUrl: string
-  readonly ingest: BenchProcess
+  readonly ingest: NodeProcess
   /** Empty in embedded mode, where the saver runs inside the `up` process. */
-  readonly savers: readonly BenchProcess[]
+  readonly savers: readonly NodeProcess[]
   /** The PostgreSQL database (real mode). */
   readonly database: string | undefined
   /** Records the broker acknowledged and rows the savers inserted, from the processes' /metrics. */
@@ -34,33 +44,11 @@ export interface Pipeline {
   stop(): Promise<void>
 }
 
-/** Sums every sample of a Prometheus metric in a text exposition. */
-export function metricSum(text: string, name: string): number {
-  let total = 0
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue
-    total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0
-  }
-  return total
-}
-
-/**
- * Reads a process's /metrics. Ingest answers 503 to every route while its heap is above
- * --max-heap (@fastify/under-pressure), /metrics included, so a few tries are allowed.
- */
-async function scrape(port: number, tries = 10): Promise<string> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })
-      const text = await response.text()
-      if (response.ok) return text
-      if (attempt >= tries)
-        throw new Error(`GET :${port}/metrics answered ${response.status}: ${text.slice(0, 200)}`)
-    } catch (error) {
-      if (attempt >= tries) throw error
-    }
-    await sleep(200)
-  }
+/** Starts a role and returns its process (the bench never restarts one). */
+async function startProcess(label: string, role: string, port: number, flags: Flags, options: RoleOptions) {
+  const started = await startRole(role, { ...options, label, port, flags })
+  if (!started.process) throw new Error(`${label} did not start`)
+  return started.process
 }
 
 export async function startPipeline(services: BenchServices, spec: PipelineSpec): Promise<Pipeline> {
@@ -69,7 +57,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
   const errorsTopic = `${spec.name}_errors`
   const profile = { cpuProfDir: spec.cpuProfDir }
   const ingestProfile = { ...profile, nodeFlags: spec.ingestNodeFlags }
-  const started: BenchProcess[] = []
+  const started: NodeProcess[] = []
   let database: string | undefined
   let dataDir: string | undefined
   let cleaned = false
@@ -78,19 +66,20 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
     cleaned = true
     await Promise.all(started.map((proc) => proc.stop('SIGTERM', 30_000)))
     if (database) await services.dropDatabase(database).catch(() => {})
-    if (spec.mode === 'real') await services.deleteTopics([topic, errorsTopic])
+    if (spec.mode === 'real')
+      await services.deleteTopics([topic, errorsTopic, `${spec.name}_windows`, `${spec.name}_alerts`])
     if (dataDir) rmSync(dataDir, { recursive: true, force: true })
   }
   try {
     const ingestPort = await freePort()
-    let ingest: BenchProcess
+    let ingest: NodeProcess
     const saverPorts: number[] = []
     if (spec.mode === 'embedded') {
       dataDir = `${services.options.stateDir}/embedded/${spec.name}`
       rmSync(dataDir, { recursive: true, force: true })
       mkdirSync(dataDir, { recursive: true })
-      const [adminPort, saverPort] = [await freePort(), await freePort()]
-      ingest = await startRole(
+      const [adminPort, saverPort, aggregatePort] = [await freePort(), await freePort(), await freePort()]
+      ingest = await startProcess(
         `up-${spec.name}`,
         'up',
         ingestPort,
@@ -102,6 +91,8 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'ingest-port': ingestPort,
           'admin-port': adminPort,
           'saver-port': saverPort,
+          'aggregate-port': aggregatePort,
+          aggregator: (spec.aggregators ?? 0) > 0,
           'log-level': logLevel,
           ...spec.ingestFlags,
         },
@@ -121,7 +112,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         partitions: spec.partitions,
         'log-level': logLevel,
       }
-      ingest = await startRole(
+      ingest = await startProcess(
         `ingest-${spec.name}`,
         'ingest',
         ingestPort,
@@ -137,15 +128,29 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           group: `${spec.name}_saver`,
           'saver-port': port,
         }
-        started.push(await startRole(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
+        started.push(await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
         saverPorts.push(port)
+      }
+      for (let index = 0; index < (spec.aggregators ?? 0); index++) {
+        const port = await freePort()
+        const flags = {
+          ...kafka,
+          'database-url': databaseUrl,
+          'aggregate-group': `${spec.name}_aggregate`,
+          'windows-topic': `${spec.name}_windows`,
+          'alerts-topic': `${spec.name}_alerts`,
+          'aggregate-port': port,
+        }
+        started.push(await startProcess(`aggregate${index}-${spec.name}`, 'aggregate', port, flags, profile))
       }
     }
     const ingestUrl = `http://127.0.0.1:${ingestPort}`
     const counters = async () => {
-      const ingestText = await scrape(ingestPort)
+      const ingestText = await scrapeMetrics(`http://127.0.0.1:${ingestPort}`)
       const saverTexts =
-        spec.mode === 'embedded' ? [ingestText] : await Promise.all(saverPorts.map((port) => scrape(port)))
+        spec.mode === 'embedded'
+          ? [ingestText]
+          : await Promise.all(saverPorts.map((port) => scrapeMetrics(`http://127.0.0.1:${port}`)))
       return {
         produced: metricSum(ingestText, 'flowline_records_produced_total'),
         inserted: saverTexts.reduce((sum, text) => sum + metricSum(text, 'flowline_rows_inserted_total'), 0),
@@ -155,7 +160,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       spec,
       ingestUrl,
       ingest,
-      savers: started.slice(1),
+      savers: started.slice(1, 1 + (spec.mode === 'real' ? spec.savers : 0)),
       database,
       counters,
       async prime() {

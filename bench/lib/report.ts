@@ -169,6 +169,43 @@ export function renderMarkdown(report: BenchReport): string {
   lines.push('')
   lines.push(...costSection(runs))
 
+  const drains = runs.filter((run) => run.aggregateDrain)
+  if (drains.length > 0) {
+    lines.push('## Window aggregator beside the saver', '')
+    lines.push(
+      'One process drains the same backlog alone (fresh database and group each time), saver and',
+      'aggregator alternating; records/s from the first record consumed to the last. Target for one',
+      'aggregator process: 150,000/s.',
+      '',
+      row([
+        'run',
+        'records',
+        'saver /s (rounds)',
+        'aggregator /s (rounds)',
+        'E2E batched-100 without / with aggregator',
+      ]),
+      row(['---:', '---:', '---', '---', '---']),
+    )
+    for (const run of drains) {
+      const d = run.aggregateDrain
+      if (!d) continue
+      const without = run.e2e['aggregate-batched-100-without']?.e2eRatePerS
+      const withAggregator = run.e2e['aggregate-batched-100-with']?.e2eRatePerS
+      const cost =
+        without && withAggregator ? ` (${Math.round((1 - withAggregator / without) * 100)} % less)` : ''
+      lines.push(
+        row([
+          run.index + 1,
+          fmt(d.records),
+          d.saverRatePerS.map((rate) => fmt(rate)).join(', '),
+          d.aggregatorRatePerS.map((rate) => fmt(rate)).join(', '),
+          `${fmt(without)} / ${fmt(withAggregator)}${cost}`,
+        ]),
+      )
+    }
+    lines.push('')
+  }
+
   const outages = runs.filter((run) => run.outage)
   if (outages.length > 0) {
     lines.push('## Kafka outage under load (ingest memory)', '')
@@ -304,7 +341,7 @@ function costSection(runs: readonly RunResult[]): string[] {
 const METHOD = `## Method
 
 - **Services.** A private Kafka broker (KRaft, single node) and PostgreSQL server started by
-  \`scripts/services.sh\` with their own state directory and ports; PostgreSQL runs with fsync and
+  the harness (\`harness/\`) with their own state directory and ports; PostgreSQL runs with fsync and
   synchronous_commit on, and with \`track_commit_timestamp = on\` (set by the harness with ALTER SYSTEM).
   Every scenario gets a fresh database, fresh topics (4 partitions unless stated) and a fresh group;
   Flowline runs with its defaults, each role its own process (\`flowline ingest\`, \`flowline saver\`),
@@ -331,7 +368,7 @@ const METHOD = `## Method
   the broker JVM, load = generator processes); "others" = the machine's busy time (/proc/stat) minus all of
   those and the harness: other tenants of a shared box.
 - **Memory.** Peak RSS = VmHWM of each process at the end of its scenario; ingest RSS also sampled each
-  second. Outage: open-loop load at a fixed rate, \`services.sh kafka-stop\` (SIGTERM) on the private broker,
+  second. Outage: open-loop load at a fixed rate, a graceful broker stop (SIGTERM) on the private broker,
   load continues, \`kafka-start\`, load continues; ingest VmRSS sampled every 250 ms.
 - **Ceilings** (same run, same machine, nothing else of ours running): Kafka's
   \`org.apache.kafka.tools.ProducerPerformance\` (90-byte records, acks=all, enable.idempotence=true, full JIT),

@@ -1,4 +1,4 @@
-import { cpuSecondsOf, machineCpuSeconds, memoryOf } from './processes.ts'
+import { cpuSecondsOf, machineCpuSeconds, memoryOf } from '../../harness/index.ts'
 
 /** Named groups of processes whose CPU is accounted together (pids resolved at each snapshot). */
 export type ProcessGroups = Readonly<Record<string, () => readonly number[]>>

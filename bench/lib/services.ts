@@ -1,11 +1,13 @@
-import { execFile } from 'node:child_process'
-import { readFileSync } from 'node:fs'
-import { Admin } from '@platformatic/kafka'
-import pg from 'pg'
-import { childrenOf } from './processes.ts'
-
-const SCRIPT = new URL('../../scripts/services.sh', import.meta.url).pathname
-const POM = new URL('../../scripts/kafka/pom.xml', import.meta.url).pathname
+import type { Admin } from '@platformatic/kafka'
+import {
+  deleteTopics,
+  KAFKA_VERSION,
+  kafkaBootstrap,
+  query,
+  type ServiceLayout,
+  Services,
+  withKafkaAdmin,
+} from '../../harness/index.ts'
 
 export interface ServicesOptions {
   /** The bench's own state dir and ports, so that it never touches the Kafka and PostgreSQL others use. */
@@ -16,105 +18,78 @@ export interface ServicesOptions {
 }
 
 /**
- * A private Kafka broker and PostgreSQL server run by scripts/services.sh with their own state
- * directory and ports. PostgreSQL gets track_commit_timestamp, which dates each row's commit and
- * so measures POST -> row visible without polling.
+ * A private Kafka broker and PostgreSQL server (harness Services) with their own state directory
+ * and ports. PostgreSQL gets track_commit_timestamp, which dates each row's commit and so
+ * measures POST -> row visible without polling.
  */
 export class BenchServices {
   readonly options: ServicesOptions
+  readonly services: Services
 
   constructor(options: ServicesOptions) {
     this.options = options
+    const layout: ServiceLayout = {
+      stateDir: options.stateDir,
+      kafkaPort: options.kafkaPort,
+      kafkaControllerPort: options.controllerPort,
+      pgPort: options.pgPort,
+      // The bench runs no cluster; these ports are never opened.
+      clusterPort: options.kafkaPort + 10,
+      clusterControllerPort: options.kafkaPort + 20,
+    }
+    this.services = new Services(layout)
   }
 
   get kafkaBrokers(): string {
-    return `127.0.0.1:${this.options.kafkaPort}`
+    return kafkaBootstrap(this.services.layout)
   }
 
   databaseUrl(database = 'flowline'): string {
-    return `postgres://flowline:flowline@127.0.0.1:${this.options.pgPort}/${database}`
+    return this.services.postgres.url(database)
   }
 
   get kafkaVersion(): string {
-    return /<kafka\.version>([^<]+)</.exec(readFileSync(POM, 'utf8'))?.[1] ?? 'unknown'
-  }
-
-  /** Runs `services.sh ARGS` with this instance's environment, bounded in time. */
-  script(args: readonly string[], timeoutMs = 180_000): Promise<string> {
-    const env = {
-      ...process.env,
-      FLOWLINE_STATE_DIR: this.options.stateDir,
-      FLOWLINE_KAFKA_PORT: String(this.options.kafkaPort),
-      FLOWLINE_KAFKA_CONTROLLER_PORT: String(this.options.controllerPort),
-      FLOWLINE_PG_PORT: String(this.options.pgPort),
-    }
-    return new Promise((resolve, reject) => {
-      execFile(
-        'bash',
-        [SCRIPT, ...args],
-        { env, timeout: timeoutMs, maxBuffer: 16 << 20 },
-        (error, stdout, stderr) => {
-          if (error) reject(new Error(`services.sh ${args.join(' ')} failed: ${error.message}\n${stderr}`))
-          else resolve(stdout)
-        },
-      )
-    })
+    return KAFKA_VERSION
   }
 
   async up(): Promise<void> {
-    await this.script(['up'])
+    await this.services.up()
     if ((await this.query('SHOW track_commit_timestamp'))[0]?.track_commit_timestamp !== 'on') {
-      // A postmaster-level setting: ALTER SYSTEM survives services.sh rewriting its own conf file.
+      // A postmaster-level setting: ALTER SYSTEM survives the harness rewriting its own conf file.
       await this.query('ALTER SYSTEM SET track_commit_timestamp = on')
-      await this.script(['pg-restart'])
+      await this.services.postgres.stop()
+      await this.services.postgres.start()
     }
   }
 
-  down(): Promise<string> {
-    return this.script(['down'])
+  down(): Promise<void> {
+    return this.services.down()
   }
 
-  kafkaStop(): Promise<string> {
-    return this.script(['kafka-stop'])
+  kafkaStop(): Promise<void> {
+    return this.services.kafka.stop()
   }
 
-  kafkaStart(): Promise<string> {
-    return this.script(['kafka-start'])
+  kafkaStart(): Promise<void> {
+    return this.services.kafka.start()
   }
 
   /** The broker JVM's pid, for CPU and memory accounting. */
   kafkaPid(): number | undefined {
-    try {
-      return Number(readFileSync(`${this.options.stateDir}/kafka/kafka.pid`, 'utf8').trim()) || undefined
-    } catch {
-      return undefined
-    }
+    return this.services.kafka.pid()
   }
 
   /** The postmaster and its backends. */
   postgresPids(): number[] {
-    try {
-      const postmaster = Number(
-        readFileSync(`${this.options.stateDir}/postgres/data/postmaster.pid`, 'utf8').split('\n')[0],
-      )
-      return postmaster > 0 ? [postmaster, ...childrenOf(postmaster)] : []
-    } catch {
-      return []
-    }
+    return this.services.postgres.pids()
   }
 
-  async query<T extends Record<string, unknown>>(
+  query<T extends Record<string, unknown>>(
     text: string,
     values: unknown[] = [],
     database = 'flowline',
   ): Promise<T[]> {
-    const client = new pg.Client({ connectionString: this.databaseUrl(database), query_timeout: 600_000 })
-    await client.connect()
-    try {
-      return (await client.query<T>(text, values)).rows
-    } finally {
-      await client.end()
-    }
+    return query<T>(this.databaseUrl(database), text, values, 600_000)
   }
 
   async createDatabase(name: string): Promise<string> {
@@ -133,30 +108,15 @@ export class BenchServices {
 
   /** Creates a topic up front: ingest and savers starting together would race to create it. */
   async createTopic(name: string, partitions: number): Promise<void> {
-    await this.withAdmin(async (admin) => {
-      await admin.createTopics({ topics: [name], partitions, replicas: 1 })
-    })
+    await this.withAdmin((admin) => admin.createTopics({ topics: [name], partitions, replicas: 1 }))
   }
 
   /** Topics are deleted after each scenario: a full run writes gigabytes. */
   async deleteTopics(names: readonly string[]): Promise<void> {
-    await this.withAdmin(async (admin) => {
-      const existing = new Set(await admin.listTopics())
-      const present = names.filter((name) => existing.has(name))
-      if (present.length > 0) await admin.deleteTopics({ topics: present })
-    }).catch(() => {})
+    await deleteTopics([this.kafkaBrokers], names).catch(() => {})
   }
 
-  async withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
-    const admin = new Admin({
-      clientId: 'flowline-bench',
-      bootstrapBrokers: [this.kafkaBrokers],
-      timeout: 10_000,
-    })
-    try {
-      return await use(admin)
-    } finally {
-      await admin.close().catch(() => {})
-    }
+  withAdmin<T>(use: (admin: Admin) => Promise<T>): Promise<T> {
+    return withKafkaAdmin([this.kafkaBrokers], use)
   }
 }

@@ -1,3 +1,4 @@
+import { compareDrains, type DrainComparison } from './aggregate-drain.ts'
 import {
   type HttpCeiling,
   httpCeiling,
@@ -27,6 +28,8 @@ export interface RunResult {
   }
   readonly e2e: Record<string, E2EResult>
   outage?: OutageResult
+  /** Aggregator vs saver draining the same backlog, one process each. */
+  aggregateDrain?: DrainComparison
   /** How quiet the machine was before each measurement. */
   readonly quietness: Record<string, Quietness>
   readonly errors: Record<string, string>
@@ -78,6 +81,16 @@ export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): 
       list.push({ ...base, id: `scaling-p${n}-s${n}`, batch: 100, connections: 64, partitions: n, savers: n })
   if (wants('embedded'))
     list.push({ ...base, id: 'embedded-batched-100', mode: 'embedded', batch: 100, connections: 64 })
+  // The cost of the aggregator on the pipeline: the same batched run without and with it, back to back.
+  if (wants('aggregate'))
+    for (const aggregators of [0, 1])
+      list.push({
+        ...base,
+        id: `aggregate-batched-100-${aggregators ? 'with' : 'without'}`,
+        batch: 100,
+        connections: 64,
+        aggregators,
+      })
   return list
 }
 
@@ -174,6 +187,11 @@ export async function runSuite(
         `  ${scenario.id}: e2e ${e2e.e2eRatePerS}/s, accepted ${e2e.acceptedRatePerS}/s, kept up ${e2e.keptUp}, ` +
           `POST->row p99 ${e2e.latencyMs?.p99 ?? '-'} ms, http p99 ${e2e.http.p99} ms, ingest peak ${e2e.memoryMb.ingestPeak} MB`,
       )
+    })
+  }
+  if (options.only.includes('aggregate')) {
+    await step('aggregate-drain', async () => {
+      result.aggregateDrain = await compareDrains(context, options.pgRows, 2)
     })
   }
   if (options.only.includes('outage')) {

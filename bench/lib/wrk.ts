@@ -1,7 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { childrenCpuSeconds } from '../../harness/index.ts'
 import type { LoadPlan, LoadResult, RunningLoad } from './load.ts'
-import { childrenCpuSeconds } from './processes.ts'
 
 const SCRIPT = new URL('./wrk-measurement.lua', import.meta.url).pathname
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { query } from './database.ts'
+import { query } from '../../harness/index.ts'
 import { type History, keyOf, type Measurement, type OutcomeCounts } from './history.ts'
 import type { OrderVerdict } from './order-checker.ts'
 

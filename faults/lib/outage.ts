@@ -1,6 +1,6 @@
+import { metricSum, type RoleProcess } from '../../harness/index.ts'
 import type { HeapProbe } from './heap-probe.ts'
 import type { RequestRecord } from './history.ts'
-import { metricTotal, type RoleProcess } from './pipeline.ts'
 import type { ScenarioRun } from './scenario-run.ts'
 
 /**
@@ -73,7 +73,7 @@ export function sampleMemory(run: ScenarioRun, process: RoleProcess, heap: HeapP
     const live = await heap.liveHeapMiB().catch(() => null)
     if (live !== null) samples.liveHeap.push([at, live])
     const text = await process.metrics()
-    if (text) samples.inFlight.push([at, metricTotal(text, 'flowline_ingest_in_flight_records')])
+    if (text) samples.inFlight.push([at, metricSum(text, 'flowline_ingest_in_flight_records')])
   }, 10_000)
   return () => {
     clearInterval(rssTimer)

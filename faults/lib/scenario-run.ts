@@ -2,6 +2,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  clusterBootstrap,
+  freePortRange,
+  kafkaBootstrap,
+  RoleProcess,
+  scratchDatabase,
+} from '../../harness/index.ts'
+import {
   acknowledged,
   checkStored,
   storedRows,
@@ -9,12 +16,10 @@ import {
   verdictFailures,
   waitUntilStored,
 } from './checker.ts'
-import { createDatabase, withApplicationName } from './database.ts'
 import { History, MeasurementSource } from './history.ts'
 import { KafkaProbe } from './kafka-probe.ts'
 import { LoadGenerator, type LoadOptions } from './load-generator.ts'
 import { checkOrder, type OrderVerdict } from './order-checker.ts'
-import { type RoleName, RoleProcess, rolePort } from './pipeline.ts'
 import type {
   NamedCheck,
   Recovery,
@@ -23,7 +28,6 @@ import type {
   SuiteContext,
   TimelineEvent,
 } from './scenario.ts'
-import { adminDatabaseUrl, clusterBootstrap, kafkaBootstrap } from './services.ts'
 import { type SelfExit, supervise } from './supervisor.ts'
 
 export const PARTITIONS = 4
@@ -35,6 +39,18 @@ export const NORMAL_LOAD = {
   maxInFlight: 64,
   timeoutMs: 10_000,
   invalidRatio: 0.02,
+}
+
+export type RoleName = 'ingest' | 'saver' | 'aggregate' | 'admin'
+
+/** Window sizes and timings of the aggregator in the fault runs: short, so windows close within a run. */
+export const AGGREGATE_FLAGS = { windows: '10s,1m', 'allowed-lateness': 2000, 'idle-timeout': 2000 }
+
+/** The same URL with `application_name` set, so that pg_stat_activity tells which process a backend serves. */
+function withApplicationName(url: string, name: string): string {
+  const parsed = new URL(url)
+  parsed.searchParams.set('application_name', name)
+  return parsed.toString()
 }
 
 /**
@@ -51,6 +67,7 @@ export class ScenarioRun {
   readonly replicationFactor: number
   readonly topic: string
   readonly group: string
+  readonly aggregateGroup: string
   readonly probe: KafkaProbe
   readonly checks: NamedCheck[] = []
   readonly timeline: TimelineEvent[] = []
@@ -73,6 +90,7 @@ export class ScenarioRun {
     mkdirSync(this.logDir, { recursive: true })
     this.topic = `faults-${scenario.id}-${suite.runId}`
     this.group = `faults-saver-${scenario.id}-${suite.runId}`
+    this.aggregateGroup = `faults-aggregate-${scenario.id}-${suite.runId}`
     this.#databaseName = `faults_${scenario.id}_${suite.runId}`.toLowerCase()
     this.source = new MeasurementSource(`f${scenario.id}-${suite.runId}`, 200)
     this.bootstrap = scenario.cluster
@@ -95,7 +113,9 @@ export class ScenarioRun {
   }
 
   async prepare(): Promise<void> {
-    this.#databaseUrl = await createDatabase(adminDatabaseUrl(this.services.layout), this.#databaseName)
+    this.#databaseUrl = (
+      await scratchDatabase(this.services.postgres.url(), { name: this.#databaseName })
+    ).url
   }
 
   elapsedS(at = Date.now()): number {
@@ -133,15 +153,21 @@ export class ScenarioRun {
     const byRole: Record<RoleName, Record<string, string | number>> = {
       ingest: kafka,
       saver: { ...kafka, ...database, group: this.group },
+      aggregate: {
+        ...kafka,
+        ...database,
+        'aggregate-group': this.aggregateGroup,
+        'windows-topic': `${this.topic}-windows`,
+        'alerts-topic': `${this.topic}-alerts`,
+        ...AGGREGATE_FLAGS,
+      },
       admin: database,
     }
-    const process = new RoleProcess(
-      role,
+    const process = new RoleProcess(role, await freePortRange(1), {
       label,
-      await rolePort(),
-      { ...byRole[role], 'log-level': 'info', ...flags },
-      this.logDir,
-    )
+      flags: { ...byRole[role], 'log-level': 'info', ...flags },
+      logDir: this.logDir,
+    })
     process.onUnexpectedExit = (code, signal) => void supervise(this, process, code, signal)
     this.#roles.push(process)
     return process

@@ -1,7 +1,7 @@
+import type { Services } from '../../harness/index.ts'
 import type { Verdict } from './checker.ts'
 import type { OrderVerdict } from './order-checker.ts'
 import type { ScenarioRun } from './scenario-run.ts'
-import type { Services } from './services.ts'
 
 /** One fault scenario of the suite. `run` leaves the pipeline healthy; the suite then checks it. */
 export interface Scenario {

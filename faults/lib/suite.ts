@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { allocateLayout, Services } from '../../harness/index.ts'
 import type { Scenario, ScenarioResult, SuiteContext } from './scenario.ts'
 import { ScenarioRun } from './scenario-run.ts'
-import { allocateLayout, Services } from './services.ts'
 
 export interface SuiteOptions {
   /** Private state directory of this run's Kafka and PostgreSQL (and the role logs). */
@@ -29,7 +29,7 @@ export class Suite {
     const layout = await allocateLayout(options.stateDir)
     const logRoot = join(options.stateDir, 'logs', runId)
     mkdirSync(logRoot, { recursive: true })
-    const services = new Services(layout, (line) => options.log(`    ${line}`))
+    const services = new Services(layout)
     options.log(
       `services: state ${layout.stateDir}, Kafka 127.0.0.1:${layout.kafkaPort}, PostgreSQL 127.0.0.1:${layout.pgPort}, ` +
         `cluster 127.0.0.1:${layout.clusterPort}-${layout.clusterPort + 2}`,
@@ -48,9 +48,9 @@ export class Suite {
     const { services, log } = this.context
     log(`scenario ${scenario.id}: ${scenario.title}${this.context.short ? ' (short)' : ''}`)
     // A scenario that failed half-way may have left a service down: start whatever is not running.
-    await services.kafkaStart()
-    await services.pgStart()
-    if (scenario.cluster) await services.clusterUp()
+    await services.kafka.start()
+    await services.postgres.start()
+    if (scenario.cluster) await services.cluster.start()
     const run = new ScenarioRun(scenario, this.context)
     this.#current = run
     let error: unknown
@@ -69,7 +69,7 @@ export class Suite {
     } finally {
       this.#current = undefined
       await run.cleanup()
-      if (scenario.cluster) await services.clusterDown().catch(() => {})
+      if (scenario.cluster) await services.cluster.stop().catch(() => {})
     }
   }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { RoleProcess } from './pipeline.ts'
+import type { RoleProcess } from '../../harness/index.ts'
 import type { ScenarioRun } from './scenario-run.ts'
 
 export interface SelfExit {
@@ -11,7 +11,8 @@ export interface SelfExit {
 }
 
 /** The message of the last fatal or error line of a role's log, for the report. */
-function lastFatal(logPath: string): string {
+function lastFatal(logPath: string | undefined): string {
+  if (!logPath) return 'no log file'
   try {
     for (const line of readFileSync(logPath, 'utf8').split('\n').reverse()) {
       if (!line.startsWith('{"level":60') && !line.startsWith('{"level":50')) continue

@@ -21,7 +21,7 @@ export const ingestKill: Scenario = {
       // Aim at requests in flight: wait (at most 2 s) until a few are.
       for (let waited = 0; waited < 200 && load.inFlight < 3; waited++) await run.sleep(10)
       const inFlight = load.inFlight
-      await ingest.kill('SIGKILL')
+      await ingest.kill()
       run.event('fault', `ingest SIGKILL #${kill} with ${inFlight} requests in flight`)
       await run.sleep(200 + Math.random() * 1000)
       await ingest.start()

@@ -1,5 +1,5 @@
+import { metricSum, type RoleProcess } from '../../harness/index.ts'
 import { InsertGate } from '../lib/insert-gate.ts'
-import { metricTotal, type RoleProcess } from '../lib/pipeline.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import type { ScenarioRun } from '../lib/scenario-run.ts'
 
@@ -32,7 +32,7 @@ async function killAfterDatabaseCommit(
     if (!(await gate.waitIdle(blocked.pid, 10_000)))
       throw new Error(`backend ${blocked.pid} did not finish its INSERT`)
     const committedRows = (await gate.rowCount()) - before
-    await saver.kill('SIGKILL')
+    await saver.kill()
     run.event(
       'fault',
       `${saver.label} SIGKILLed after its batch committed in PostgreSQL (${committedRows} rows; other savers may add to it) and before its Kafka offset commit`,
@@ -50,7 +50,7 @@ async function redeliveredAndSkipped(
   rows: number,
 ): Promise<number | null> {
   for (let waited = 0; waited < 120; waited++) {
-    const skipped = metricTotal(await saver.metrics(), 'flowline_duplicates_skipped_total')
+    const skipped = metricSum(await saver.metrics(), 'flowline_duplicates_skipped_total')
     if (skipped >= rows) return skipped
     await run.sleep(250)
   }
@@ -123,7 +123,7 @@ export const saverKill: Scenario = {
         }
       }
       const victim = savers[Math.floor(Math.random() * savers.length)] as RoleProcess
-      await victim.kill('SIGKILL')
+      await victim.kill()
       run.event('fault', `${victim.label} SIGKILLed at a random moment`)
       await run.sleep(300 + Math.random() * 1200)
       await victim.start()

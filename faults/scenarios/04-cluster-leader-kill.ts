@@ -53,10 +53,10 @@ export const clusterLeaderKill: Scenario = {
     for (let kill = 1; kill <= kills; kill++) {
       const partition = kill % PARTITIONS
       const leader = await leaderOf(run, partition)
-      await run.services.clusterKillBroker(leader)
+      await run.services.cluster.broker(leader).kill()
       run.event('fault', `leader of partition ${partition}, broker ${leader}, SIGKILLed (#${kill})`)
       await run.sleep(5000)
-      await run.services.clusterStartBroker(leader)
+      await run.services.cluster.startBroker(leader)
       run.event(`broker ${leader} restarted`)
       const whole = await waitIsrFull(run, 90_000)
       run.event(whole ? 'ISR whole again' : 'ISR still not whole after 90 s')
@@ -64,8 +64,8 @@ export const clusterLeaderKill: Scenario = {
 
     const first = await leaderOf(run, 0)
     const second = (first % 3) + 1
-    await run.services.clusterKillBroker(first)
-    await run.services.clusterKillBroker(second)
+    await run.services.cluster.broker(first).kill()
+    await run.services.cluster.broker(second).kill()
     const downFrom = Date.now()
     run.event(
       'fault',
@@ -74,8 +74,8 @@ export const clusterLeaderKill: Scenario = {
     await run.sleep(run.short ? 10_000 : 20_000)
     const downUntil = Date.now()
     run.event('healing', `starting brokers ${first} and ${second}`)
-    await run.services.clusterStartBroker(first)
-    await run.services.clusterStartBroker(second)
+    await run.services.cluster.startBroker(first)
+    await run.services.cluster.startBroker(second)
     run.heal(`brokers ${first} and ${second} started again`)
     const whole = await waitIsrFull(run, 120_000)
     run.event(whole ? 'ISR whole again' : 'ISR still not whole after 120 s')

@@ -18,8 +18,8 @@ export const brokerPause: Scenario = {
     run.sampleLag()
     run.startLoad(ingest.url)
     await run.sleep(5000)
-    const pid = run.services.kafkaPid()
-    process.kill(pid, 'SIGSTOP')
+    const pid = run.services.kafka.pid()
+    run.services.kafka.pause()
     const pausedFrom = Date.now()
     run.event('fault', `Kafka broker (pid ${pid}) SIGSTOPped`)
     let pausedUntil = pausedFrom
@@ -27,7 +27,7 @@ export const brokerPause: Scenario = {
       await run.sleep(run.short ? 10_000 : 30_000)
       pausedUntil = Date.now()
     } finally {
-      process.kill(pid, 'SIGCONT')
+      run.services.kafka.resume()
     }
     run.heal(`Kafka broker (pid ${pid}) SIGCONTinued`)
     await run.sleep(run.short ? 5000 : 15_000)

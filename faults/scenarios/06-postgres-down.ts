@@ -1,5 +1,5 @@
+import type { RoleProcess } from '../../harness/index.ts'
 import { checkAlive } from '../lib/outage.ts'
-import type { RoleProcess } from '../lib/pipeline.ts'
 import type { Scenario } from '../lib/scenario.ts'
 
 /** Polls the admin API every 2 s during the outage and tallies its answers. */
@@ -39,7 +39,7 @@ export const postgresDown: Scenario = {
     run.sampleLag(1000)
     run.startLoad(ingest.url)
     await run.sleep(5000)
-    await run.services.pgStopImmediate()
+    await run.services.postgres.stopImmediate()
     const downFrom = Date.now()
     const downFromS = run.elapsedS()
     run.event('fault', 'PostgreSQL stopped with pg_ctl -m immediate')
@@ -49,7 +49,7 @@ export const postgresDown: Scenario = {
     const downUntil = Date.now()
     const downUntilS = run.elapsedS()
     run.event('healing', 'starting PostgreSQL (services.sh pg-start)')
-    await run.services.pgStart()
+    await run.services.postgres.start()
     run.heal('PostgreSQL started again (crash recovery)')
     await run.sleep(run.short ? 5000 : 15_000)
 

@@ -1,11 +1,15 @@
 import { readFileSync } from 'node:fs'
+import { metricSum } from '../../harness/index.ts'
+import { loadConfig } from '../../src/config/config.ts'
 import { InsertGate } from '../lib/insert-gate.ts'
 import { checkAlive } from '../lib/outage.ts'
-import { metricTotal } from '../lib/pipeline.ts'
 import type { Scenario } from '../lib/scenario.ts'
 
+/** Group members each saver process runs (the `consumers` setting), so the check follows the configuration. */
+const MEMBERS_PER_SAVER = loadConfig({}, {}, 'saver').saverConsumers
+
 /**
- * Two savers share the group. Saver A is frozen (SIGSTOP) with a batch in hand: the gate holds
+ * Two savers share the group, each with MEMBERS_PER_SAVER members. Saver A is frozen (SIGSTOP) with a batch in hand: the gate holds
  * its INSERT, the harness freezes it and cancels that statement under it, so that when A wakes it
  * retries the same batch. A stays frozen past its session timeout (10 s): the coordinator expels
  * it, B takes over A's partitions and stores A's batch from the last committed offsets. Then A
@@ -19,13 +23,13 @@ export const zombieSaver: Scenario = {
   promises: ['P1', 'P2', 'P6'],
   async run(run) {
     const ingest = await run.startRole('ingest', 'ingest')
-    const a = await run.startRole('saver', 'saver-a')
-    const b = await run.startRole('saver', 'saver-b')
+    const a = await run.startRole('saver', 'saver-a', { consumers: MEMBERS_PER_SAVER })
+    const b = await run.startRole('saver', 'saver-b', { consumers: MEMBERS_PER_SAVER })
     run.sampleLag()
     run.startLoad(ingest.url)
     await run.sleep(5000)
     const membersBefore = await run.probe.groupMembers(run.group)
-    const skippedBefore = metricTotal(await a.metrics(), 'flowline_duplicates_skipped_total')
+    const skippedBefore = metricSum(await a.metrics(), 'flowline_duplicates_skipped_total')
 
     const gate = await InsertGate.close(run.databaseUrl)
     try {
@@ -52,17 +56,18 @@ export const zombieSaver: Scenario = {
       `${pausedS} s after it froze; group had ${membersDuring ?? '?'} member(s) meanwhile`,
     )
     await run.sleep(5000)
-    const skippedAfter = metricTotal(await a.metrics(), 'flowline_duplicates_skipped_total')
+    const skippedAfter = metricSum(await a.metrics(), 'flowline_duplicates_skipped_total')
     run.heal('both savers run')
     await run.sleep(run.short ? 5000 : 10_000)
 
-    const log = readFileSync(a.logPath, 'utf8')
+    const log = a.logPath ? readFileSync(a.logPath, 'utf8') : ''
     const commitFailures = log.split('\n').filter((line) => line.includes('offset commit failed')).length
     run.metrics.zombie = { membersBefore, membersDuring, skippedBefore, skippedAfter, commitFailures }
     run.check(
       'the frozen saver was expelled and its partitions taken over',
-      membersBefore === 2 && membersDuring === 1,
-      `group members: ${membersBefore} before, ${membersDuring} while saver-a was frozen`,
+      membersBefore === 2 * MEMBERS_PER_SAVER && membersDuring === MEMBERS_PER_SAVER,
+      `group members: ${membersBefore} before, ${membersDuring} while saver-a was frozen ` +
+        `(expected ${2 * MEMBERS_PER_SAVER} and ${MEMBERS_PER_SAVER}: ${MEMBERS_PER_SAVER} per saver process)`,
     )
     run.check(
       'the zombie wrote its stale batch, and every row of it was already there',

@@ -1,6 +1,6 @@
+import { freePortRange } from '../../harness/index.ts'
 import { HeapProbe } from '../lib/heap-probe.ts'
 import { checkAlive, checkBrokerOutage, type MemorySamples, sampleMemory } from '../lib/outage.ts'
-import { rolePort } from '../lib/pipeline.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import { NORMAL_LOAD, type ScenarioRun } from '../lib/scenario-run.ts'
 
@@ -37,7 +37,7 @@ export const kafkaDownOverload: Scenario = {
   promises: ['P3', 'P4'],
   async run(run) {
     const ingest = await run.createRole('ingest', 'ingest', { 'max-in-flight': 5000 })
-    const inspectPort = await rolePort()
+    const inspectPort = await freePortRange(1)
     ingest.execArgv = [`--inspect=127.0.0.1:${inspectPort}`]
     await ingest.start()
     run.event('ingest started', `pid ${ingest.pid}, port ${ingest.port}, V8 inspector on ${inspectPort}`)
@@ -47,7 +47,7 @@ export const kafkaDownOverload: Scenario = {
       run.sampleLag()
       run.startLoad(ingest.url)
       await run.sleep(5000)
-      await run.services.kafkaKill()
+      await run.services.kafka.kill()
       const downFrom = Date.now()
       const downFromS = run.elapsedS()
       run.event('fault', 'Kafka SIGKILLed')
@@ -60,7 +60,7 @@ export const kafkaDownOverload: Scenario = {
       const downUntil = Date.now()
       const memory = stopSampling()
       run.event('healing', 'starting Kafka')
-      await run.services.kafkaStart()
+      await run.services.kafka.start()
       run.heal('Kafka started again, load back to normal')
       await run.sleep(run.short ? 5000 : 15_000)
 

@@ -9,6 +9,9 @@ import { zombieSaver } from './07-zombie-saver.ts'
 import { retryStorm } from './08-retry-storm.ts'
 import { kafkaDownOverload } from './09-kafka-down-overload.ts'
 import { apiFuzz } from './10-api-fuzz.ts'
+import { aggregatorKill } from './11-aggregator-kill.ts'
+import { zombieAggregator } from './12-zombie-aggregator.ts'
+import { postgresDownAggregator } from './13-postgres-down-aggregator.ts'
 
 /** Every scenario of the suite, in the order of issue 6. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -22,4 +25,7 @@ export const SCENARIOS: readonly Scenario[] = [
   retryStorm,
   kafkaDownOverload,
   apiFuzz,
+  aggregatorKill,
+  zombieAggregator,
+  postgresDownAggregator,
 ]

@@ -35,6 +35,12 @@ export interface SubscribeOptions {
   readonly maxBatch: number
   /** Longest a partial batch waits for more records, in ms. */
   readonly maxWaitMs: number
+  /**
+   * Where to start reading a partition each time it is assigned to this member, in place of the
+   * group's committed offset. A consumer that keeps its checkpoint in its own database, in the same
+   * transaction as its state, answers from there; `undefined` keeps the committed offset.
+   */
+  readonly startAt?: (topic: string, partition: number) => Promise<bigint | undefined>
 }
 
 export interface PartitionLag {

@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv'
+import { parseWindowSpec } from '../domain/window-spec.ts'
 import { type Role, SETTINGS, type Setting } from './settings.ts'
 
 /** Every setting of every role, validated and frozen. Modules receive it; nothing else reads the environment. */
@@ -27,6 +28,16 @@ export interface Config {
   readonly saverBatchWaitMs: number
   readonly saverReadAhead: number
   readonly saverConsumers: number
+  readonly aggregator: boolean
+  readonly aggregatePort: number
+  readonly aggregateGroup: string
+  readonly windows: readonly string[]
+  readonly allowedLatenessMs: number
+  readonly idleTimeoutMs: number
+  readonly aggregateBatchSize: number
+  readonly aggregateConsumers: number
+  readonly windowsTopic: string
+  readonly alertsTopic: string
   readonly defaultLimit: number
   readonly maxLimit: number
   readonly simulator: boolean
@@ -100,6 +111,13 @@ export function loadConfig(
       throw new ConfigError(
         `Bad setting --default-limit (env ADMIN_DEFAULT_LIMIT) = ${config.defaultLimit}: expected at most --max-limit (${config.maxLimit})`,
       )
+    }
+  }
+  for (const label of config.windows as string[]) {
+    try {
+      parseWindowSpec(label)
+    } catch (error) {
+      throw new ConfigError(`Bad setting --windows (env AGGREGATE_WINDOWS): ${(error as Error).message}`)
     }
   }
   return Object.freeze(config) as unknown as Config

@@ -1,7 +1,8 @@
 import { type TSchema, Type } from '@sinclair/typebox'
+import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
-export type Role = 'ingest' | 'saver' | 'admin' | 'simulate' | 'up'
+export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -19,10 +20,12 @@ export interface Setting {
   readonly list?: boolean
 }
 
-const all: Role[] = ['ingest', 'saver', 'admin', 'simulate', 'up']
-const servers: Role[] = ['ingest', 'saver', 'admin', 'up']
-const brokerUsers: Role[] = ['ingest', 'saver', 'up']
-const dbUsers: Role[] = ['saver', 'admin', 'up']
+const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up']
+const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
+const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up']
+const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up']
+const aggregators: Role[] = ['aggregate', 'up']
+const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 
 const port = Type.Integer({ minimum: 0, maximum: 65535, description: 'a TCP port from 0 to 65535' })
 const positive = (max: number) =>
@@ -202,7 +205,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'how far in the future a timestamp may be, in ms',
     schema: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'an integer from 0 to 86400000' }),
     default: 300_000,
-    roles: ['ingest', 'saver', 'up'],
+    roles: ['ingest', 'saver', 'aggregate', 'up'],
   },
   {
     key: 'groupId',
@@ -248,6 +251,108 @@ export const SETTINGS: readonly Setting[] = [
     schema: positive(60_000),
     default: 50,
     roles: ['saver', 'up'],
+  },
+  {
+    key: 'aggregator',
+    flag: 'aggregator',
+    env: 'FLOWLINE_AGGREGATOR',
+    description: 'run the window aggregator inside `up` (--no-aggregator leaves it out)',
+    schema: Type.Boolean(),
+    default: true,
+    roles: ['up'],
+  },
+  {
+    key: 'aggregatePort',
+    flag: 'aggregate-port',
+    env: 'AGGREGATE_PORT',
+    description: "port of the aggregator's /health, /ready and /metrics",
+    schema: port,
+    default: 8083,
+    roles: aggregators,
+  },
+  {
+    key: 'aggregateGroup',
+    flag: 'aggregate-group',
+    env: 'AGGREGATE_GROUP',
+    description:
+      'consumer group of the aggregator (its checkpoint in stream_offsets is kept under this name)',
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
+    default: 'window-aggregator',
+    roles: aggregators,
+  },
+  {
+    key: 'windows',
+    flag: 'windows',
+    env: 'AGGREGATE_WINDOWS',
+    description: 'event-time window sizes: tumbling (1m) or hopping size/hop (10m/5m); units s, m, h, d',
+    schema: Type.Array(
+      Type.String({ pattern: WINDOW_SPEC_PATTERN, description: 'a size such as 1m or 10m/5m' }),
+      {
+        minItems: 1,
+        maxItems: 8,
+        uniqueItems: true,
+        description: 'a comma-separated list of 1 to 8 sizes such as 1m,1h or 10m/5m',
+      },
+    ),
+    default: ['1m', '1h'],
+    roles: aggregators,
+    list: true,
+  },
+  {
+    key: 'allowedLatenessMs',
+    flag: 'allowed-lateness',
+    env: 'AGGREGATE_ALLOWED_LATENESS_MS',
+    description: 'how far behind the newest event time of a partition a window stays open, in ms',
+    schema: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'an integer from 0 to 86400000' }),
+    default: 30_000,
+    roles: aggregators,
+  },
+  {
+    key: 'idleTimeoutMs',
+    flag: 'idle-timeout',
+    env: 'AGGREGATE_IDLE_TIMEOUT_MS',
+    description:
+      'a partition without records this long stops holding the watermark back; when all are idle it follows the clock, in ms',
+    schema: positive(86_400_000),
+    default: 10_000,
+    roles: aggregators,
+  },
+  {
+    key: 'aggregateBatchSize',
+    flag: 'aggregate-batch-size',
+    env: 'AGGREGATE_BATCH_SIZE',
+    description: 'most records merged in one database transaction by the aggregator',
+    schema: positive(100_000),
+    default: 5000,
+    roles: aggregators,
+  },
+  {
+    key: 'aggregateConsumers',
+    flag: 'aggregate-consumers',
+    env: 'AGGREGATE_CONSUMERS',
+    description:
+      'consumer-group members in this aggregator process, each with its own partitions (1 on PGlite)',
+    schema: positive(64),
+    default: 2,
+    roles: aggregators,
+  },
+  {
+    key: 'windowsTopic',
+    flag: 'windows-topic',
+    env: 'FLOWLINE_WINDOWS_TOPIC',
+    description: 'topic the aggregator publishes closed windows and corrections to',
+    schema: topicName,
+    default: 'temperature_windows',
+    roles: aggregators,
+  },
+  {
+    key: 'alertsTopic',
+    flag: 'alerts-topic',
+    env: 'FLOWLINE_ALERTS_TOPIC',
+    description: 'topic the aggregator publishes alert transitions to',
+    schema: topicName,
+    default: 'alerts',
+    roles: aggregators,
   },
   {
     key: 'defaultLimit',

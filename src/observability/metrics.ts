@@ -101,6 +101,74 @@ export function createMetrics() {
       buckets: latencyBuckets,
       registers,
     }),
+    ...aggregatorMetrics(registers),
+  }
+}
+
+/** What the window aggregator exports; the names are those the alerting rules are written against. */
+function aggregatorMetrics(registers: Registry[]) {
+  return {
+    aggregatedRecords: new Counter({
+      name: 'flowline_aggregated_records_total',
+      help: 'Readings merged into their windows (a duplicate (sensor_id, ts) is merged once)',
+      registers,
+    }),
+    aggregateDuplicates: new Counter({
+      name: 'flowline_aggregate_duplicates_total',
+      help: 'Readings the aggregator skipped because their (sensor_id, ts) was already merged',
+      registers,
+    }),
+    aggregateSkipped: new Counter({
+      name: 'flowline_aggregate_skipped_records_total',
+      help: 'Records the aggregator skipped as invalid, by field (the saver dead-letters them)',
+      labelNames: ['reason'],
+      registers,
+    }),
+    staleRecords: new Counter({
+      name: 'flowline_aggregate_stale_records_total',
+      help: 'Records below the stored checkpoint, dropped (a redelivery or a fenced stale member)',
+      registers,
+    }),
+    windowsClosed: new Counter({
+      name: 'flowline_windows_closed_total',
+      help: 'Windows the watermark passed, published once with final: true',
+      labelNames: ['size'],
+      registers,
+    }),
+    windowCorrections: new Counter({
+      name: 'flowline_window_corrections_total',
+      help: 'Closed windows changed by late readings (revision + 1, a correction event)',
+      registers,
+    }),
+    lateRecords: new Counter({
+      name: 'flowline_late_records_total',
+      help: 'Readings whose window had closed, by how far behind the watermark they were',
+      labelNames: ['lateness'],
+      registers,
+    }),
+    watermarkLag: new Gauge({
+      name: 'flowline_watermark_lag_seconds',
+      help: 'Wall clock minus the watermark of a partition',
+      labelNames: ['topic', 'partition'],
+      registers,
+    }),
+    openWindows: new Gauge({
+      name: 'flowline_open_windows',
+      help: 'Windows not yet closed, in the partitions this process owns (counted at each close)',
+      registers,
+    }),
+    alertTransitions: new Counter({
+      name: 'flowline_alert_transitions_total',
+      help: 'Alerts opened or resolved',
+      labelNames: ['state'],
+      registers,
+    }),
+    outboxPublished: new Counter({
+      name: 'flowline_outbox_published_total',
+      help: 'Events published from the outbox (windows, corrections, alerts), by topic',
+      labelNames: ['topic'],
+      registers,
+    }),
   }
 }
 

@@ -40,5 +40,8 @@ export function topicsOf(config: Config) {
   return [
     { name: config.topic, partitions: config.partitions, replicationFactor: config.replicationFactor },
     { name: config.errorsTopic, partitions: 1, replicationFactor: config.replicationFactor },
+    // Keyed by sensor like the measurements, so a sensor's windows and alerts keep their order.
+    { name: config.windowsTopic, partitions: config.partitions, replicationFactor: config.replicationFactor },
+    { name: config.alertsTopic, partitions: config.partitions, replicationFactor: config.replicationFactor },
   ]
 }

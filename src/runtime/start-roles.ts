@@ -1,16 +1,17 @@
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
+import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
+import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
 import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { createBroker, createStorage, topicsOf } from './composition.ts'
-import type { RunningRole } from './running-role.ts'
 
-export type ServerRole = 'ingest' | 'saver' | 'admin'
+export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
 
 /** A process running one or more roles over shared connections. */
 export interface Pipeline {
@@ -24,8 +25,8 @@ export interface Pipeline {
 
 /**
  * Builds the adapters the roles need, prepares them (topics, migrations) and starts the roles.
- * `up` passes all three; `flowline ingest` passes one. The order of `stop` matters: ingest stops
- * accepting and drains first, then the saver finishes its batch, then connections close.
+ * `up` passes all of them; `flowline ingest` passes one. The order of `stop` matters: ingest stops
+ * accepting and drains first, then the saver and the aggregator finish their batch, then connections close.
  */
 export async function startPipeline(
   config: Config,
@@ -34,8 +35,8 @@ export async function startPipeline(
 ): Promise<Pipeline> {
   const logger = createLogger(config.logLevel, logName)
   const metrics = createMetrics()
-  const needsBroker = roles.includes('ingest') || roles.includes('saver')
-  const needsStorage = roles.includes('saver') || roles.includes('admin')
+  const needsBroker = roles.includes('ingest') || roles.includes('saver') || roles.includes('aggregate')
+  const needsStorage = roles.includes('saver') || roles.includes('aggregate') || roles.includes('admin')
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
   const running: RunningRole[] = []
@@ -54,6 +55,8 @@ export async function startPipeline(
     if (broker && roles.includes('ingest')) running.push(await startIngest(config, broker, logger, metrics))
     if (broker && storage && roles.includes('saver'))
       running.push(await startSaver(config, broker, storage, logger, metrics))
+    if (broker && storage && roles.includes('aggregate'))
+      running.push(await startAggregate(config, broker, storage, logger, metrics))
     if (storage && roles.includes('admin')) running.push(await startAdmin(config, storage, logger, metrics))
   } catch (error) {
     await stop()

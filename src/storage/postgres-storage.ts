@@ -20,6 +20,9 @@ export class PostgresStorage extends KyselyStorage {
     })
     // An idle client that loses its server emits here; without a listener the process would crash.
     pool.on('error', () => {})
+    // So does a client checked out between two statements of a transaction (the aggregator's): its
+    // next statement fails and the batch is retried; the pool discards the broken client on release.
+    pool.on('connect', (client) => client.on('error', () => {}))
     super('postgres', { concurrentConnections: true }, new PostgresDialect({ pool }), options.onQuery)
   }
 }

@@ -17,7 +17,40 @@ export interface SensorsTable {
   last_temperature: number
 }
 
+export interface MeasurementWindowsTable {
+  sensor_id: string
+  size: string
+  window_start: Date
+  window_end: Date
+  source_partition: number
+  count: string | bigint | number
+  min: number
+  max: number
+  sum: number
+  sum_squares: number
+  first_ts: Date
+  first_value: number
+  last_ts: Date
+  last_value: number
+  final: boolean
+  revision: number
+  updated_at: Date
+}
+
+export interface AlertsTable {
+  id: Generated<string | bigint>
+  sensor_id: string
+  kind: string
+  state: 'open' | 'resolved'
+  at: Date
+  opened_at: Date
+  value: number
+  reason: string
+}
+
 export interface Schema {
   measurements: MeasurementsTable
   sensors: SensorsTable
+  measurement_windows: MeasurementWindowsTable
+  alerts: AlertsTable
 }

@@ -1,23 +1,14 @@
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import type { E2EResult } from '../../bench/lib/e2e.ts'
 import type { Percentiles } from '../../bench/lib/histogram.ts'
 import type { BenchReport } from '../../bench/lib/report.ts'
-import { freePort } from '../helpers/processes.ts'
+import { allocateLayout, Services, tempStateDir } from '../../harness/index.ts'
 
 const RUN = new URL('../../bench/run.ts', import.meta.url).pathname
-const SERVICES = new URL('../../scripts/services.sh', import.meta.url).pathname
-
-/** Three distinct free ports: Kafka, its controller, PostgreSQL. */
-async function ports(): Promise<[number, number, number]> {
-  const found = new Set<number>()
-  while (found.size < 3) found.add(await freePort())
-  return [...found] as [number, number, number]
-}
 
 function runBench(
   args: readonly string[],
@@ -47,19 +38,12 @@ function runBench(
 test('npm run bench -- --quick measures every figure on its own services', {
   timeout: 300_000,
 }, async (t) => {
-  const stateDir = mkdtempSync(join(tmpdir(), 'flowline-bench-smoke-'))
+  const stateDir = tempStateDir('flowline-bench-smoke-')
   const out = join(stateDir, 'results')
-  const [kafkaPort, controllerPort, pgPort] = await ports()
+  const layout = await allocateLayout(stateDir)
   t.after(async () => {
-    // The harness stops its services itself; this covers a harness that died before it could.
-    const env = {
-      ...process.env,
-      FLOWLINE_STATE_DIR: stateDir,
-      FLOWLINE_KAFKA_PORT: String(kafkaPort),
-      FLOWLINE_KAFKA_CONTROLLER_PORT: String(controllerPort),
-      FLOWLINE_PG_PORT: String(pgPort),
-    }
-    await new Promise((resolve) => execFile('bash', [SERVICES, 'down'], { env, timeout: 120_000 }, resolve))
+    // The bench stops its services itself; this covers a bench that died before it could.
+    await new Services(layout).down()
     rmSync(stateDir, { recursive: true, force: true })
   })
 
@@ -71,11 +55,11 @@ test('npm run bench -- --quick measures every figure on its own services', {
       '--out',
       out,
       '--kafka-port',
-      String(kafkaPort),
+      String(layout.kafkaPort),
       '--controller-port',
-      String(controllerPort),
+      String(layout.kafkaControllerPort),
       '--pg-port',
-      String(pgPort),
+      String(layout.pgPort),
     ],
     270_000,
   )

@@ -258,6 +258,45 @@ export function runBrokerContract(name: string, factory: () => Promise<BrokerUnd
       assert.equal(again[0]?.offset, 0n)
     })
 
+    contractTest('starts a partition where startAt says, not at the committed offset', async () => {
+      const topic = await topicWith(2)
+      const groupId = uniqueName('group')
+      await broker.publish(messages(topic, 40, (index) => `device-${index % 8}`))
+      // Commit everything first: startAt must win over the group's committed offsets.
+      await (await reader(groupId, topic)).take(40, { commit: true })
+      await restart()
+      const asked: string[] = []
+      const subscription = await broker.subscribe({
+        groupId,
+        topics: [topic],
+        maxBatch: 100,
+        maxWaitMs: 100,
+        startAt: async (askedTopic, partition) => {
+          asked.push(`${askedTopic}/${partition}`)
+          // Partition 0 restarts at offset 2; partition 1 keeps the committed offset (its end).
+          return partition === 0 ? 2n : undefined
+        },
+      })
+      subscriptions.push(subscription)
+      const consumer = new BatchReader(subscription)
+      const replayed: IncomingRecord[] = []
+      for (let batch = await consumer.next(WAIT_MS); batch; batch = await consumer.next(2000)) {
+        replayed.push(...batch.records)
+      }
+      assert.ok(replayed.length > 0, 'records of partition 0 are delivered again')
+      assert.ok(
+        replayed.every((record) => record.partition === 0),
+        'partition 1 resumes after its committed offset',
+      )
+      assert.equal(replayed[0]?.offset, 2n, 'partition 0 starts at the offset startAt gave')
+      assert.deepEqual(
+        replayed.map((record) => record.offset),
+        replayed.map((_, index) => BigInt(index + 2)),
+        'from there in order',
+      )
+      assert.deepEqual(new Set(asked), new Set([`${topic}/0`, `${topic}/1`]))
+    })
+
     contractTest('reports lag as end offset minus committed offset', async () => {
       const topic = await topicWith(1)
       await broker.publish(messages(topic, 10, () => 'only-key'))

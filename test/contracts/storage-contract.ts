@@ -26,7 +26,7 @@ export function runStorageContract(
     before(async () => {
       ;({ storage, cleanup } = await open())
       const applied = await storage.migrate()
-      assert.deepEqual(applied, ['0001-measurements', '0002-sensors-fillfactor'])
+      assert.deepEqual(applied, ['0001-measurements', '0002-sensors-fillfactor', '0003-stream-windows'])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)
     })

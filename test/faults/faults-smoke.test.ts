@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { after, before, describe, it } from 'node:test'
 import type { ScenarioResult } from '../../faults/lib/scenario.ts'
 import { Suite } from '../../faults/lib/suite.ts'
@@ -7,6 +7,7 @@ import { ingestKill } from '../../faults/scenarios/01-ingest-kill.ts'
 import { saverKill } from '../../faults/scenarios/02-saver-kill.ts'
 import { kafkaDown } from '../../faults/scenarios/03-kafka-down.ts'
 import { postgresDown } from '../../faults/scenarios/06-postgres-down.ts'
+import { tempStateDir } from '../../harness/index.ts'
 
 /**
  * The short form of fault scenarios 1, 2, 3 and 6 (`npm run test:faults -- --short` runs them
@@ -14,7 +15,7 @@ import { postgresDown } from '../../faults/scenarios/06-postgres-down.ts'
  * directory, so the shared services of `npm run services:up` are never stopped or killed.
  */
 describe('fault injection (short): nothing acknowledged is lost or stored twice', () => {
-  const stateDir = mkdtempSync('/tmp/flowline-faults-smoke-')
+  const stateDir = tempStateDir('flowline-faults-smoke-')
   const lines: string[] = []
   let suite: Suite | undefined
 

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { freePort } from '../../harness/index.ts'
 import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
-import { freePort } from '../helpers/processes.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 
 const T0 = Date.parse('2026-03-01T00:00:00Z')

@@ -4,31 +4,31 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createRole, freePort } from '../../harness/index.ts'
 import type { MeasurementInput } from '../../src/domain/measurement.ts'
 import { runSimulator } from '../../src/roles/simulator/simulator.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
-import { freePort, type RoleProcess, startRole } from '../helpers/processes.ts'
 
 describe('embedded mode (`npm start`): one process, embedded log and PGlite', () => {
   it('keeps every measurement that got a 202 exactly once across kill -9 and restarts', async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'flowline-embedded-'))
     t.after(() => rm(dataDir, { recursive: true, force: true }))
-    const [ingestPort, adminPort, saverPort] = await Promise.all([freePort(), freePort(), freePort()])
+    const [adminPort, saverPort, aggregatePort] = await Promise.all([freePort(), freePort(), freePort()])
     const flags = {
       'data-dir': dataDir,
-      'ingest-port': ingestPort,
       'admin-port': adminPort,
       'saver-port': saverPort,
+      'aggregate-port': aggregatePort,
       'log-level': 'warn',
     }
-    const start = () => startRole('up', ingestPort, { ...flags, embedded: true, simulator: false })
-    let running: RoleProcess = await start()
-    t.after(() => running.stop('SIGKILL'))
+    const running = await createRole('up', { flags: { ...flags, embedded: true, simulator: false } })
+    await running.start()
+    t.after(() => running.kill())
 
     const accepted: MeasurementInput[] = []
     const load = runSimulator({
-      targetUrl: `http://127.0.0.1:${ingestPort}`,
+      targetUrl: running.url,
       sensors: 40,
       rate: 2000,
       batch: 20,
@@ -41,8 +41,8 @@ describe('embedded mode (`npm start`): one process, embedded log and PGlite', ()
     })
     for (let crash = 0; crash < 2; crash++) {
       await sleep(2000)
-      await running.stop('SIGKILL')
-      running = await start()
+      await running.kill()
+      await running.start()
     }
     const summary = await load
     assert.equal(summary.failed, 0)

@@ -2,16 +2,15 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
+import { createRole, type RoleProcess, startRole } from '../../harness/index.ts'
 import type { MeasurementInput } from '../../src/domain/measurement.ts'
 import { runSimulator } from '../../src/roles/simulator/simulator.ts'
-import { freePort, type RoleProcess, startRole } from '../helpers/processes.ts'
 import { createTestDatabase, KAFKA_BROKERS, requireKafka, uniqueName } from '../helpers/services.ts'
 
 /** The pipeline as users run it in real mode: one process per role, on real Kafka and PostgreSQL. */
 async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void }) {
   await requireKafka()
   const { url, drop } = await createTestDatabase()
-  const [ingestPort, saverPort, adminPort] = await Promise.all([freePort(), freePort(), freePort()])
   const kafka = {
     kafka: KAFKA_BROKERS.join(','),
     topic: uniqueName('temperatures'),
@@ -23,18 +22,18 @@ async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void })
     ...kafka,
     ...database,
     group: uniqueName('saver'),
-    'saver-port': saverPort,
     'batch-wait': 20,
   }
   const processes: RoleProcess[] = []
-  t.after(() => Promise.all(processes.map((p) => p.stop('SIGKILL'))))
-  const ingest = await startRole('ingest', ingestPort, { ...kafka, 'ingest-port': ingestPort })
+  t.after(() => Promise.all(processes.map((p) => p.kill())))
+  const ingest = await startRole('ingest', { flags: kafka })
   processes.push(ingest)
-  const admin = await startRole('admin', adminPort, { ...database, 'admin-port': adminPort })
+  const admin = await startRole('admin', { flags: database })
   processes.push(admin)
+  const saver = await createRole('saver', { flags: saverFlags })
+  processes.push(saver)
   const startSaver = async () => {
-    const saver = await startRole('saver', saverPort, saverFlags)
-    processes.push(saver)
+    await saver.start()
     return saver
   }
   const db = new pg.Client({ connectionString: url })
@@ -43,8 +42,8 @@ async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void })
   t.after(() => db.end())
   t.after(drop)
   return {
-    ingestUrl: `http://127.0.0.1:${ingestPort}`,
-    adminUrl: `http://127.0.0.1:${adminPort}`,
+    ingestUrl: ingest.url,
+    adminUrl: admin.url,
     startSaver,
     db,
   }
@@ -128,7 +127,7 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
     })
     for (let kill = 0; kill < 2; kill++) {
       await sleep(1500)
-      await saver.stop('SIGKILL')
+      await saver.kill()
       await sleep(500)
       saver = await pipeline.startSaver()
     }

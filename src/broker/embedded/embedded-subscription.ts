@@ -10,6 +10,8 @@ interface OwnedPartition {
   /** Offset of the next record to hand out; in memory only, like a Kafka consumer's position. */
   position: bigint
   cursor: ReadCursor | undefined
+  /** Set while `startAt` is asked where to begin; nothing is read before it settles. */
+  starting: Promise<void> | undefined
   readonly stopListening: () => void
 }
 
@@ -38,6 +40,7 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
   #assignmentChanged = false
   #syncing = false
   #closed = false
+  #failure: unknown
   #iterating = false
   #turn = 0
 
@@ -84,20 +87,38 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
     const topic = key.slice(0, slash)
     const partition = Number(key.slice(slash + 1))
     const log = this.#context.logOf(topic, partition)
-    this.#owned.set(key, {
+    const owned: OwnedPartition = {
       log,
       position: this.#startOf(log),
       cursor: undefined,
+      starting: undefined,
       stopListening: log.onAppend(() => this.#signal.notify()),
-    })
+    }
+    const { startAt } = this.#options
+    if (startAt) {
+      owned.starting = startAt(topic, partition).then(
+        (offset) => {
+          owned.starting = undefined
+          if (offset !== undefined) owned.position = this.#startOf(log, offset)
+        },
+        (error: unknown) => {
+          // Reading from the committed offset instead would break the caller's checkpoint: stop.
+          owned.starting = undefined
+          this.#failure = error
+          this.#signal.notify()
+        },
+      )
+    }
+    this.#owned.set(key, owned)
   }
 
-  /** The committed offset, kept within what the log still holds (retention may have passed it). */
-  #startOf(log: PartitionLog): bigint {
-    const committed = this.#context.coordinator.offsets.committed(log.topic, log.partition) ?? log.startOffset
-    if (committed < log.startOffset) return log.startOffset
-    if (committed > log.endOffset) return log.endOffset
-    return committed
+  /** The offset to start from (the committed one by default), kept within what the log still holds. */
+  #startOf(log: PartitionLog, wanted?: bigint): bigint {
+    const offset =
+      wanted ?? this.#context.coordinator.offsets.committed(log.topic, log.partition) ?? log.startOffset
+    if (offset < log.startOffset) return log.startOffset
+    if (offset > log.endOffset) return log.endOffset
+    return offset
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
@@ -150,6 +171,8 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
     this.#turn = (this.#turn + 1) % Math.max(1, owned.length)
     for (let i = 0; i < owned.length && records.length < maxBatch; i++) {
       const partition = owned[(this.#turn + i) % owned.length] as OwnedPartition
+      if (partition.starting) await partition.starting
+      if (this.#failure) throw this.#failure
       // Once closed, the broker may be closing the files: start no read on them.
       if (this.#closed) return
       if (partition.position >= partition.log.endOffset) continue

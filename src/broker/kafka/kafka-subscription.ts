@@ -1,6 +1,7 @@
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
 import { batchesOf } from '../batch-stream.ts'
 import type { IncomingRecord, PartitionLag, RecordBatch, SubscribeOptions, Subscription } from '../broker.ts'
+import { startPartitionsAt } from './start-offsets.ts'
 
 type KafkaMessage = Message<string, Buffer, string, string>
 
@@ -28,6 +29,7 @@ export class KafkaSubscription implements Subscription {
     options: SubscribeOptions,
     onClose: () => void,
   ): Promise<KafkaSubscription> {
+    if (options.startAt) startPartitionsAt(consumer, options.startAt)
     const stream = await consumer.consume({
       topics: [...options.topics],
       autocommit: false,

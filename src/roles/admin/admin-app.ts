@@ -8,7 +8,9 @@ import type { Metrics } from '../../observability/metrics.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
+import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
   readonly storage: Storage
@@ -46,7 +48,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   }
   const app = await createHttpApp({
     name: 'admin',
-    description: 'Reads the measurements stored in PostgreSQL.',
+    description: 'Reads the measurements, windows and alerts stored in PostgreSQL.',
     logger: options.logger,
     metrics,
     ready: async () => {
@@ -139,5 +141,11 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     },
     async () => query('sensors', () => repository.sensors()),
   )
+  registerWindowRoutes(app, {
+    repository: new WindowsReadRepository(options.storage.db),
+    query,
+    defaultLimit: options.defaultLimit,
+    maxLimit: options.maxLimit,
+  })
   return app
 }

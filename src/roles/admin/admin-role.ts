@@ -1,7 +1,7 @@
 import type { Config } from '../../config/config.ts'
+import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { createAdminApp } from './admin-app.ts'

@@ -1,8 +1,8 @@
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
+import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
 

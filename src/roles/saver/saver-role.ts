@@ -1,10 +1,11 @@
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
+import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
+import { brokerAndStorageReady, exitWhenLoopFails } from '../../consumer/consumer-role.ts'
 import { createHttpApp } from '../../http/http-app.ts'
+import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { type BatchConsumer, runBatchConsumer } from '../../runtime/batch-consumer.ts'
-import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { createSaverHandler } from './measurement-saver.ts'
@@ -59,11 +60,7 @@ export async function startSaver(
       // Each member decodes its next batch while PostgreSQL inserts the current one.
       readAhead: config.saverReadAhead,
     })
-    consumer.done.catch((error: unknown) => {
-      logger.fatal({ err: error }, 'saver loop failed; exiting so that a supervisor restarts it')
-      process.exitCode = 1
-      process.kill(process.pid, 'SIGTERM')
-    })
+    exitWhenLoopFails(consumer, logger, 'saver')
     consumers.push(consumer)
   }
   const app = await createHttpApp({
@@ -71,13 +68,7 @@ export async function startSaver(
     description: 'Health and metrics of the measurement saver.',
     logger,
     metrics,
-    ready: async () => {
-      const [brokerUp, storageUp] = await Promise.all([broker.isReachable(), storage.isReachable()])
-      return {
-        ready: brokerUp && storageUp,
-        detail: `${broker.name} ${brokerUp ? 'up' : 'down'}, ${storage.name} ${storageUp ? 'up' : 'down'}`,
-      }
-    },
+    ready: brokerAndStorageReady(broker, storage),
   })
   const urls = await listen(app, 'saver', config.host, config.saverPort, logger)
   logger.info({ group: config.groupId, topic: config.topic, members }, 'saver consuming')

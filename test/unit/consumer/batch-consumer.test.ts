@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { RecordBatch, Subscription } from '../../../src/broker/broker.ts'
+import { runBatchConsumer } from '../../../src/consumer/batch-consumer.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { createMetrics } from '../../../src/observability/metrics.ts'
-import { runBatchConsumer } from '../../../src/runtime/batch-consumer.ts'
 
 /**
  * A unit test of the loop's ordering rules alone: batches come from a list and the handler is

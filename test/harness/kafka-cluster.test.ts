@@ -1,27 +1,25 @@
 import assert from 'node:assert/strict'
-import { execFile } from 'node:child_process'
+import { rmSync } from 'node:fs'
 import { describe, it } from 'node:test'
-import { promisify } from 'node:util'
 import { Admin } from '@platformatic/kafka'
+import { allocateLayout, KafkaCluster, tempStateDir, uniqueName } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { readRecords } from '../helpers/pipeline.ts'
-import { uniqueName } from '../helpers/services.ts'
 
-const run = promisify(execFile)
-const SERVICES = new URL('../../scripts/services.sh', import.meta.url).pathname
-const CLUSTER = ['127.0.0.1:19092', '127.0.0.1:19093', '127.0.0.1:19094']
-
-describe('3-broker KRaft cluster (scripts/services.sh cluster-up)', () => {
-  it('starts, holds a topic with replication factor 3 in sync on every broker, and serves it', async (t) => {
-    const { stdout: before } = await run('bash', [SERVICES, 'status'], { timeout: 30_000 }).catch(
-      (error) => error,
-    )
-    const wasRunning = /kafka-c1 .*pid/.test(String(before))
-    await run('bash', [SERVICES, 'cluster-up'], { timeout: 180_000 })
-    if (!wasRunning) t.after(() => run('bash', [SERVICES, 'cluster-down'], { timeout: 120_000 }))
+/** The harness's 3-broker KRaft cluster, on free ports and its own state dir. */
+describe('3-broker KRaft cluster (harness KafkaCluster)', () => {
+  it('starts, holds a topic with replication factor 3 in sync on every broker, serves it with a broker down', async (t) => {
+    const stateDir = tempStateDir('flowline-cluster-test-')
+    const cluster = new KafkaCluster(await allocateLayout(stateDir))
+    t.after(async () => {
+      await cluster.stop()
+      rmSync(stateDir, { recursive: true, force: true })
+    })
+    await cluster.start()
+    assert.equal(cluster.running, true)
 
     const broker = new KafkaBroker({
-      bootstrapBrokers: CLUSTER,
+      bootstrapBrokers: cluster.brokers,
       clientId: uniqueName('cluster'),
       requestTimeoutMs: 5000,
     })
@@ -29,7 +27,7 @@ describe('3-broker KRaft cluster (scripts/services.sh cluster-up)', () => {
     const topic = uniqueName('replicated')
     await broker.ensureTopics([{ name: topic, partitions: 3, replicationFactor: 3 }])
 
-    const admin = new Admin({ clientId: uniqueName('cluster-admin'), bootstrapBrokers: CLUSTER })
+    const admin = new Admin({ clientId: uniqueName('cluster-admin'), bootstrapBrokers: cluster.brokers })
     t.after(() => admin.close())
     const metadata = await admin.metadata({ topics: [topic], forceUpdate: true })
     assert.equal(metadata.brokers.size, 3)
@@ -41,6 +39,8 @@ describe('3-broker KRaft cluster (scripts/services.sh cluster-up)', () => {
     }
 
     await broker.publish([{ topic, key: 'k', value: 'replicated with acks=all' }])
+    await cluster.broker(3).kill()
+    assert.equal(cluster.broker(3).running, false)
     const [record] = await readRecords(broker, topic, 1)
     assert.equal(record?.value.toString(), 'replicated with acks=all')
   })

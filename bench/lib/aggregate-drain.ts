@@ -1,0 +1,131 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { freePort, metricSum, scrapeMetrics, startRole } from '../../harness/index.ts'
+import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
+import { encodeMeasurement } from '../../src/domain/measurement.ts'
+import type { BenchContext } from './e2e.ts'
+
+export interface DrainComparison {
+  readonly records: number
+  readonly sensors: number
+  readonly partitions: number
+  /** Records/s of one process draining the same backlog alone, per round (saver and aggregator alternate). */
+  readonly saverRatePerS: number[]
+  readonly aggregatorRatePerS: number[]
+}
+
+const PARTITIONS = 4
+const SENSORS = 2000
+
+/** Fills a topic with `records` valid readings, one a millisecond per sensor in turn, in the past. */
+async function fillTopic(context: BenchContext, topic: string, records: number): Promise<void> {
+  await context.services.createTopic(topic, PARTITIONS)
+  const broker = new KafkaBroker({
+    bootstrapBrokers: [context.services.kafkaBrokers],
+    clientId: `${context.tag}-drain-fill`,
+    requestTimeoutMs: 30_000,
+  })
+  try {
+    const start = Date.now() - 3_600_000
+    for (let first = 0; first < records; first += 10_000) {
+      const chunk = []
+      for (let i = first; i < Math.min(records, first + 10_000); i++) {
+        const sensorId = `sensor-${i % SENSORS}`
+        chunk.push({
+          topic,
+          key: sensorId,
+          value: encodeMeasurement({ sensorId, temperature: 20 + (i % 100) / 10, timestampMs: start + i }),
+        })
+      }
+      await broker.publish(chunk)
+    }
+  } finally {
+    await broker.close()
+  }
+}
+
+/** Starts one saver or aggregator on the backlog with a fresh database and group; returns its records/s. */
+async function drainOnce(
+  context: BenchContext,
+  role: 'saver' | 'aggregate',
+  topic: string,
+  records: number,
+  name: string,
+): Promise<number> {
+  const databaseUrl = await context.services.createDatabase(name)
+  const port = await freePort()
+  const common = {
+    kafka: context.services.kafkaBrokers,
+    topic,
+    'errors-topic': `${topic}_errors`,
+    partitions: PARTITIONS,
+    'database-url': databaseUrl,
+    'log-level': 'warn',
+  }
+  const flags =
+    role === 'saver'
+      ? { ...common, group: `${name}_group`, 'saver-port': port }
+      : {
+          ...common,
+          'aggregate-group': `${name}_group`,
+          'windows-topic': `${name}_windows`,
+          'alerts-topic': `${name}_alerts`,
+          'aggregate-port': port,
+        }
+  const process = await startRole(role, { label: `${role}-${name}`, port, flags })
+  try {
+    const consumed = async () =>
+      metricSum(await scrapeMetrics(`http://127.0.0.1:${port}`), 'flowline_records_consumed_total')
+    // Timed from the first record consumed: the group join is not the role's throughput.
+    let first = 0
+    for (let waited = 0; first === 0 && waited < 600; waited++) {
+      first = await consumed()
+      if (first === 0) await sleep(100)
+    }
+    const startedAt = performance.now()
+    let done = first
+    const deadline = Date.now() + 600_000
+    while (done < records && Date.now() < deadline) {
+      await sleep(100)
+      done = await consumed()
+    }
+    if (done < records) throw new Error(`${role} consumed ${done} of ${records} records within 10 minutes`)
+    return Math.round((done - first) / ((performance.now() - startedAt) / 1000))
+  } finally {
+    await process?.stop('SIGTERM', 30_000)
+    await context.services.dropDatabase(name).catch(() => {})
+  }
+}
+
+/**
+ * The aggregator's throughput beside the saver's: one process of each drains the same backlog
+ * alone, alternating (saver, aggregator, saver, aggregator...) so that both see the same machine.
+ */
+export async function compareDrains(
+  context: BenchContext,
+  records: number,
+  rounds: number,
+): Promise<DrainComparison> {
+  const topic = `${context.tag}_drain`.toLowerCase()
+  await fillTopic(context, topic, records)
+  const result: DrainComparison = {
+    records,
+    sensors: SENSORS,
+    partitions: PARTITIONS,
+    saverRatePerS: [],
+    aggregatorRatePerS: [],
+  }
+  try {
+    for (let round = 0; round < rounds; round++) {
+      result.saverRatePerS.push(await drainOnce(context, 'saver', topic, records, `${topic}_s${round}`))
+      result.aggregatorRatePerS.push(
+        await drainOnce(context, 'aggregate', topic, records, `${topic}_a${round}`),
+      )
+      context.log(
+        `  drain round ${round + 1}: saver ${result.saverRatePerS.at(-1)}/s, aggregator ${result.aggregatorRatePerS.at(-1)}/s`,
+      )
+    }
+  } finally {
+    await context.services.deleteTopics([topic])
+  }
+  return result
+}

@@ -1,0 +1,57 @@
+/**
+ * The Flowline harness: services (Kafka, a 3-broker cluster, PostgreSQL) and role processes
+ * started through typed handles, scratch databases and topics, and a metrics reader. Tests,
+ * benchmarks and the fault suite import it from here; README.md lists the API.
+ */
+export {
+  CLUSTER_SIZE,
+  KafkaCluster,
+  KafkaNode,
+  kafkaLibs,
+  kafkaTool,
+  kafkaTuning,
+  singleBroker,
+  waitForBrokers,
+} from './kafka.ts'
+export {
+  allocateLayout,
+  clusterBootstrap,
+  clusterBrokers,
+  defaultStateDir,
+  KAFKA_VERSION,
+  kafkaBootstrap,
+  layoutEnv,
+  layoutFromEnv,
+  postgresUrl,
+  type ServiceLayout,
+  tempStateDir,
+} from './layout.ts'
+export { metricSum, scrapeMetrics } from './metrics.ts'
+export { NodeProcess, type NodeProcessOptions, waitForHttp } from './node-process.ts'
+export { freePort, freePortRange, HOST, portOpen } from './ports.ts'
+export { PostgresServer, pgBindir } from './postgres.ts'
+export {
+  alive,
+  childrenCpuSeconds,
+  childrenOf,
+  cpuSecondsOf,
+  loadAverage,
+  machineCpuSeconds,
+  memoryOf,
+} from './proc.ts'
+export { createRole, type Flags, flagArgs, type RoleOptions, RoleProcess, startRole } from './roles.ts'
+export {
+  type CleanupScope,
+  deleteTopics,
+  query,
+  RUN_ID,
+  requireReachable,
+  type ScratchDatabase,
+  type ScratchTopic,
+  scratchDatabase,
+  scratchTopic,
+  uniqueName,
+  withKafkaAdmin,
+} from './scratch.ts'
+export { Services } from './services.ts'
+export { compareWindows, type WindowComparison } from './window-check.ts'

@@ -1,0 +1,24 @@
+import type { Broker } from '../broker/broker.ts'
+import type { Logger } from '../observability/logger.ts'
+import type { Storage } from '../storage/storage.ts'
+import type { BatchConsumer } from './batch-consumer.ts'
+
+/** A consume loop that fails for good takes the process down, so that a supervisor restarts it. */
+export function exitWhenLoopFails(consumer: BatchConsumer, logger: Logger, role: string): void {
+  consumer.done.catch((error: unknown) => {
+    logger.fatal({ err: error }, `${role} loop failed; exiting so that a supervisor restarts it`)
+    process.exitCode = 1
+    process.kill(process.pid, 'SIGTERM')
+  })
+}
+
+/** The /ready answer of a role that reads the broker and writes the database. */
+export function brokerAndStorageReady(broker: Broker, storage: Storage) {
+  return async () => {
+    const [brokerUp, storageUp] = await Promise.all([broker.isReachable(), storage.isReachable()])
+    return {
+      ready: brokerUp && storageUp,
+      detail: `${broker.name} ${brokerUp ? 'up' : 'down'}, ${storage.name} ${storageUp ? 'up' : 'down'}`,
+    }
+  }
+}

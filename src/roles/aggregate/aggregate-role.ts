@@ -1,0 +1,108 @@
+import type { Broker } from '../../broker/broker.ts'
+import type { Config } from '../../config/config.ts'
+import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
+import { brokerAndStorageReady, exitWhenLoopFails } from '../../consumer/consumer-role.ts'
+import { parseWindowSpec } from '../../domain/window-spec.ts'
+import { createHttpApp } from '../../http/http-app.ts'
+import { listen, type RunningRole } from '../../http/running-role.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+import type { Storage } from '../../storage/storage.ts'
+import { AlertsRepository } from './alerts-repository.ts'
+import { OutboxPublisher } from './outbox-publisher.ts'
+import { WindowAggregator } from './window-aggregator.ts'
+import { WindowsRepository } from './windows-repository.ts'
+
+/** PGlite runs on this thread: smaller transactions keep the other roles of the process answering. */
+const SINGLE_CONNECTION_MAX_BATCH = 500
+/** How often a member closes windows when no record comes (the watermark may follow the clock). */
+const TICK_MS = 1000
+
+/**
+ * Starts the window aggregator: `--aggregate-consumers` members of its own consumer group on the
+ * measurements topic, each merging batches into `measurement_windows` with its checkpoint in
+ * `stream_offsets`, with /health, /ready and /metrics on its own port.
+ */
+export async function startAggregate(
+  config: Config,
+  broker: Broker,
+  storage: Storage,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<RunningRole> {
+  const specs = config.windows.map(parseWindowSpec)
+  const outbox = new OutboxPublisher(storage.db, broker, metrics)
+  const members = storage.capabilities.concurrentConnections ? config.aggregateConsumers : 1
+  const consumers: BatchConsumer[] = []
+  const timers: NodeJS.Timeout[] = []
+  for (let member = 0; member < members; member++) {
+    const aggregator = new WindowAggregator({
+      windows: new WindowsRepository(storage.db, config.aggregateGroup, config.topic),
+      alerts: new AlertsRepository(),
+      outbox,
+      logger,
+      metrics,
+      specs,
+      allowedLatenessMs: config.allowedLatenessMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      futureToleranceMs: config.futureToleranceMs,
+      windowsTopic: config.windowsTopic,
+      alertsTopic: config.alertsTopic,
+      topic: config.topic,
+    })
+    const subscription = await broker.subscribe({
+      groupId: config.aggregateGroup,
+      topics: [config.topic],
+      maxBatch: storage.capabilities.concurrentConnections
+        ? config.aggregateBatchSize
+        : Math.min(config.aggregateBatchSize, SINGLE_CONNECTION_MAX_BATCH),
+      maxWaitMs: config.saverBatchWaitMs,
+      startAt: aggregator.startAt,
+    })
+    const consumer = runBatchConsumer({
+      name: config.aggregateGroup,
+      subscription,
+      prepare: aggregator.prepare,
+      handle: aggregator.handle,
+      logger,
+      metrics,
+      readAhead: 1,
+    })
+    exitWhenLoopFails(consumer, logger, 'aggregator')
+    consumers.push(consumer)
+    let ticking = false
+    const timer = setInterval(() => {
+      if (ticking) return
+      ticking = true
+      aggregator
+        .tick()
+        .catch((error: unknown) => logger.warn({ err: error }, 'closing windows failed; trying again'))
+        .finally(() => {
+          ticking = false
+        })
+    }, TICK_MS)
+    timer.unref()
+    timers.push(timer)
+  }
+  const app = await createHttpApp({
+    name: 'aggregate',
+    description: 'Health and metrics of the window aggregator.',
+    logger,
+    metrics,
+    ready: brokerAndStorageReady(broker, storage),
+  })
+  const urls = await listen(app, 'aggregate', config.host, config.aggregatePort, logger)
+  logger.info(
+    { group: config.aggregateGroup, topic: config.topic, members, windows: config.windows },
+    'aggregator consuming',
+  )
+  return {
+    name: 'aggregate',
+    urls,
+    async close() {
+      for (const timer of timers) clearInterval(timer)
+      await Promise.all(consumers.map((consumer) => consumer.stop()))
+      await app.close()
+    },
+  }
+}

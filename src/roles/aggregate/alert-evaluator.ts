@@ -1,0 +1,118 @@
+import type { Transaction } from 'kysely'
+import type { Schema } from '../../storage/schema.ts'
+import {
+  type AlertKind,
+  type AlertRule,
+  type AlertState,
+  type AlertTransition,
+  evaluateReadings,
+  evaluateWindowMeans,
+  ruleFor,
+} from './alert-rules.ts'
+import { type AlertsRepository, stateKey } from './alerts-repository.ts'
+import type { ClosedWindow, Reading } from './windows-repository.ts'
+
+/** Rules change rarely (no CRUD yet): read them again at most this often. */
+const RULES_TTL_MS = 5000
+
+type Observation = { atMs: number; value: number }
+
+/** Steps the alert state of the sensors in a batch (or of closed windows) inside the batch's transaction. */
+export class AlertEvaluator {
+  readonly #repository: AlertsRepository
+  #rules: AlertRule[] = []
+  #rulesAt = Number.NEGATIVE_INFINITY
+
+  constructor(repository: AlertsRepository) {
+    this.#repository = repository
+  }
+
+  async #currentRules(trx: Transaction<Schema>): Promise<AlertRule[]> {
+    if (Date.now() - this.#rulesAt > RULES_TTL_MS) {
+      this.#rules = await this.#repository.rules(trx)
+      this.#rulesAt = Date.now()
+    }
+    return this.#rules
+  }
+
+  async onReadings(
+    trx: Transaction<Schema>,
+    readings: readonly Reading[],
+    topic: string,
+  ): Promise<AlertTransition[]> {
+    const rules = await this.#currentRules(trx)
+    const bySensor = groupBy(
+      readings.map((r) => ({ sensorId: r.sensorId, atMs: r.timestampMs, value: r.temperature })),
+      (sensorId) => {
+        const rule = ruleFor(rules, sensorId)
+        return rule && (rule.minTemperature !== null || rule.maxTemperature !== null) ? rule : undefined
+      },
+    )
+    return this.#step(trx, 'reading', bySensor, evaluateReadings, topic)
+  }
+
+  async onClosedWindows(
+    trx: Transaction<Schema>,
+    windows: readonly ClosedWindow[],
+    topic: string,
+  ): Promise<AlertTransition[]> {
+    if (windows.length === 0) return []
+    const rules = await this.#currentRules(trx)
+    const relevant = windows.filter((window) => ruleFor(rules, window.sensorId)?.windowSize === window.size)
+    const bySensor = groupBy(
+      relevant.map((w) => ({ sensorId: w.sensorId, atMs: w.windowStartMs, value: w.mean })),
+      (sensorId) => ruleFor(rules, sensorId),
+    )
+    return this.#step(trx, 'window_mean', bySensor, evaluateWindowMeans, topic)
+  }
+
+  async #step(
+    trx: Transaction<Schema>,
+    kind: AlertKind,
+    bySensor: Map<string, { rule: AlertRule; observations: Observation[] }>,
+    evaluateOne: (
+      rule: AlertRule,
+      state: AlertState,
+      observations: Observation[],
+      out: AlertTransition[],
+    ) => void,
+    topic: string,
+  ): Promise<AlertTransition[]> {
+    if (bySensor.size === 0) return []
+    const states = await this.#repository.states(
+      trx,
+      [...bySensor.keys()].map((sensorId) => ({ sensorId, kind })),
+    )
+    const transitions: AlertTransition[] = []
+    for (const [sensorId, { rule, observations }] of bySensor) {
+      const state = states.get(stateKey(sensorId, kind)) as AlertState
+      observations.sort((a, b) => a.atMs - b.atMs)
+      evaluateOne(rule, state, observations, transitions)
+    }
+    await this.#repository.save(trx, [...states.values()], transitions, topic)
+    return transitions
+  }
+}
+
+function groupBy(
+  observations: ReadonlyArray<Observation & { sensorId: string }>,
+  ruleOf: (sensorId: string) => AlertRule | undefined,
+): Map<string, { rule: AlertRule; observations: Observation[] }> {
+  const groups = new Map<string, { rule: AlertRule; observations: Observation[] }>()
+  const noRule = new Set<string>()
+  for (const { sensorId, atMs, value } of observations) {
+    if (noRule.has(sensorId)) continue
+    let group = groups.get(sensorId)
+    if (!group) {
+      const rule = ruleOf(sensorId)
+      if (!rule) {
+        noRule.add(sensorId)
+        continue
+      }
+      group = { rule, observations: [] }
+      groups.set(sensorId, group)
+    }
+    group.observations.push({ atMs, value })
+  }
+  return groups
+}

@@ -1,0 +1,209 @@
+import type { Transaction } from 'kysely'
+import type { RecordBatch } from '../../broker/broker.ts'
+import { firstWindowEnd, type WindowSpec } from '../../domain/window-spec.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
+import type { Schema } from '../../storage/schema.ts'
+import { decodeRecord } from '../saver/measurement-saver.ts'
+import { AlertEvaluator } from './alert-evaluator.ts'
+import type { AlertTransition } from './alert-rules.ts'
+import type { AlertsRepository } from './alerts-repository.ts'
+import type { OutboxPublisher } from './outbox-publisher.ts'
+import { Watermarks } from './watermarks.ts'
+import type { Reading, WindowsRepository } from './windows-repository.ts'
+
+export interface AggregatorOptions {
+  readonly windows: WindowsRepository
+  readonly alerts: AlertsRepository
+  readonly outbox: OutboxPublisher
+  readonly logger: Logger
+  readonly metrics: Metrics
+  readonly specs: readonly WindowSpec[]
+  readonly allowedLatenessMs: number
+  readonly idleTimeoutMs: number
+  readonly futureToleranceMs: number
+  readonly windowsTopic: string
+  readonly alertsTopic: string
+  readonly topic: string
+}
+
+/** One record of a batch after parsing: a reading, or why it is skipped. */
+type Decoded =
+  | { readonly partition: number; readonly offset: bigint; readonly reading: Reading }
+  | { readonly partition: number; readonly offset: bigint; readonly skipped: string }
+
+const LATENESS_BUCKETS: ReadonlyArray<readonly [number, string]> = [
+  [60_000, 'under_1m'],
+  [3_600_000, 'under_1h'],
+  [86_400_000, 'under_1d'],
+]
+
+function latenessBucket(behindMs: number): string {
+  return LATENESS_BUCKETS.find(([limit]) => behindMs < limit)?.[1] ?? 'over_1d'
+}
+
+/**
+ * The window aggregator of one group member. Each batch is one transaction: lock the checkpoint
+ * of its partitions, drop records below it (already applied), merge the readings into their
+ * windows, close the windows the watermark passed, step the alerts, move the checkpoint. Events
+ * go to the outbox in that transaction and are published after it commits. `tick` closes
+ * windows when no record comes, so the watermark can follow the clock.
+ */
+export class WindowAggregator {
+  readonly #options: AggregatorOptions
+  readonly #watermarks: Watermarks
+  readonly #alertEvaluator: AlertEvaluator
+  #serial: Promise<unknown> = Promise.resolve()
+
+  constructor(options: AggregatorOptions) {
+    this.#options = options
+    this.#watermarks = new Watermarks(options.allowedLatenessMs, options.idleTimeoutMs)
+    this.#alertEvaluator = new AlertEvaluator(options.alerts)
+  }
+
+  /**
+   * The broker asks where to start a partition it assigns: after the checkpoint, not at the
+   * group's committed offset. The partition's stored event time seeds its watermark, so its open
+   * windows close even if it never sends another record.
+   */
+  startAt = async (_topic: string, partition: number): Promise<bigint | undefined> => {
+    const checkpoint = await this.#storedCheckpoint(partition)
+    this.#watermarks.observe(partition, checkpoint?.newestEventMs, Date.now())
+    return checkpoint && checkpoint.nextOffset >= 0n ? checkpoint.nextOffset : undefined
+  }
+
+  /** A busy or restarting PostgreSQL gets a few tries (about 15 s) before the assignment fails. */
+  async #storedCheckpoint(partition: number) {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#options.windows.storedCheckpoint(partition)
+      } catch (error) {
+        if (attempt >= 5) throw error
+        this.#options.logger.warn(
+          { err: error, partition, attempt },
+          'reading the checkpoint failed; retrying',
+        )
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** Math.min(attempt, 3)))
+      }
+    }
+  }
+
+  /** Parsing and validation only, run while the batch before is written. */
+  prepare = (batch: RecordBatch): Decoded[] =>
+    batch.records.map((record) => {
+      const decoded = decodeRecord(record, this.#options.futureToleranceMs)
+      const { partition, offset } = record
+      if (!decoded.ok) return { partition, offset, skipped: decoded.rejection.field ?? 'payload' }
+      const { sensorId, temperature, timestampMs } = decoded.measurement
+      return { partition, offset, reading: { sensorId, temperature, timestampMs, partition } }
+    })
+
+  handle = async (_batch: RecordBatch, decoded: Decoded[]): Promise<void> => {
+    await this.#inTurn(() => this.#apply(decoded))
+    await this.#options.outbox.publishPending()
+  }
+
+  /** Closes what the watermark passed when no batch comes; publishes what a crash left in the outbox. */
+  tick = async (): Promise<void> => {
+    const transitions = await this.#inTurn(() =>
+      this.#options.windows.db.transaction().execute((trx) => this.#closeDue(trx, Date.now())),
+    )
+    this.#countTransitions(transitions)
+    await this.#options.outbox.publishPending()
+  }
+
+  /** A member's batches and ticks run one at a time: they share its watermark. */
+  #inTurn<T>(work: () => Promise<T>): Promise<T> {
+    const turn = this.#serial.then(work, work)
+    this.#serial = turn.catch(() => {})
+    return turn
+  }
+
+  async #apply(decoded: Decoded[]): Promise<void> {
+    const { metrics, windows } = this.#options
+    const partitions = [...new Set(decoded.map((item) => item.partition))]
+    const nowMs = Date.now()
+    const outcome = await windows.db.transaction().execute(async (trx) => {
+      const checkpoints = await windows.lockCheckpoints(trx, partitions)
+      const readings: Reading[] = []
+      const skipped: string[] = []
+      const next = new Map<number, { nextOffset: bigint; newestEventMs: number | undefined }>()
+      let stale = 0
+      for (const item of decoded) {
+        const stored = checkpoints.get(item.partition)
+        // Applied by an earlier transaction (a redelivery, or another member got here first): drop.
+        if (stored && item.offset < stored.nextOffset) {
+          stale += 1
+          continue
+        }
+        const entry = next.get(item.partition) ?? {
+          nextOffset: item.offset + 1n,
+          newestEventMs: stored?.newestEventMs,
+        }
+        entry.nextOffset = item.offset + 1n
+        if ('reading' in item) {
+          readings.push(item.reading)
+          if (entry.newestEventMs === undefined || item.reading.timestampMs > entry.newestEventMs)
+            entry.newestEventMs = item.reading.timestampMs
+        } else skipped.push(item.skipped)
+        next.set(item.partition, entry)
+      }
+      const late = this.#lateOf(readings)
+      const merged = await windows.mergeReadings(
+        trx,
+        readings,
+        this.#options.specs,
+        this.#options.windowsTopic,
+      )
+      for (const [partition, entry] of next) this.#watermarks.observe(partition, entry.newestEventMs, nowMs)
+      const alerted = await this.#alertEvaluator.onReadings(trx, readings, this.#options.alertsTopic)
+      const closed = await this.#closeDue(trx, nowMs)
+      if (next.size > 0) await windows.saveCheckpoints(trx, next)
+      return { merged, readings: readings.length, skipped, stale, late, transitions: [...alerted, ...closed] }
+    })
+    metrics.recordsConsumed.inc({ group: 'aggregate', topic: this.#options.topic }, decoded.length)
+    metrics.aggregatedRecords.inc(outcome.merged.merged)
+    metrics.aggregateDuplicates.inc(outcome.readings - outcome.merged.merged)
+    metrics.windowCorrections.inc(outcome.merged.corrections)
+    metrics.staleRecords.inc(outcome.stale)
+    for (const reason of outcome.skipped) metrics.aggregateSkipped.inc({ reason })
+    for (const bucket of outcome.late) metrics.lateRecords.inc({ lateness: bucket })
+    this.#countTransitions(outcome.transitions)
+  }
+
+  #countTransitions(transitions: readonly AlertTransition[]): void {
+    for (const transition of transitions)
+      this.#options.metrics.alertTransitions.inc({ state: transition.state })
+  }
+
+  /** Readings whose earliest window had already closed, by how far behind the watermark they were. */
+  #lateOf(readings: readonly Reading[]): string[] {
+    const watermark = this.#watermarks.current
+    const buckets: string[] = []
+    for (const reading of readings) {
+      const end = Math.min(...this.#options.specs.map((spec) => firstWindowEnd(spec, reading.timestampMs)))
+      if (end <= watermark) buckets.push(latenessBucket(watermark - reading.timestampMs))
+    }
+    return buckets
+  }
+
+  /** Closes the windows the watermark passed; returns the alert transitions their means caused. */
+  async #closeDue(trx: Transaction<Schema>, nowMs: number): Promise<AlertTransition[]> {
+    const partitions = this.#watermarks.partitions
+    if (partitions.length === 0) return []
+    const watermark = this.#watermarks.advance(nowMs)
+    const { closed, stillOpen } = await this.#options.windows.closeWindows(
+      trx,
+      partitions,
+      watermark,
+      this.#options.windowsTopic,
+    )
+    const transitions = await this.#alertEvaluator.onClosedWindows(trx, closed, this.#options.alertsTopic)
+    const { metrics, topic } = this.#options
+    for (const window of closed) metrics.windowsClosed.inc({ size: window.size })
+    metrics.openWindows.set(stillOpen)
+    for (const partition of partitions)
+      metrics.watermarkLag.set({ topic, partition }, Math.max(0, (nowMs - watermark) / 1000))
+    return transitions
+  }
+}

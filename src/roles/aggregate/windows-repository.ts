@@ -1,0 +1,222 @@
+import { type Kysely, sql, type Transaction } from 'kysely'
+import type { WindowSpec } from '../../domain/window-spec.ts'
+import type { Schema } from '../../storage/schema.ts'
+import { windowEventJson } from './window-sql.ts'
+
+/** A validated reading with the partition it came from. */
+export interface Reading {
+  readonly sensorId: string
+  readonly temperature: number
+  readonly timestampMs: number
+  readonly partition: number
+}
+
+/** The checkpoint of one partition: the next offset to apply (−1 when none was) and the newest event time. */
+export interface Checkpoint {
+  readonly nextOffset: bigint
+  readonly newestEventMs: number | undefined
+}
+
+export interface ClosedWindow {
+  readonly sensorId: string
+  readonly size: string
+  readonly windowStartMs: number
+  readonly mean: number
+}
+
+type Db = Kysely<Schema> | Transaction<Schema>
+const EPOCH = sql`timestamptz '1970-01-01 00:00:00+00'`
+const toMs = (value: unknown) => (value === null || value === undefined ? undefined : Number(value))
+
+/** The aggregator's SQL: one statement per step of a batch, the same on PostgreSQL and PGlite. */
+export class WindowsRepository {
+  readonly #db: Kysely<Schema>
+  readonly #group: string
+  readonly #topic: string
+
+  constructor(db: Kysely<Schema>, group: string, topic: string) {
+    this.#db = db
+    this.#group = group
+    this.#topic = topic
+  }
+
+  get db(): Kysely<Schema> {
+    return this.#db
+  }
+
+  /** Where a partition resumes (after the last record whose effects were committed) and its newest event time. */
+  async storedCheckpoint(partition: number): Promise<Checkpoint | undefined> {
+    const { rows } = await sql<{ next_offset: string | bigint; newest: number | null }>`
+      SELECT next_offset, extract(epoch FROM max_event_ts) * 1000 AS newest FROM stream_offsets
+      WHERE group_id = ${this.#group} AND topic = ${this.#topic} AND partition = ${partition}`.execute(
+      this.#db,
+    )
+    const row = rows[0]
+    return row ? { nextOffset: BigInt(row.next_offset), newestEventMs: toMs(row.newest) } : undefined
+  }
+
+  /**
+   * Locks the checkpoint rows of the batch's partitions for the rest of the transaction and reads
+   * them. A second member holding a batch of the same partition (a stale one after a rebalance)
+   * waits here, then sees the offsets moved and applies nothing twice.
+   */
+  async lockCheckpoints(
+    trx: Transaction<Schema>,
+    partitions: readonly number[],
+  ): Promise<Map<number, Checkpoint>> {
+    await sql`
+      INSERT INTO stream_offsets (group_id, topic, partition, next_offset)
+      SELECT ${this.#group}, ${this.#topic}, p, -1 FROM unnest(${partitions}::int4[]) AS p
+      ON CONFLICT DO NOTHING`.execute(trx)
+    const { rows } = await sql<{ partition: number; next_offset: string | bigint; newest: number | null }>`
+      SELECT partition, next_offset, extract(epoch FROM max_event_ts) * 1000 AS newest FROM stream_offsets
+      WHERE group_id = ${this.#group} AND topic = ${this.#topic} AND partition = ANY(${partitions}::int4[])
+      ORDER BY partition
+      FOR UPDATE`.execute(trx)
+    return new Map(
+      rows.map((row) => [
+        row.partition,
+        { nextOffset: BigInt(row.next_offset), newestEventMs: toMs(row.newest) },
+      ]),
+    )
+  }
+
+  async saveCheckpoints(
+    trx: Transaction<Schema>,
+    checkpoints: ReadonlyMap<number, { nextOffset: bigint; newestEventMs: number | undefined }>,
+  ): Promise<void> {
+    const partitions = [...checkpoints.keys()]
+    const next = partitions.map((partition) => String(checkpoints.get(partition)?.nextOffset))
+    const newest = partitions.map((partition) => checkpoints.get(partition)?.newestEventMs ?? null)
+    await sql`
+      UPDATE stream_offsets AS o SET next_offset = c.next_offset,
+        max_event_ts = greatest(o.max_event_ts, to_timestamp(c.newest / 1000)), updated_at = now()
+      FROM unnest(${partitions}::int4[], ${next}::int8[], ${newest}::float8[]) AS c(partition, next_offset, newest)
+      WHERE o.group_id = ${this.#group} AND o.topic = ${this.#topic} AND o.partition = c.partition`.execute(
+      trx,
+    )
+  }
+
+  /**
+   * Merges readings into their windows in one statement. A reading whose `(sensor_id, ts)` was
+   * merged before (a redelivery, a client's retry) is skipped, and of two in the batch the first
+   * in log order counts, as the saver keeps the first. The batch is pre-aggregated per window, then
+   * each window row is upserted once with mergeable state. A window already closed takes the
+   * reading too, with revision + 1 and a correction event in the outbox.
+   */
+  async mergeReadings(
+    trx: Transaction<Schema>,
+    readings: readonly Reading[],
+    specs: readonly WindowSpec[],
+    windowsTopic: string,
+  ): Promise<{ merged: number; corrections: number }> {
+    if (readings.length === 0) return { merged: 0, corrections: 0 }
+    const { rows } = await sql<{ merged: number | string; corrections: number | string }>`
+      WITH input AS (
+        SELECT sensor_id, to_timestamp(ms / 1000) AS ts, temperature, part, ord
+        FROM unnest(${readings.map((r) => r.sensorId)}::text[], ${readings.map((r) => r.timestampMs)}::float8[],
+          ${readings.map((r) => r.temperature)}::float8[], ${readings.map((r) => r.partition)}::int4[])
+          WITH ORDINALITY AS i(sensor_id, ms, temperature, part, ord)
+      ), fresh AS (
+        INSERT INTO aggregated_readings (sensor_id, ts)
+        SELECT sensor_id, ts FROM input ORDER BY ord
+        ON CONFLICT DO NOTHING
+        RETURNING sensor_id, ts
+      ), readings AS (
+        SELECT DISTINCT ON (i.sensor_id, i.ts) i.sensor_id, i.ts, i.temperature, i.part
+        FROM fresh f JOIN input i ON i.sensor_id = f.sensor_id AND i.ts = f.ts
+        ORDER BY i.sensor_id, i.ts, i.ord
+      ), specs AS (
+        SELECT label, make_interval(secs => size_ms / 1000) AS size, make_interval(secs => hop_ms / 1000) AS hop,
+          (size_ms / hop_ms)::int AS hops
+        FROM unnest(${specs.map((s) => s.label)}::text[], ${specs.map((s) => s.sizeMs)}::float8[],
+          ${specs.map((s) => s.hopMs)}::float8[]) AS s(label, size_ms, hop_ms)
+      ), binned AS (
+        SELECT r.*, s.label, s.size, date_bin(s.hop, r.ts, ${EPOCH}) - k * s.hop AS window_start
+        FROM readings r CROSS JOIN specs s CROSS JOIN LATERAL generate_series(0, s.hops - 1) AS k
+      ), grouped AS (
+        SELECT sensor_id, label, window_start, window_start + min(size) AS window_end, min(part) AS part,
+          count(*) AS count, min(temperature) AS min, max(temperature) AS max, sum(temperature) AS sum,
+          sum(temperature * temperature) AS sum_squares,
+          min(ts) AS first_ts, (array_agg(temperature ORDER BY ts))[1] AS first_value,
+          max(ts) AS last_ts, (array_agg(temperature ORDER BY ts DESC))[1] AS last_value
+        FROM binned GROUP BY sensor_id, label, window_start
+      ), merged AS (
+        INSERT INTO measurement_windows AS w (sensor_id, size, window_start, window_end, source_partition, count,
+          min, max, sum, sum_squares, first_ts, first_value, last_ts, last_value)
+        SELECT sensor_id, label, window_start, window_end, part, count, min, max, sum, sum_squares,
+          first_ts, first_value, last_ts, last_value
+        FROM grouped ORDER BY sensor_id, label, window_start
+        ON CONFLICT (sensor_id, size, window_start) DO UPDATE SET
+          count = w.count + excluded.count,
+          min = least(w.min, excluded.min),
+          max = greatest(w.max, excluded.max),
+          sum = w.sum + excluded.sum,
+          sum_squares = w.sum_squares + excluded.sum_squares,
+          first_ts = least(w.first_ts, excluded.first_ts),
+          first_value = CASE WHEN excluded.first_ts < w.first_ts THEN excluded.first_value ELSE w.first_value END,
+          last_ts = greatest(w.last_ts, excluded.last_ts),
+          last_value = CASE WHEN excluded.last_ts > w.last_ts THEN excluded.last_value ELSE w.last_value END,
+          revision = w.revision + CASE WHEN w.final THEN 1 ELSE 0 END,
+          updated_at = now()
+        RETURNING w.*
+      ), corrections AS (
+        INSERT INTO stream_outbox (topic, key, value)
+        SELECT ${windowsTopic}, merged.sensor_id, ${windowEventJson('merged')} FROM merged
+        WHERE merged.final ORDER BY merged.window_end, merged.sensor_id, merged.size
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM readings) AS merged, (SELECT count(*) FROM corrections) AS corrections`.execute(
+      trx,
+    )
+    return { merged: Number(rows[0]?.merged ?? 0), corrections: Number(rows[0]?.corrections ?? 0) }
+  }
+
+  /**
+   * Closes the open windows of `partitions` that end at or before the watermark: marks them final
+   * and queues one event each in the outbox, in one statement. Returns them (for window-mean alert
+   * rules) and how many windows of these partitions stay open.
+   */
+  async closeWindows(
+    trx: Db,
+    partitions: readonly number[],
+    watermarkMs: number,
+    windowsTopic: string,
+  ): Promise<{ closed: ClosedWindow[]; stillOpen: number }> {
+    const { rows } = await sql<{
+      sensor_id: string | null
+      size: string | null
+      start_ms: number | null
+      mean: number | null
+      still_open: string | number
+    }>`
+      WITH closed AS (
+        UPDATE measurement_windows SET final = true, updated_at = now()
+        WHERE source_partition = ANY(${partitions}::int4[]) AND NOT final
+          AND window_end <= to_timestamp(${watermarkMs}::float8 / 1000)
+        RETURNING *
+      ), queued AS (
+        INSERT INTO stream_outbox (topic, key, value)
+        SELECT ${windowsTopic}, closed.sensor_id, ${windowEventJson('closed')} FROM closed
+        ORDER BY closed.window_end, closed.sensor_id, closed.size
+      ), still AS (
+        SELECT count(*) AS still_open FROM measurement_windows
+        WHERE source_partition = ANY(${partitions}::int4[]) AND NOT final
+      )
+      SELECT c.sensor_id, c.size, extract(epoch FROM c.window_start) * 1000 AS start_ms, c.sum / c.count AS mean,
+        still.still_open
+      FROM still LEFT JOIN closed c ON true`.execute(trx)
+    const closed: ClosedWindow[] = []
+    for (const row of rows) {
+      if (row.sensor_id === null || row.size === null) continue
+      closed.push({
+        sensorId: row.sensor_id,
+        size: row.size,
+        windowStartMs: Number(row.start_ms),
+        mean: Number(row.mean),
+      })
+    }
+    // Rows the UPDATE just closed are still "open" in the statement's snapshot.
+    return { closed, stillOpen: Math.max(0, Number(rows[0]?.still_open ?? 0) - closed.length) }
+  }
+}
