@@ -7,7 +7,7 @@ import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
-import { createBroker, createStorage, topicsOf } from './composition.ts'
+import { createBroker, createReadStorage, createStorage, topicsOf } from './composition.ts'
 import type { RunningRole } from './running-role.ts'
 
 export type ServerRole = 'ingest' | 'saver' | 'admin'
@@ -38,23 +38,28 @@ export async function startPipeline(
   const needsStorage = roles.includes('saver') || roles.includes('admin')
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
+  const readStorage =
+    storage && roles.includes('admin') ? await createReadStorage(config, storage, logger, metrics) : undefined
   const running: RunningRole[] = []
   const stop = async () => {
     for (const role of running)
       await role.close().catch((error) => logger.error({ err: error, role: role.name }, 'close failed'))
     await broker?.close()
+    if (readStorage !== storage) await readStorage?.close()
     await storage?.close()
   }
   try {
     if (broker) await broker.ensureTopics(topicsOf(config))
-    if (storage) {
+    // --no-migrate-on-start: in a rolling upgrade `flowline migrate` runs first, once, and the old
+    // and new versions of the roles both work with the migrated schema.
+    if (storage && config.migrateOnStart) {
       const applied = await storage.migrate()
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     }
     if (broker && roles.includes('ingest')) running.push(await startIngest(config, broker, logger, metrics))
     if (broker && storage && roles.includes('saver'))
       running.push(await startSaver(config, broker, storage, logger, metrics))
-    if (storage && roles.includes('admin')) running.push(await startAdmin(config, storage, logger, metrics))
+    if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics))
   } catch (error) {
     await stop()
     throw error

@@ -8,6 +8,7 @@ import { listen, type RunningRole } from '../../runtime/running-role.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { createSaverHandler } from './measurement-saver.ts'
+import { startPartitionMaintenance } from './partition-maintenance.ts'
 
 /**
  * PGlite runs on this process's event loop: a 500-row insert holds it for about 35 ms (measured:
@@ -27,6 +28,11 @@ export async function startSaver(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
+  const maintenance = await startPartitionMaintenance(
+    storage,
+    { daysAhead: config.partitionDaysAhead, retentionDays: config.retentionDays },
+    logger,
+  )
   const handler = createSaverHandler({
     broker,
     repository: new MeasurementsRepository(storage.db),
@@ -86,6 +92,7 @@ export async function startSaver(
     urls,
     async close() {
       await Promise.all(consumers.map((consumer) => consumer.stop()))
+      await maintenance.stop()
       await app.close()
     },
   }
