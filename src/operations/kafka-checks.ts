@@ -1,5 +1,6 @@
 import { Admin, ConfigResourceTypes, Producer, stringSerializers } from '@platformatic/kafka'
 import { type KafkaBrokerOptions, kafkaClientOptions } from '../broker/kafka/kafka-broker.ts'
+import { explainKafkaError } from '../broker/kafka/kafka-errors.ts'
 import { type CheckResult, fail, ok, reason, skewCheck, warn } from './check.ts'
 
 export interface KafkaCheckOptions {
@@ -37,8 +38,10 @@ export async function checkKafka(options: KafkaCheckOptions, nowMs = Date.now): 
         brokers = metadata.brokers.size
         topics = new Map()
       } catch {
+        const sasl = options.client.sasl
+        const explained = explainKafkaError(error, { mechanism: sasl?.mechanism, username: sasl?.username })
         return [
-          fail('kafka', `unreachable at ${options.client.bootstrapBrokers.join(',')}: ${reason(error)}`),
+          fail('kafka', `unreachable at ${options.client.bootstrapBrokers.join(',')}: ${reason(explained)}`),
         ]
       }
     }

@@ -32,6 +32,7 @@ export async function startRole(
   role: string,
   port: number,
   flags: Record<string, string | number | boolean>,
+  env: Record<string, string> = {},
 ): Promise<RoleProcess> {
   const args = [
     MAIN,
@@ -42,7 +43,10 @@ export async function startRole(
       return [`--${flag}`, String(value)]
     }),
   ]
-  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  })
   let output = ''
   child.stdout?.on('data', (chunk) => {
     output = (output + chunk).slice(-20_000)

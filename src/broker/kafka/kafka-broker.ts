@@ -9,6 +9,7 @@ import {
 import { BrokerUnavailableError } from '../../errors.ts'
 import type { Broker, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '../broker.ts'
 import { keyHash } from '../key-partitioner.ts'
+import { explainKafkaError } from './kafka-errors.ts'
 import { KafkaSubscription } from './kafka-subscription.ts'
 
 export interface KafkaBrokerOptions {
@@ -80,8 +81,13 @@ export class KafkaBroker implements Broker {
     return this.#producer
   }
 
+  /** The first call of every role: a refused login or TLS handshake is explained here. */
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.#adminClient.listTopics())
+    const sasl = this.#options.sasl
+    const listed = await this.#adminClient.listTopics().catch((error: unknown) => {
+      throw explainKafkaError(error, { mechanism: sasl?.mechanism, username: sasl?.username })
+    })
+    const existing = new Set(listed)
     for (const topic of topics) {
       if (existing.has(topic.name)) continue
       try {
