@@ -7,6 +7,7 @@ import { formatReport, runDoctor } from '../../src/operations/doctor.ts'
 import { createStorage } from '../../src/runtime/composition.ts'
 import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 import { startPipeline } from '../../src/runtime/start-roles.ts'
+import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { pendingMigrations } from '../../src/storage/migrations/index.ts'
 import { createMetrics, kafkaWithTopic, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { freePort } from '../helpers/processes.ts'
@@ -144,4 +145,40 @@ test('--no-migrate-on-start leaves the schema alone; the roles start once `flowl
   t.after(() => started.stop())
   const response = await fetch(`${started.roles[0]?.urls.admin?.replace(/\/measurements$/, '')}/measurements`)
   assert.equal(response.status, 200)
+})
+
+test('--database-read-url: the admin role reads from the read database, the saver writes to --database-url', async (t) => {
+  const primary = await createTestDatabase()
+  const replica = await createTestDatabase()
+  t.after(primary.drop)
+  t.after(replica.drop)
+  const replicaStorage = await openStorage(replica.url)
+  t.after(() => replicaStorage.close())
+  await replicaStorage.migrate()
+  await new MeasurementsRepository(replicaStorage.db).insertBatch([
+    { sensorId: 'only-on-the-replica', temperature: 1, timestampMs: Date.now() },
+  ])
+  const config = testConfig({
+    databaseUrl: primary.url,
+    databaseReadUrl: replica.url,
+    adminPort: await freePort(),
+  })
+  const admin = await startPipeline(config, ['admin'], 'admin')
+  t.after(() => admin.stop())
+  const base = admin.roles[0]?.urls.admin?.replace(/\/measurements$/, '')
+  const body = (await (await fetch(`${base}/sensors`)).json()) as
+    | { sensor_id: string }[]
+    | { items: { sensor_id: string }[] }
+  const sensors = Array.isArray(body) ? body : body.items
+  assert.deepEqual(
+    sensors.map((sensor) => sensor.sensor_id),
+    ['only-on-the-replica'],
+  )
+  const primaryStorage = await openStorage(primary.url)
+  t.after(() => primaryStorage.close())
+  assert.deepEqual(
+    await pendingMigrations(primaryStorage.db as never),
+    [],
+    'the primary was migrated at start',
+  )
 })
