@@ -61,7 +61,9 @@ export const zombieSaver: Scenario = {
     run.metrics.zombie = { membersBefore, membersDuring, skippedBefore, skippedAfter, commitFailures }
     run.check(
       'the frozen saver was expelled and its partitions taken over',
-      membersBefore === 2 && membersDuring === 1,
+      // Each saver process runs the same number of group members (--consumers, 2 by default):
+      // while A is frozen, only B's are left.
+      membersBefore !== null && membersBefore >= 2 && membersDuring === membersBefore / 2,
       `group members: ${membersBefore} before, ${membersDuring} while saver-a was frozen`,
     )
     run.check(

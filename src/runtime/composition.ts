@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Broker } from '../broker/broker.ts'
 import type { KafkaBrokerOptions } from '../broker/kafka/kafka-broker.ts'
@@ -52,6 +52,8 @@ export async function createStorage(config: Config, logger: Logger, metrics: Met
   }
   if (config.embedded) {
     const { PGliteStorage } = await import('../storage/pglite-storage.ts')
+    // `flowline migrate --embedded` may be the first to touch the data directory.
+    await mkdir(config.dataDir, { recursive: true })
     return new PGliteStorage({ dataDir: join(config.dataDir, 'pglite'), onQuery })
   }
   const { PostgresStorage } = await import('../storage/postgres-storage.ts')

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import { Admin } from '@platformatic/kafka'
@@ -180,5 +183,22 @@ test('--database-read-url: the admin role reads from the read database, the save
     await pendingMigrations(primaryStorage.db as never),
     [],
     'the primary was migrated at start',
+  )
+})
+
+test('flowline migrate and doctor in embedded mode (PGlite)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'flowline-ops-'))
+  t.after(() => rm(dir, { recursive: true, force: true }))
+  const dataDir = join(dir, 'data')
+  const before = await flowline(['doctor', '--embedded', '--data-dir', dataDir])
+  assert.equal(before.code, 1)
+  assert.match(before.stdout, /FAIL {2}migrations +3 pending/)
+  const migrated = await flowline(['migrate', '--embedded', '--data-dir', dataDir])
+  assert.equal(migrated.code, 0, migrated.stderr)
+  const after = await flowline(['doctor', '--embedded', '--data-dir', dataDir])
+  assert.equal(after.code, 0, after.stdout)
+  assert.match(
+    after.stdout,
+    /OK {4}partitions +\d+ daily partitions; 0 rows in the default partition; today to 7 days ahead ready/,
   )
 })
