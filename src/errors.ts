@@ -42,3 +42,11 @@ export class StorageUnavailableError extends FlowlineError {
 export function isRetryable(error: unknown): boolean {
   return error instanceof FlowlineError && error.retryable
 }
+
+/** Kafka refused this client's credentials or its TLS handshake failed: retrying will not help. */
+export class BrokerAuthenticationError extends FlowlineError {
+  static readonly code = 'BROKER_AUTHENTICATION'
+  constructor(message: string, options?: ErrorOptions) {
+    super(BrokerAuthenticationError.code, message, 503, false, options)
+  }
+}

@@ -3,6 +3,11 @@ import { Command } from 'commander'
 import { addSettings } from './cli/options.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
+import { createLogger } from './observability/logger.ts'
+import { createMetrics } from './observability/metrics.ts'
+import { formatReport, runDoctor } from './operations/doctor.ts'
+import { runMigrate } from './operations/migrate.ts'
+import { createStorage } from './runtime/composition.ts'
 import { onShutdownSignal } from './runtime/shutdown.ts'
 import { type ServerRole, simulate, startPipeline } from './runtime/start-roles.ts'
 
@@ -108,6 +113,45 @@ addSettings(
   )
   process.stdout.write(`${JSON.stringify(summary)}\n`)
   if (summary.failed > 0) process.exitCode = 1
+})
+
+addSettings(
+  program
+    .command('migrate')
+    .description('Applies pending database migrations and creates the partitions ahead, then exits'),
+  'migrate',
+).action(async (flags) => {
+  const settings = config('migrate', flags)
+  const storage = await createStorage(settings, createLogger(settings.logLevel, 'migrate'), createMetrics())
+  try {
+    const { applied, partitions } = await runMigrate(settings, storage)
+    process.stdout.write(
+      `${applied.length === 0 ? 'schema up to date' : `applied ${applied.join(', ')}`}; ` +
+        `partitions created: ${partitions.created.length}, dropped: ${partitions.dropped.length}\n`,
+    )
+  } catch (error) {
+    process.stderr.write(`flowline migrate: ${(error as Error).message}\n`)
+    process.exitCode = 1
+  } finally {
+    await storage.close()
+  }
+})
+addSettings(
+  program
+    .command('doctor')
+    .description(
+      'Checks config, connectivity, topics, consumer group, migrations, partitions and clocks; exit code 1 on a failure',
+    ),
+  'doctor',
+).action(async (flags) => {
+  const settings = config('doctor', flags)
+  const logger = createLogger('silent', 'doctor')
+  const metrics = createMetrics()
+  const report = await runDoctor(settings, {
+    openStorage: (databaseUrl) => createStorage({ ...settings, databaseUrl }, logger, metrics),
+  })
+  process.stdout.write(formatReport(report))
+  process.exitCode = report.exitCode
 })
 
 await program.parseAsync(process.argv)

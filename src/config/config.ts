@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import { parseWindowSpec } from '../domain/window-spec.ts'
 import { type Role, SETTINGS, type Setting } from './settings.ts'
@@ -7,7 +8,17 @@ export interface Config {
   readonly embedded: boolean
   readonly dataDir: string
   readonly kafkaBrokers: readonly string[]
+  readonly kafkaSaslMechanism: 'none' | 'scram-sha-256' | 'scram-sha-512' | 'plain'
+  readonly kafkaSaslUsername: string
+  readonly kafkaSaslPassword: string
+  readonly kafkaTls: boolean
+  readonly kafkaTlsCaFile: string
   readonly databaseUrl: string
+  /** Where the admin role reads; `loadConfig` sets it to `databaseUrl` when not given. */
+  readonly databaseReadUrl: string
+  readonly migrateOnStart: boolean
+  readonly partitionDaysAhead: number
+  readonly retentionDays: number
   readonly topic: string
   readonly errorsTopic: string
   readonly partitions: number
@@ -71,6 +82,29 @@ function parseBoolean(raw: string): boolean | string {
   return raw
 }
 
+/**
+ * A secret may come from a file (`DATABASE_URL_FILE=/run/secrets/db-url`), the way Docker and
+ * Kubernetes mount secrets. The file's content without its final newline is the value.
+ */
+function fromSecretFile(
+  setting: Setting,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  const variable = `${setting.env}_FILE`
+  const path = env[variable]
+  if (path === undefined || path === '') return undefined
+  if (env[setting.env] !== undefined && env[setting.env] !== '') {
+    throw new ConfigError(`Both ${setting.env} and ${variable} are set: set only one`)
+  }
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '')
+  } catch (error) {
+    throw new ConfigError(
+      `Bad setting ${variable} = ${JSON.stringify(path)}: cannot read the file (${(error as NodeJS.ErrnoException).code})`,
+    )
+  }
+}
+
 function fromEnvironment(setting: Setting, raw: string): unknown {
   if (setting.list) return raw.split(',').map((item) => item.trim())
   if (typeof setting.default === 'boolean') return parseBoolean(raw)
@@ -90,7 +124,7 @@ export function loadConfig(
   const config: Record<string, unknown> = {}
   for (const setting of SETTINGS) {
     const fromFlag = flags[flagProperty(setting.flag)]
-    const fromEnv = env[setting.env]
+    const fromEnv = setting.secret ? (fromSecretFile(setting, env) ?? env[setting.env]) : env[setting.env]
     let value: unknown = structuredClone(setting.default)
     if (fromEnv !== undefined && fromEnv !== '') value = fromEnvironment(setting, fromEnv)
     if (fromFlag !== undefined) {
@@ -100,8 +134,9 @@ export function loadConfig(
     const validate = ajv.compile({ type: 'object', properties: { value: setting.schema } })
     if (!validate(holder)) {
       const accepted = (setting.schema.description as string | undefined) ?? validate.errors?.[0]?.message
+      const shown = setting.secret ? '(secret, not shown)' : JSON.stringify(value)
       throw new ConfigError(
-        `Bad setting --${setting.flag} (env ${setting.env}) = ${JSON.stringify(value)}: expected ${accepted}`,
+        `Bad setting --${setting.flag} (env ${setting.env}) = ${shown}: expected ${accepted}`,
       )
     }
     config[setting.key] = holder.value
@@ -119,6 +154,15 @@ export function loadConfig(
     } catch (error) {
       throw new ConfigError(`Bad setting --windows (env AGGREGATE_WINDOWS): ${(error as Error).message}`)
     }
+  }
+  if (config.databaseReadUrl === '') config.databaseReadUrl = config.databaseUrl
+  if (
+    config.kafkaSaslMechanism !== 'none' &&
+    (config.kafkaSaslUsername === '' || config.kafkaSaslPassword === '')
+  ) {
+    throw new ConfigError(
+      `Bad setting --kafka-sasl-mechanism (env KAFKA_SASL_MECHANISM) = ${JSON.stringify(config.kafkaSaslMechanism)}: expected KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD (or KAFKA_SASL_PASSWORD_FILE) to be set too`,
+    )
   }
   return Object.freeze(config) as unknown as Config
 }

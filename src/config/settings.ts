@@ -2,7 +2,7 @@ import { type TSchema, Type } from '@sinclair/typebox'
 import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
-export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up'
+export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up' | 'migrate' | 'doctor'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -18,14 +18,20 @@ export interface Setting {
   readonly default: string | number | boolean | string[]
   readonly roles: readonly Role[]
   readonly list?: boolean
+  /** Never shown in errors or logs; may also be read from the file named by `<env>_FILE`. */
+  readonly secret?: boolean
 }
 
-const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up']
+const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
-const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up']
-const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up']
+const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor']
+const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
 const aggregators: Role[] = ['aggregate', 'up']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
+/** Roles that open the embedded log or PGlite when --embedded is set. */
+const modeUsers: Role[] = [...servers, 'migrate', 'doctor']
+/** Roles that keep the partitions of `measurements`. */
+const partitionKeepers: Role[] = ['saver', 'up', 'migrate', 'doctor']
 
 const port = Type.Integer({ minimum: 0, maximum: 65535, description: 'a TCP port from 0 to 65535' })
 const positive = (max: number) =>
@@ -39,7 +45,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'use the embedded log and PGlite instead of Kafka and a PostgreSQL server',
     schema: Type.Boolean(),
     default: false,
-    roles: servers,
+    roles: modeUsers,
   },
   {
     key: 'dataDir',
@@ -48,7 +54,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'where embedded mode keeps its log and database',
     schema: Type.String({ minLength: 1 }),
     default: './data',
-    roles: servers,
+    roles: modeUsers,
   },
   {
     key: 'kafkaBrokers',
@@ -64,13 +70,102 @@ export const SETTINGS: readonly Setting[] = [
     list: true,
   },
   {
+    key: 'kafkaSaslMechanism',
+    flag: 'kafka-sasl-mechanism',
+    env: 'KAFKA_SASL_MECHANISM',
+    description: 'SASL mechanism to authenticate to Kafka with (none = no SASL)',
+    schema: Type.Union(
+      ['none', 'scram-sha-256', 'scram-sha-512', 'plain'].map((mechanism) => Type.Literal(mechanism)),
+      { description: 'one of none, scram-sha-256, scram-sha-512, plain' },
+    ),
+    default: 'none',
+    roles: brokerUsers,
+  },
+  {
+    key: 'kafkaSaslUsername',
+    flag: 'kafka-sasl-username',
+    env: 'KAFKA_SASL_USERNAME',
+    description: 'SASL user name for Kafka',
+    schema: Type.String(),
+    default: '',
+    roles: brokerUsers,
+  },
+  {
+    key: 'kafkaSaslPassword',
+    flag: 'kafka-sasl-password',
+    env: 'KAFKA_SASL_PASSWORD',
+    description: 'SASL password for Kafka (prefer KAFKA_SASL_PASSWORD_FILE)',
+    schema: Type.String(),
+    default: '',
+    roles: brokerUsers,
+    secret: true,
+  },
+  {
+    key: 'kafkaTls',
+    flag: 'kafka-tls',
+    env: 'KAFKA_TLS',
+    description: 'connect to Kafka over TLS',
+    schema: Type.Boolean(),
+    default: false,
+    roles: brokerUsers,
+  },
+  {
+    key: 'kafkaTlsCaFile',
+    flag: 'kafka-tls-ca-file',
+    env: 'KAFKA_TLS_CA_FILE',
+    description: "PEM file of the CA that signed Kafka's certificates (empty: the system CAs)",
+    schema: Type.String(),
+    default: '',
+    roles: brokerUsers,
+  },
+  {
     key: 'databaseUrl',
     flag: 'database-url',
     env: 'DATABASE_URL',
-    description: 'PostgreSQL connection URL',
+    description:
+      'PostgreSQL connection URL; TLS with ?sslmode=require|verify-ca|verify-full (&sslrootcert=<file>)',
     schema: Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// URL' }),
     default: 'postgres://flowline:flowline@127.0.0.1:5433/flowline',
     roles: dbUsers,
+    secret: true,
+  },
+  {
+    key: 'databaseReadUrl',
+    flag: 'database-read-url',
+    env: 'DATABASE_READ_URL',
+    description: "PostgreSQL URL for the admin role's reads, e.g. a replica (empty: --database-url)",
+    schema: Type.String({ pattern: '^(postgres(ql)?://.*)?$', description: 'a postgres:// URL or empty' }),
+    default: '',
+    roles: ['admin', 'up', 'doctor'],
+    secret: true,
+  },
+  {
+    key: 'migrateOnStart',
+    flag: 'migrate-on-start',
+    env: 'MIGRATE_ON_START',
+    description:
+      'apply pending migrations at start (--no-migrate-on-start for rolling upgrades: run `flowline migrate`)',
+    schema: Type.Boolean(),
+    default: true,
+    roles: ['saver', 'admin', 'up'],
+  },
+  {
+    key: 'partitionDaysAhead',
+    flag: 'partition-days-ahead',
+    env: 'PARTITION_DAYS_AHEAD',
+    description: 'daily partitions of measurements kept ready after today (UTC)',
+    schema: positive(366),
+    default: 7,
+    roles: partitionKeepers,
+  },
+  {
+    key: 'retentionDays',
+    flag: 'retention-days',
+    env: 'RETENTION_DAYS',
+    description: 'days of measurements kept; older daily partitions are dropped whole (0 = keep all)',
+    schema: Type.Integer({ minimum: 0, maximum: 36_500, description: 'an integer from 0 to 36500' }),
+    default: 0,
+    roles: partitionKeepers,
   },
   {
     key: 'topic',
@@ -205,7 +300,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'how far in the future a timestamp may be, in ms',
     schema: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'an integer from 0 to 86400000' }),
     default: 300_000,
-    roles: ['ingest', 'saver', 'aggregate', 'up'],
+    roles: ['ingest', 'saver', 'aggregate', 'up', 'doctor'],
   },
   {
     key: 'groupId',
@@ -214,7 +309,7 @@ export const SETTINGS: readonly Setting[] = [
     description: 'consumer group of the saver',
     schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
     default: 'measurement-saver',
-    roles: ['saver', 'up'],
+    roles: ['saver', 'up', 'doctor'],
   },
   {
     key: 'saverBatchSize',

@@ -1,5 +1,7 @@
+import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Broker } from '../broker/broker.ts'
+import type { KafkaBrokerOptions } from '../broker/kafka/kafka-broker.ts'
 import type { Config } from '../config/config.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -16,7 +18,28 @@ export async function createBroker(config: Config, clientId: string): Promise<Br
     return EmbeddedBroker.open({ directory: join(config.dataDir, 'log') })
   }
   const { KafkaBroker } = await import('../broker/kafka/kafka-broker.ts')
-  return new KafkaBroker({ bootstrapBrokers: config.kafkaBrokers, clientId, requestTimeoutMs: 5000 })
+  return new KafkaBroker({
+    ...(await kafkaSecurity(config)),
+    bootstrapBrokers: config.kafkaBrokers,
+    clientId,
+    requestTimeoutMs: 5000,
+  })
+}
+
+/** The SASL and TLS options of the Kafka clients, from the settings. */
+export async function kafkaSecurity(config: Config): Promise<Pick<KafkaBrokerOptions, 'sasl' | 'tls'>> {
+  const mechanism = config.kafkaSaslMechanism
+  const sasl =
+    mechanism === 'none'
+      ? undefined
+      : {
+          mechanism: mechanism.toUpperCase() as 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512',
+          username: config.kafkaSaslUsername,
+          password: config.kafkaSaslPassword,
+        }
+  if (!config.kafkaTls) return { sasl }
+  const ca = config.kafkaTlsCaFile === '' ? undefined : await readFile(config.kafkaTlsCaFile, 'utf8')
+  return { sasl, tls: { ca } }
 }
 
 export async function createStorage(config: Config, logger: Logger, metrics: Metrics): Promise<Storage> {
@@ -29,10 +52,26 @@ export async function createStorage(config: Config, logger: Logger, metrics: Met
   }
   if (config.embedded) {
     const { PGliteStorage } = await import('../storage/pglite-storage.ts')
+    // `flowline migrate --embedded` may be the first to touch the data directory.
+    await mkdir(config.dataDir, { recursive: true })
     return new PGliteStorage({ dataDir: join(config.dataDir, 'pglite'), onQuery })
   }
   const { PostgresStorage } = await import('../storage/postgres-storage.ts')
   return new PostgresStorage({ connectionString: config.databaseUrl, onQuery })
+}
+
+/**
+ * Storage for the admin role's reads: `--database-read-url` (a replica, say) when it differs from
+ * `--database-url`, otherwise the same storage. Embedded mode has one database.
+ */
+export async function createReadStorage(
+  config: Config,
+  primary: Storage,
+  logger: Logger,
+  metrics: Metrics,
+): Promise<Storage> {
+  if (config.embedded || config.databaseReadUrl === config.databaseUrl) return primary
+  return createStorage({ ...config, databaseUrl: config.databaseReadUrl }, logger, metrics)
 }
 
 /** The topics Flowline needs, created when missing. */

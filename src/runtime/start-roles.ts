@@ -9,7 +9,7 @@ import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
-import { createBroker, createStorage, topicsOf } from './composition.ts'
+import { createBroker, createReadStorage, createStorage, topicsOf } from './composition.ts'
 
 export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
 
@@ -39,16 +39,21 @@ export async function startPipeline(
   const needsStorage = roles.includes('saver') || roles.includes('aggregate') || roles.includes('admin')
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
+  const readStorage =
+    storage && roles.includes('admin') ? await createReadStorage(config, storage, logger, metrics) : undefined
   const running: RunningRole[] = []
   const stop = async () => {
     for (const role of running)
       await role.close().catch((error) => logger.error({ err: error, role: role.name }, 'close failed'))
     await broker?.close()
+    if (readStorage !== storage) await readStorage?.close()
     await storage?.close()
   }
   try {
     if (broker) await broker.ensureTopics(topicsOf(config))
-    if (storage) {
+    // --no-migrate-on-start: in a rolling upgrade `flowline migrate` runs first, once, and the old
+    // and new versions of the roles both work with the migrated schema.
+    if (storage && config.migrateOnStart) {
       const applied = await storage.migrate()
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     }
@@ -57,7 +62,7 @@ export async function startPipeline(
       running.push(await startSaver(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (storage && roles.includes('admin')) running.push(await startAdmin(config, storage, logger, metrics))
+    if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics))
   } catch (error) {
     await stop()
     throw error

@@ -1,6 +1,7 @@
-import { PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { KyselyStorage, type QueryListener } from './kysely-storage.ts'
+import { migrateToLatest } from './migrations/index.ts'
 
 export interface PostgresStorageOptions {
   readonly connectionString: string
@@ -10,6 +11,8 @@ export interface PostgresStorageOptions {
 
 /** Storage on a PostgreSQL server through a pg connection pool. */
 export class PostgresStorage extends KyselyStorage {
+  readonly #connectionString: string
+
   constructor(options: PostgresStorageOptions) {
     const pool = new pg.Pool({
       connectionString: options.connectionString,
@@ -24,5 +27,26 @@ export class PostgresStorage extends KyselyStorage {
     // next statement fails and the batch is retried; the pool discards the broken client on release.
     pool.on('connect', (client) => client.on('error', () => {}))
     super('postgres', { concurrentConnections: true }, new PostgresDialect({ pool }), options.onQuery)
+    this.#connectionString = options.connectionString
+  }
+
+  /**
+   * Migrations run on a connection of their own without the pool's 30 s query timeout: a
+   * migration such as 0004 copies every row, which takes minutes on a large table, and a timeout
+   * would roll it back on every try.
+   */
+  override async migrate(): Promise<string[]> {
+    const pool = new pg.Pool({
+      connectionString: this.#connectionString,
+      max: 1,
+      connectionTimeoutMillis: 3000,
+    })
+    pool.on('error', () => {})
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) })
+    try {
+      return await migrateToLatest(db)
+    } finally {
+      await db.destroy()
+    }
   }
 }

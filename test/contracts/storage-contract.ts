@@ -1,5 +1,11 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import { sql } from 'kysely'
+import {
+  listDayPartitions,
+  maintainPartitions,
+  startOfDay,
+} from '../../src/storage/measurement-partitions.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import type { Storage } from '../../src/storage/storage.ts'
 
@@ -26,7 +32,12 @@ export function runStorageContract(
     before(async () => {
       ;({ storage, cleanup } = await open())
       const applied = await storage.migrate()
-      assert.deepEqual(applied, ['0001-measurements', '0002-sensors-fillfactor', '0003-stream-windows'])
+      assert.deepEqual(applied, [
+        '0001-measurements',
+        '0002-sensors-fillfactor',
+        '0003-stream-windows',
+        '0004-partition-measurements',
+      ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)
     })
@@ -106,6 +117,51 @@ export function runStorageContract(
       assert.equal(seen.length, 25)
       assert.equal(new Set(seen).size, 25)
       assert.deepEqual(seen, [...seen].sort().reverse())
+    })
+
+    it('stores a measurement whose day has no partition in the default partition, and moves it when the day gets one', async () => {
+      const farFuture = Date.parse('2999-06-01T12:00:00.123Z')
+      const batch = [{ sensorId: 'far', temperature: 7, timestampMs: farFuture }, m('far', 1)]
+      assert.equal(await repository.insertBatch(batch), 2)
+      const where = async (ms: number) => {
+        const { rows } = await sql<{ partition: string }>`
+          SELECT tableoid::regclass::text AS partition FROM measurements
+          WHERE sensor_id = 'far' AND ts = ${new Date(ms).toISOString()}::timestamptz`.execute(storage.db)
+        return rows.map((row) => row.partition)
+      }
+      assert.deepEqual(await where(farFuture), ['measurements_default'])
+      // Maintenance as if it ran that day: the day gets a partition and its row moves there, once.
+      const result = await maintainPartitions(storage.db, { daysAhead: 1, retentionDays: 0 }, farFuture)
+      assert.deepEqual(result.created, [
+        'measurements_p29990531',
+        'measurements_p29990601',
+        'measurements_p29990602',
+      ])
+      assert.equal(result.moved, 1)
+      assert.deepEqual(await where(farFuture), ['measurements_p29990601'])
+      assert.equal(await repository.insertBatch(batch), 0, 'the key is still enforced after the move')
+      const again = await maintainPartitions(storage.db, { daysAhead: 1, retentionDays: 0 }, farFuture)
+      assert.deepEqual(again.created, [], 'a second run creates nothing')
+    })
+
+    it('keeps partitions ahead and drops whole partitions past the retention', async () => {
+      const now = Date.parse('2031-03-10T08:00:00Z')
+      await maintainPartitions(storage.db, { daysAhead: 3, retentionDays: 0 }, now - 10 * 86_400_000)
+      const rows = [m('ret', 0), { sensorId: 'ret', temperature: 1, timestampMs: now - 9 * 86_400_000 }]
+      rows.push({ sensorId: 'ret', temperature: 2, timestampMs: now - 30 * 86_400_000 })
+      rows.push({ sensorId: 'ret', temperature: 3, timestampMs: now })
+      assert.equal(await repository.insertBatch(rows), 4)
+      const result = await maintainPartitions(storage.db, { daysAhead: 2, retentionDays: 5 }, now)
+      const days = (await listDayPartitions(storage.db)).map((partition) => partition.dayMs)
+      for (let ahead = -1; ahead <= 2; ahead++) assert.ok(days.includes(startOfDay(now) + ahead * 86_400_000))
+      assert.ok(result.dropped.includes('measurements_p20310301'), 'the partition of 9 days ago is dropped')
+      assert.ok(days.every((day) => day >= startOfDay(now) - 5 * 86_400_000))
+      assert.ok(result.expired >= 2, 'old rows of the default partition are deleted too')
+      const left = await repository.recent({ limit: 10, sensorId: 'ret' })
+      assert.deepEqual(
+        left.map((row) => row.timestamp),
+        ['2031-03-10T08:00:00.000Z'],
+      )
     })
 
     it('counts rows', async () => {

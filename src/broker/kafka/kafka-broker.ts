@@ -9,6 +9,7 @@ import {
 import { BrokerUnavailableError } from '../../errors.ts'
 import type { Broker, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '../broker.ts'
 import { keyHash } from '../key-partitioner.ts'
+import { explainKafkaError } from './kafka-errors.ts'
 import { KafkaSubscription } from './kafka-subscription.ts'
 
 export interface KafkaBrokerOptions {
@@ -16,6 +17,33 @@ export interface KafkaBrokerOptions {
   readonly clientId: string
   /** Timeout of one request to a broker, in ms; a publish gives up after a few of them. */
   readonly requestTimeoutMs: number
+  /** SASL authentication; absent for none. */
+  readonly sasl?: KafkaSasl
+  /** TLS to the brokers; `ca` replaces the system CAs when given. */
+  readonly tls?: { readonly ca?: string }
+}
+
+export interface KafkaSasl {
+  readonly mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+  readonly username: string
+  readonly password: string
+}
+
+/** Options every @platformatic/kafka client of Flowline shares: brokers, timeouts, retries, TLS, SASL. */
+export function kafkaClientOptions(options: KafkaBrokerOptions) {
+  return {
+    clientId: options.clientId,
+    bootstrapBrokers: [...options.bootstrapBrokers],
+    timeout: options.requestTimeoutMs,
+    connectTimeout: 3000,
+    tls: options.tls ? { ca: options.tls.ca } : undefined,
+    sasl: options.sasl ? { ...options.sasl } : undefined,
+    // Ride out a leader election or a fresh cluster allocating producer ids (about a second
+    // measured on 3 local brokers), yet give up within ~20 s on a dead cluster so that
+    // ingest's in-flight budget frees up. Clients were told 503 long before.
+    retries: 5,
+    retryDelay: (_client: unknown, _operation: string, attempt: number) => Math.min(2000, 250 * 2 ** attempt),
+  }
 }
 
 /** The broker adapter for Apache Kafka, over @platformatic/kafka. */
@@ -33,18 +61,7 @@ export class KafkaBroker implements Broker {
   }
 
   #base() {
-    return {
-      clientId: this.#options.clientId,
-      bootstrapBrokers: [...this.#options.bootstrapBrokers],
-      timeout: this.#options.requestTimeoutMs,
-      connectTimeout: 3000,
-      // Ride out a leader election or a fresh cluster allocating producer ids (about a second
-      // measured on 3 local brokers), yet give up within ~20 s on a dead cluster so that
-      // ingest's in-flight budget frees up. Clients were told 503 long before.
-      retries: 5,
-      retryDelay: (_client: unknown, _operation: string, attempt: number) =>
-        Math.min(2000, 250 * 2 ** attempt),
-    }
+    return kafkaClientOptions(this.#options)
   }
 
   get #adminClient(): Admin {
@@ -64,8 +81,13 @@ export class KafkaBroker implements Broker {
     return this.#producer
   }
 
+  /** The first call of every role: a refused login or TLS handshake is explained here. */
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
-    const existing = new Set(await this.#adminClient.listTopics())
+    const sasl = this.#options.sasl
+    const listed = await this.#adminClient.listTopics().catch((error: unknown) => {
+      throw explainKafkaError(error, { mechanism: sasl?.mechanism, username: sasl?.username })
+    })
+    const existing = new Set(listed)
     for (const topic of topics) {
       if (existing.has(topic.name)) continue
       try {

@@ -9,6 +9,7 @@ import type { Metrics } from '../../observability/metrics.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { createSaverHandler } from './measurement-saver.ts'
+import { startPartitionMaintenance } from './partition-maintenance.ts'
 
 /**
  * PGlite runs on this process's event loop: a 500-row insert holds it for about 35 ms (measured:
@@ -28,6 +29,11 @@ export async function startSaver(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
+  const maintenance = await startPartitionMaintenance(
+    storage,
+    { daysAhead: config.partitionDaysAhead, retentionDays: config.retentionDays },
+    logger,
+  )
   const handler = createSaverHandler({
     broker,
     repository: new MeasurementsRepository(storage.db),
@@ -77,6 +83,7 @@ export async function startSaver(
     urls,
     async close() {
       await Promise.all(consumers.map((consumer) => consumer.stop()))
+      await maintenance.stop()
       await app.close()
     },
   }

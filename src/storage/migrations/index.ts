@@ -3,20 +3,38 @@ import { type Migration, type MigrationProvider, Migrator } from 'kysely/migrati
 import { createMeasurements } from './0001-measurements.ts'
 import { sensorsFillfactor } from './0002-sensors-fillfactor.ts'
 import { createStreamWindows } from './0003-stream-windows.ts'
+import { partitionMeasurements } from './0004-partition-measurements.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
   '0001-measurements': createMeasurements,
   '0002-sensors-fillfactor': sensorsFillfactor,
   '0003-stream-windows': createStreamWindows,
+  '0004-partition-measurements': partitionMeasurements,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
 
 /** Brings the schema to the latest version. Kysely serialises concurrent runs with an advisory lock. */
 export async function migrateToLatest(db: Kysely<unknown>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider })
-  const { error, results } = await migrator.migrateToLatest()
+  const { error, results } = await createMigrator(db).migrateToLatest()
   if (error) throw new Error(`Database migration failed: ${(error as Error).message}`, { cause: error })
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName)
+}
+
+/**
+ * The migrator over Flowline's migrations. Unordered: branches add migrations in parallel (0003
+ * and 0004 were written at the same time), so a database may have applied a later one before an
+ * earlier one lands; each stands alone.
+ */
+export function createMigrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({ db, provider, allowUnorderedMigrations: true })
+}
+
+/** Names of the migrations this code knows that the database has not applied yet. */
+export async function pendingMigrations(db: Kysely<unknown>): Promise<string[]> {
+  const migrations = await createMigrator(db).getMigrations()
+  return migrations
+    .filter((migration) => migration.executedAt === undefined)
+    .map((migration) => migration.name)
 }
