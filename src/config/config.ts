@@ -1,46 +1,7 @@
 import { Ajv } from 'ajv'
-import { type Role, SETTINGS, type Setting } from './settings.ts'
+import { type Config, type Role, SETTINGS, type Setting } from './settings.ts'
 
-/** Every setting of every role, validated and frozen. Modules receive it; nothing else reads the environment. */
-export interface Config {
-  readonly embedded: boolean
-  readonly dataDir: string
-  readonly kafkaBrokers: readonly string[]
-  readonly databaseUrl: string
-  readonly topic: string
-  readonly errorsTopic: string
-  readonly partitions: number
-  readonly replicationFactor: number
-  readonly host: string
-  readonly ingestPort: number
-  readonly adminPort: number
-  readonly saverPort: number
-  readonly bodyLimitBytes: number
-  readonly maxItems: number
-  readonly maxInFlightRecords: number
-  readonly produceTimeoutMs: number
-  readonly produceBatchRecords: number
-  readonly produceLingerMs: number
-  readonly futureToleranceMs: number
-  readonly groupId: string
-  readonly saverBatchSize: number
-  readonly saverBatchWaitMs: number
-  readonly saverReadAhead: number
-  readonly saverConsumers: number
-  readonly defaultLimit: number
-  readonly maxLimit: number
-  readonly simulator: boolean
-  readonly targetUrl: string
-  readonly sensors: number
-  readonly rate: number
-  readonly simulatorBatch: number
-  readonly count: number
-  readonly durationS: number
-  readonly faultyRatio: number
-  readonly concurrency: number
-  readonly progress: boolean
-  readonly logLevel: string
-}
+export type { Config } from './settings.ts'
 
 export class ConfigError extends Error {
   static readonly code = 'FLOWLINE_BAD_SETTING'
@@ -102,5 +63,6 @@ export function loadConfig(
       )
     }
   }
-  return Object.freeze(config) as unknown as Config
+  // Every key of SETTINGS was set above, each value checked against its schema: this is a Config.
+  return Object.freeze(config) as Config
 }

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import type { E2EResult } from '../../bench/lib/e2e.ts'
 import type { Percentiles } from '../../bench/lib/histogram.ts'
-import type { BenchReport } from '../../bench/lib/report.ts'
+import type { BenchReport, LatestIndex } from '../../bench/lib/report.ts'
 import { allocateLayout, Services, tempStateDir } from '../../harness/index.ts'
 
 const RUN = new URL('../../bench/run.ts', import.meta.url).pathname
@@ -64,7 +64,9 @@ test('npm run bench -- --quick measures every figure on its own services', {
     270_000,
   )
   assert.ok(existsSync(join(out, 'latest.json')), `no results written; harness output:\n${output}`)
-  const report = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as BenchReport
+  const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as LatestIndex
+  const report = JSON.parse(readFileSync(join(out, latest.json), 'utf8')) as BenchReport
+  assert.equal(latest.startedAt, report.startedAt, 'the index names the run just written')
   const [run] = report.runs
   assert.ok(run, 'one run recorded')
   assert.deepEqual(run.errors, {}, `every part ran; harness output:\n${output}`)
@@ -127,5 +129,5 @@ test('npm run bench -- --quick measures every figure on its own services', {
     e2eFigure.ratios.length >= 2 && e2eFigure.ratios.every((ratio) => ratio.median > 0),
     'with its ceilings',
   )
-  assert.match(readFileSync(join(out, 'latest.md'), 'utf8'), /## Targets[\s\S]*E2E batched 100/)
+  assert.match(readFileSync(join(out, latest.markdown), 'utf8'), /## Targets[\s\S]*E2E batched 100/)
 })

@@ -119,7 +119,7 @@ describe('admin API against a real PostgreSQL', () => {
     assert.equal((await app.inject('/ready')).statusCode, 503)
   })
 
-  it('still answers 500 INTERNAL for a database error that is not an outage', async (t) => {
+  it('answers 500 STORAGE_REJECTED, no Retry-After, for a database refusal that lasts', async (t) => {
     const { url, drop } = await createTestDatabase()
     t.after(drop)
     // Reachable but never migrated: the query fails with "relation does not exist" (42P01).
@@ -130,7 +130,11 @@ describe('admin API against a real PostgreSQL', () => {
     const response = await app.inject('/measurements')
     assert.equal(response.statusCode, 500, response.body)
     assert.equal(response.headers['retry-after'], undefined)
-    assert.deepEqual(response.json(), { code: 'INTERNAL', message: 'Internal error; see the server log' })
+    assert.deepEqual(response.json(), {
+      code: 'STORAGE_REJECTED',
+      message:
+        "The database refused the statement (SQLSTATE 42P01); check its schema and the user's permissions",
+    })
     assert.equal((await app.inject('/ready')).statusCode, 200)
   })
 })

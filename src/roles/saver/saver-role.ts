@@ -60,7 +60,8 @@ export async function startSaver(
       readAhead: config.saverReadAhead,
     })
     consumer.done.catch((error: unknown) => {
-      logger.fatal({ err: error }, 'saver loop failed; exiting so that a supervisor restarts it')
+      // The message says what failed and that the batch will be read again; the process exits 1.
+      logger.fatal({ err: error }, `saver stopped: ${(error as Error).message}`)
       process.exitCode = 1
       process.kill(process.pid, 'SIGTERM')
     })
