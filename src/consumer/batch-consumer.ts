@@ -78,7 +78,9 @@ export function runBatchConsumer<Prepared = undefined>(
 ): BatchConsumer {
   const abort = new AbortController()
   const window = new BatchWindow(options, abort.signal)
-  const done = consumeLoop(options, window, abort.signal)
+  // A final error fails `done` at once: leaving the `for await` would first wait for the
+  // subscription to wind down, which needs the `stop` that the role calls on seeing the failure.
+  const done = Promise.race([consumeLoop(options, window, abort.signal), window.failed])
   return {
     done,
     async stop() {
@@ -126,10 +128,17 @@ class BatchWindow<Prepared> {
   #commits: Promise<void> = Promise.resolve()
   #abandoned = false
   #failure: unknown
+  readonly #failed = Promise.withResolvers<never>()
+
+  /** Rejects with a BatchLoopStoppedError once a batch failed with an error retrying cannot fix. */
+  get failed(): Promise<never> {
+    return this.#failed.promise
+  }
 
   constructor(options: BatchConsumerOptions<Prepared>, signal: AbortSignal) {
     this.#options = options
     this.#signal = signal
+    this.#failed.promise.catch(() => {}) // observed through `done`
   }
 
   /** Prepares a batch now; queues its write behind the previous write and its commit behind the previous commit. */
@@ -141,7 +150,9 @@ class BatchWindow<Prepared> {
     )
     // A final error: nothing after this batch may be written; the loop fails with it.
     written.catch((error: unknown) => {
-      this.#failure ??= new BatchLoopStoppedError(this.#options.name, error)
+      if (this.#failure) return
+      this.#failure = new BatchLoopStoppedError(this.#options.name, error)
+      this.#failed.reject(this.#failure)
     })
     this.#lastWrite = written
     const entry = { settled: Promise.resolve() }
