@@ -49,6 +49,14 @@ async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void })
   }
 }
 
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(50)
+  }
+}
+
 /** Waits until the table holds `expected` rows, then checks they are exactly the accepted measurements. */
 async function assertStoredExactlyOnce(
   db: pg.Client,
@@ -125,10 +133,18 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
       concurrency: 8,
       onAccepted: (items) => accepted.push(...items),
     })
+    const rows = async () =>
+      Number((await pipeline.db.query('SELECT count(*) AS n FROM measurements')).rows[0].n)
     for (let kill = 0; kill < 2; kill++) {
-      await sleep(1500)
+      // Kill only once this saver has stored something new, and while the load still runs: mid-stream.
+      const before = await rows()
+      await until(async () => (await rows()) > before, 60_000, 'the saver to store more rows')
+      const acceptedAtKill = accepted.length
       await saver.kill()
-      await sleep(500)
+      assert.ok(
+        acceptedAtKill < 18_000,
+        `kill ${kill + 1} landed before the load ended (${acceptedAtKill} accepted)`,
+      )
       saver = await pipeline.startSaver()
     }
     const summary = await load
