@@ -33,10 +33,11 @@ function runBench(
 /**
  * The benchmark harness in its CI form (`--quick`): its own Kafka and PostgreSQL on free ports and
  * a temporary state dir, a few seconds per figure, then checks that every figure came out and
- * makes sense. Numbers are not judged against targets here: CI machines differ.
+ * makes sense. Numbers are not judged against targets here: CI machines differ. It may take
+ * 8 minutes on a shared 2-core machine (4.5 did not suffice while other suites ran).
  */
 test('npm run bench -- --quick measures every figure on its own services', {
-  timeout: 300_000,
+  timeout: 540_000,
 }, async (t) => {
   const stateDir = tempStateDir('flowline-bench-smoke-')
   const out = join(stateDir, 'results')
@@ -61,7 +62,7 @@ test('npm run bench -- --quick measures every figure on its own services', {
       '--pg-port',
       String(layout.pgPort),
     ],
-    270_000,
+    480_000,
   )
   assert.ok(existsSync(join(out, 'latest.json')), `no results written; harness output:\n${output}`)
   const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as LatestIndex
