@@ -30,6 +30,8 @@ export interface RoleOptions {
   /** Write a V8 CPU profile at exit into this directory. */
   readonly cpuProfDir?: string
   readonly startTimeoutMs?: number
+  /** Extra environment variables (e.g. secrets passed as `*_FILE`), on top of this process's. */
+  readonly env?: Readonly<Record<string, string>>
 }
 
 export function flagArgs(flags: Flags): string[] {
@@ -112,7 +114,11 @@ export class RoleProcess {
       )
     const portFlag = PORT_FLAG[this.role]
     const args = [MAIN, this.role, ...flagArgs({ ...flags, ...(portFlag ? { [portFlag]: this.port } : {}) })]
-    const proc = new NodeProcess(this.label, args, { nodeFlags, log: this.#log })
+    const proc = new NodeProcess(this.label, args, {
+      nodeFlags,
+      log: this.#log,
+      env: this.options.env ? { ...process.env, ...this.options.env } : undefined,
+    })
     this.#process = proc
     this.#stopping = false
     let started = false

@@ -47,7 +47,9 @@ async function serve(
       error instanceof AggregateError ? error.errors.map((cause: Error) => cause.message).join('; ') : ''
     process.stderr.write(`flowline ${role}: could not start: ${(error as Error).message} ${causes}\n`)
     process.stderr.write(
-      'Is Kafka/PostgreSQL running? `npm run services:up` starts them; `npm start` needs neither.\n',
+      settings.embedded
+        ? `Is ${settings.dataDir} writable, and not used by another Flowline process?\n`
+        : 'Is Kafka/PostgreSQL running? `npm run services:up` starts them; `npm start` needs neither.\n',
     )
     process.exit(1)
   }

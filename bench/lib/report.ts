@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { computeFigures, type Figure, figureDefinitions, median } from './figures.ts'
 import type { MachineInfo } from './machine.ts'
 import type { BenchOptions } from './options.ts'
@@ -36,7 +36,14 @@ export function buildReport(
   }
 }
 
-/** Writes `<stamp>.json` and `<stamp>.md`, and the same as `latest.*`. Returns the paths. */
+/** Which run is the latest: a small index instead of a byte-for-byte copy of its files. */
+export interface LatestIndex {
+  readonly startedAt: string
+  readonly json: string
+  readonly markdown: string
+}
+
+/** Writes `bench-<stamp>.json` and `.md`, and `latest.json`, the index naming them. Returns the paths. */
 export function writeReport(out: string, report: BenchReport): { json: string; markdown: string } {
   mkdirSync(out, { recursive: true })
   const stamp = report.startedAt.replace(/[:.]/g, '-').slice(0, 19)
@@ -46,8 +53,12 @@ export function writeReport(out: string, report: BenchReport): { json: string; m
   const md = renderMarkdown(report)
   writeFileSync(json, text)
   writeFileSync(markdown, md)
-  writeFileSync(join(out, 'latest.json'), text)
-  writeFileSync(join(out, 'latest.md'), md)
+  const latest: LatestIndex = {
+    startedAt: report.startedAt,
+    json: basename(json),
+    markdown: basename(markdown),
+  }
+  writeFileSync(join(out, 'latest.json'), `${JSON.stringify(latest, null, 1)}\n`)
   return { json, markdown }
 }
 

@@ -58,19 +58,12 @@ export interface Subscription extends AsyncIterable<RecordBatch> {
   close(): Promise<void>
 }
 
-/** What a broker adapter can do, with the defaults in one place. */
-export interface BrokerCapabilities {
-  /** Several processes can share one consumer group. */
-  readonly multiProcess: boolean
-}
-
 /**
  * The message log the roles talk to. Roles import this interface, never an adapter: only the
  * composition root (`src/runtime/`) knows whether Kafka or the embedded log runs.
  */
 export interface Broker {
   readonly name: string
-  readonly capabilities: BrokerCapabilities
   /** Creates the topics that do not exist yet. */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>
   /** Resolves once every record is durable (Kafka: acks=all; embedded: fsync). */

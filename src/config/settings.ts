@@ -1,4 +1,4 @@
-import { type TSchema, Type } from '@sinclair/typebox'
+import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
@@ -15,7 +15,7 @@ export interface Setting {
   readonly env: string
   readonly description: string
   readonly schema: TSchema
-  readonly default: string | number | boolean | string[]
+  readonly default: string | number | boolean | readonly string[]
   readonly roles: readonly Role[]
   readonly list?: boolean
   /** Never shown in errors or logs; may also be read from the file named by `<env>_FILE`. */
@@ -37,7 +37,7 @@ const port = Type.Integer({ minimum: 0, maximum: 65535, description: 'a TCP port
 const positive = (max: number) =>
   Type.Integer({ minimum: 1, maximum: max, description: `an integer from 1 to ${max}` })
 
-export const SETTINGS: readonly Setting[] = [
+const TABLE = [
   {
     key: 'embedded',
     flag: 'embedded',
@@ -569,4 +569,15 @@ export const SETTINGS: readonly Setting[] = [
     default: 'info',
     roles: all,
   },
-]
+] as const satisfies readonly Setting[]
+
+/** Every setting, in the order `--help` lists them. */
+export const SETTINGS: readonly Setting[] = TABLE
+
+type SettingEntry = (typeof TABLE)[number]
+
+/**
+ * Every setting of every role, validated and frozen: one read-only property per entry of
+ * SETTINGS, typed by its schema. Modules receive it; nothing else reads the environment.
+ */
+export type Config = { readonly [S in SettingEntry as S['key']]: Readonly<Static<S['schema']>> }

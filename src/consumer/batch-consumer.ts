@@ -1,4 +1,5 @@
 import type { RecordBatch, Subscription } from '../broker/broker.ts'
+import { isRetryable } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
@@ -10,7 +11,10 @@ export interface BatchConsumerOptions<Prepared = undefined> {
    * before it may still be written. It must not throw nor have side effects.
    */
   readonly prepare?: (batch: RecordBatch) => Prepared
-  /** Makes the batch durable (for example a database transaction). Throwing makes the loop retry the same batch. */
+  /**
+   * Makes the batch durable (for example a database transaction). A retryable error (see
+   * `isRetryable`) makes the loop retry the same batch; one that says it is final stops the loop.
+   */
   readonly handle: (batch: RecordBatch, prepared: Prepared) => Promise<void>
   readonly logger: Logger
   readonly metrics: Metrics
@@ -41,9 +45,21 @@ const sleep = (ms: number, signal: AbortSignal) =>
     )
   })
 
+/** The loop met an error retrying cannot fix; `cause` is that error. */
+export class BatchLoopStoppedError extends Error {
+  constructor(name: string, cause: unknown) {
+    const code = (cause as { code?: unknown }).code
+    super(
+      `${name}: stopped on an error retrying cannot fix (${typeof code === 'string' ? `${code}: ` : ''}${(cause as Error).message}); the batch stays uncommitted and is read again after a restart`,
+      { cause },
+    )
+    this.name = 'BatchLoopStoppedError'
+  }
+}
+
 /** A running consume loop. `stop` lets the batch being written finish and commit, then leaves the group. */
 export interface BatchConsumer {
-  /** Settles when the loop ends; rejects if it failed for a reason retrying cannot fix. */
+  /** Settles when the loop ends; rejects with a BatchLoopStoppedError on an error retrying cannot fix. */
   readonly done: Promise<void>
   stop(): Promise<void>
 }
@@ -52,15 +68,19 @@ export interface BatchConsumer {
  * The consume → batch → write → commit loop every consumer role shares. A batch is committed
  * only after `handle` resolved, so a crash at any point redelivers it; `handle` must therefore be
  * idempotent. Batches are written one after another in the order they were read, so records of
- * one key are stored in log order. A failing batch is retried with capped exponential backoff and
- * never skipped: while it is retried only `readAhead` more batches are read, so an outage shows as lag.
+ * one key are stored in log order. A batch failing with a retryable error is retried with capped
+ * exponential backoff and never skipped: while it is retried only `readAhead` more batches are
+ * read, so an outage shows as lag. An error that says it is final stops the loop: nothing after
+ * that batch is written or committed.
  */
 export function runBatchConsumer<Prepared = undefined>(
   options: BatchConsumerOptions<Prepared>,
 ): BatchConsumer {
   const abort = new AbortController()
   const window = new BatchWindow(options, abort.signal)
-  const done = consumeLoop(options, window, abort.signal)
+  // A final error fails `done` at once: leaving the `for await` would first wait for the
+  // subscription to wind down, which needs the `stop` that the role calls on seeing the failure.
+  const done = Promise.race([consumeLoop(options, window, abort.signal), window.failed])
   return {
     done,
     async stop() {
@@ -107,10 +127,18 @@ class BatchWindow<Prepared> {
   #lastWrite: Promise<boolean> = Promise.resolve(true)
   #commits: Promise<void> = Promise.resolve()
   #abandoned = false
+  #failure: unknown
+  readonly #failed = Promise.withResolvers<never>()
+
+  /** Rejects with a BatchLoopStoppedError once a batch failed with an error retrying cannot fix. */
+  get failed(): Promise<never> {
+    return this.#failed.promise
+  }
 
   constructor(options: BatchConsumerOptions<Prepared>, signal: AbortSignal) {
     this.#options = options
     this.#signal = signal
+    this.#failed.promise.catch(() => {}) // observed through `done`
   }
 
   /** Prepares a batch now; queues its write behind the previous write and its commit behind the previous commit. */
@@ -120,31 +148,42 @@ class BatchWindow<Prepared> {
     const written = this.#lastWrite.then(
       (previousWritten) => previousWritten && writeWithRetry(batch, prepared, this.#options, this.#signal),
     )
+    // A final error: nothing after this batch may be written; the loop fails with it.
+    written.catch((error: unknown) => {
+      if (this.#failure) return
+      this.#failure = new BatchLoopStoppedError(this.#options.name, error)
+      this.#failed.reject(this.#failure)
+    })
     this.#lastWrite = written
     const entry = { settled: Promise.resolve() }
     entry.settled = this.#commits.then(async () => {
-      if (!(await written)) this.#abandoned = true
+      if (!(await written.catch(() => false))) this.#abandoned = true
       this.#pending.shift()
       if (this.#abandoned) return
-      await commitWithRetry(batch, this.#options, this.#signal)
-      logCommitted(batch, this.#options, startedAt)
+      if (await commitWithRetry(batch, this.#options, this.#signal))
+        logCommitted(batch, this.#options, startedAt)
     })
     this.#commits = entry.settled
     this.#pending.push(entry)
   }
 
-  /** Resolves once fewer than `limit` batches are in hand. */
+  /** Resolves once fewer than `limit` batches are in hand; rejects once a batch failed for good. */
   async roomFor(limit: number): Promise<void> {
     while (this.#pending.length >= limit) await this.#pending[0]?.settled
+    if (this.#failure) throw this.#failure
   }
 
-  /** Resolves once every batch in hand is committed or abandoned. */
-  flush(): Promise<void> {
-    return this.#commits
+  /** Resolves once every batch in hand is committed or abandoned; rejects if one failed for good. */
+  async flush(): Promise<void> {
+    await this.#commits
+    if (this.#failure) throw this.#failure
   }
 }
 
-/** Resolves true once `handle` succeeded, false if shutdown came first (the batch stays uncommitted). */
+/**
+ * Resolves true once `handle` succeeded, false if shutdown came first (the batch stays
+ * uncommitted); rejects with the error when it is not retryable.
+ */
 async function writeWithRetry<Prepared>(
   batch: RecordBatch,
   prepared: Prepared,
@@ -159,6 +198,7 @@ async function writeWithRetry<Prepared>(
     } catch (error) {
       // On shutdown the batch is left uncommitted: it is redelivered, and the write is idempotent.
       if (signal.aborted) return false
+      if (!isRetryable(error)) throw error
       options.metrics.batchRetries.inc({ group: options.name })
       const backoffMs = Math.round(Math.min(maxBackoffMs, 100 * 2 ** attempt) * (0.5 + Math.random() / 2))
       options.logger.warn(
@@ -185,17 +225,27 @@ function logCommitted(batch: RecordBatch, options: LoopContext, startedAt: numbe
   )
 }
 
-async function commitWithRetry(batch: RecordBatch, options: LoopContext, signal: AbortSignal): Promise<void> {
+/** True once the offsets are committed; false when the commit gave up (the batch will be read again). */
+async function commitWithRetry(
+  batch: RecordBatch,
+  options: LoopContext,
+  signal: AbortSignal,
+): Promise<boolean> {
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       await batch.commit()
-      return
+      return true
     } catch (error) {
       // After a rebalance the commit is refused; the new owner will redeliver and the idempotent write skips it.
       options.logger.warn({ err: error, attempt }, 'offset commit failed')
       await sleep(200 * (attempt + 1), signal)
     }
   }
+  options.logger.warn(
+    { batchSize: batch.records.length },
+    'offset commit gave up; the batch is stored and will be read again (the write skips it)',
+  )
+  return false
 }
 
 async function reportLag(options: LoopContext): Promise<void> {

@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify'
-import { FlowlineError } from '../errors.ts'
+import { ERROR_CODES, type ErrorCode, FlowlineError } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 
@@ -65,6 +65,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     if (error instanceof FlowlineError) {
       // Retryable failures are logged once per produce batch where they happen, not once per request.
       if (error.retryable) void reply.header('retry-after', '1')
+      // A lasting failure on our side needs a person: the log has its cause, the client its code.
+      else if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed')
       return reply.code(error.statusCode).send({ code: error.code, message: error.message })
     }
     const status = error.statusCode ?? 500
@@ -89,7 +91,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   return app
 }
 
-function clientErrorCode(error: FastifyError): string {
+function clientErrorCode(error: FastifyError): ErrorCode {
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return 'BODY_TOO_LARGE'
@@ -100,6 +102,6 @@ function clientErrorCode(error: FastifyError): string {
     case 'FST_ERR_VALIDATION':
       return 'INVALID_REQUEST'
     default:
-      return error.code === undefined || error.code.startsWith('FST_') ? 'BAD_REQUEST' : error.code
+      return error.code in ERROR_CODES ? (error.code as ErrorCode) : 'BAD_REQUEST'
   }
 }

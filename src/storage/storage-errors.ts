@@ -1,4 +1,4 @@
-import { StorageUnavailableError } from '../errors.ts'
+import { StorageRejectedError, StorageUnavailableError } from '../errors.ts'
 
 /** Socket errors that mean the server could not be reached, not that a statement was wrong. */
 const UNREACHABLE_SOCKET_CODES = new Set([
@@ -52,10 +52,33 @@ export function isStorageUnreachable(error: unknown, depth = 0): boolean {
 }
 
 /**
+ * SQLSTATE classes that last until a person acts: 28 (authorization), 3D (no such database),
+ * 42 (no such table or column, no permission). Retrying the statement cannot succeed.
+ */
+const LASTING_SQLSTATE_CLASSES = new Set(['28', '3D', '42'])
+
+/** The SQLSTATE of a refusal that lasts, or undefined. */
+function lastingSqlState(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.length === 5 && LASTING_SQLSTATE_CLASSES.has(code.slice(0, 2))
+    ? code
+    : undefined
+}
+
+/**
  * The error a caller should see: StorageUnavailableError (503, retryable) when the database is
- * out of reach, the original error otherwise. The message names no host, since it reaches clients.
+ * out of reach, StorageRejectedError (not retryable) when it refuses the statement for a reason
+ * that lasts, the original error otherwise. Messages name no host nor SQL, since they reach clients.
  */
 export function toStorageError(error: unknown): unknown {
-  if (error instanceof StorageUnavailableError || !isStorageUnreachable(error)) return error
-  return new StorageUnavailableError('The database cannot be reached; try again shortly', { cause: error })
+  if (error instanceof StorageUnavailableError || error instanceof StorageRejectedError) return error
+  if (isStorageUnreachable(error))
+    return new StorageUnavailableError('The database cannot be reached; try again shortly', { cause: error })
+  const sqlState = lastingSqlState(error)
+  if (sqlState)
+    return new StorageRejectedError(
+      `The database refused the statement (SQLSTATE ${sqlState}); check its schema and the user's permissions`,
+      { cause: error },
+    )
+  return error
 }

@@ -164,8 +164,16 @@ export function runStorageContract(
       )
     })
 
-    it('counts rows', async () => {
-      assert.ok((await repository.count()) >= 30)
+    it('counts rows: every inserted row once, a repeated one not again', async () => {
+      const before = await repository.count()
+      const rows = Array.from({ length: 7 }, (_, i) => ({
+        sensorId: 'count',
+        temperature: i,
+        timestampMs: T0 + i,
+      }))
+      assert.equal(await repository.insertBatch(rows), 7)
+      assert.equal(await repository.insertBatch(rows.slice(0, 2)), 0)
+      assert.equal(await repository.count(), before + 7)
     })
   })
 }

@@ -4,17 +4,20 @@ import { join } from 'node:path'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { createTestDatabase } from '../helpers/services.ts'
+import { adapterPairs } from './adapters.ts'
 import { runStorageContract } from './storage-contract.ts'
 
-runStorageContract('PostgreSQL server', async () => {
-  const { url, drop } = await createTestDatabase()
-  return { storage: new PostgresStorage({ connectionString: url }), cleanup: drop }
-})
+if (adapterPairs.real)
+  runStorageContract('PostgreSQL server', async () => {
+    const { url, drop } = await createTestDatabase()
+    return { storage: new PostgresStorage({ connectionString: url }), cleanup: drop }
+  })
 
-runStorageContract('PGlite', async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'flowline-pglite-'))
-  return {
-    storage: new PGliteStorage({ dataDir: dir }),
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  }
-})
+if (adapterPairs.embedded)
+  runStorageContract('PGlite', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flowline-pglite-'))
+    return {
+      storage: new PGliteStorage({ dataDir: dir }),
+      cleanup: () => rm(dir, { recursive: true, force: true }),
+    }
+  })

@@ -4,7 +4,7 @@ import { homedir, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { promisify } from 'node:util'
-import { freePort } from './processes.ts'
+import { freePort } from '../../harness/index.ts'
 
 const run = promisify(execFile)
 const SCRIPTS = new URL('../../scripts/', import.meta.url).pathname

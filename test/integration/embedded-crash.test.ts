@@ -40,8 +40,15 @@ describe('embedded mode (`npm start`): one process, embedded log and PGlite', ()
       onAccepted: (items) => accepted.push(...items),
     })
     for (let crash = 0; crash < 2; crash++) {
-      await sleep(2000)
+      // Crash once a third more of the load got its 202s, so each kill -9 lands mid-stream.
+      const deadline = Date.now() + 60_000
+      while (accepted.length < (crash + 1) * 5000 && Date.now() < deadline) await sleep(20)
+      const acceptedAtKill = accepted.length
       await running.kill()
+      assert.ok(
+        acceptedAtKill >= (crash + 1) * 5000 && acceptedAtKill < 16_000,
+        `crash ${crash + 1} landed mid-stream (${acceptedAtKill} of 16000 accepted)`,
+      )
       await running.start()
     }
     const summary = await load

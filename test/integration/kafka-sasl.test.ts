@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
+import { freePort, type RoleProcess, startRole } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { createBroker } from '../../src/runtime/composition.ts'
 import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { readRecords, testConfig } from '../helpers/pipeline.ts'
-import { freePort, type RoleProcess, startRole } from '../helpers/processes.ts'
 import { type SaslKafka, startSaslKafka } from '../helpers/sasl-kafka.ts'
 import { createTestDatabase, uniqueName } from '../helpers/services.ts'
 
@@ -69,20 +69,14 @@ describe('Kafka with SASL/SCRAM and TLS (a private broker)', { timeout: 300_000 
       KAFKA_SASL_USERNAME: USER.name,
       KAFKA_SASL_PASSWORD_FILE: join(secrets, 'kafka-password'),
     }
-    const ingestPort = await freePort()
     const roles: RoleProcess[] = []
     t.after(() => Promise.all(roles.map((role) => role.stop())))
-    roles.push(await startRole('ingest', ingestPort, { ...common, 'ingest-port': ingestPort }, env))
-    const saverPort = await freePort()
+    const ingest = await startRole('ingest', { flags: common, env })
+    roles.push(ingest)
     roles.push(
-      await startRole(
-        'saver',
-        saverPort,
-        { ...common, 'saver-port': saverPort, 'database-url': url, group: uniqueName('g') },
-        env,
-      ),
+      await startRole('saver', { flags: { ...common, 'database-url': url, group: uniqueName('g') }, env }),
     )
-    const response = await fetch(`http://127.0.0.1:${ingestPort}/measurements`, {
+    const response = await fetch(`${ingest.url}/measurements`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ sensor_id: 'sasl-1', temperature: 21.5, timestamp: new Date().toISOString() }),

@@ -44,7 +44,11 @@ async function refuseSensor(storage: PostgresStorage, sensorId: string): Promise
 
 /** The value of a counter with these labels, 0 when it was never incremented. */
 async function counted(
-  metric: Metrics['rowsInserted'] | Metrics['deadLettered'] | Metrics['recordsConsumed'],
+  metric:
+    | Metrics['rowsInserted']
+    | Metrics['deadLettered']
+    | Metrics['recordsConsumed']
+    | Metrics['duplicatesSkipped'],
   labels: Record<string, string> = {},
 ): Promise<number> {
   const { values } = await metric.get()
@@ -200,5 +204,42 @@ describe('saver against real Kafka and PostgreSQL', () => {
     await until(async () => (await repository.count()) === 4, 30_000, 'the record after the batch')
     assert.equal(await counted(nextMetrics.recordsConsumed), 1, 'only the new record was delivered')
     assert.equal(await counted(nextMetrics.deadLettered), 0, 'the refused row was not dead-lettered again')
+  })
+
+  it('skips and counts every redelivered record: rows equal the distinct records, by exact key', async (t) => {
+    const { broker, topic, storage, config } = await saverSetup(t, 2, 20)
+    const distinct = Array.from({ length: 200 }, (_, i) => ({
+      topic,
+      key: `s${i % 7}`,
+      value: value(`s${i % 7}`, i),
+    }))
+    // Known redeliveries: 50 of them are in the log a second time, after the originals.
+    const redelivered = distinct.filter((_, i) => i % 4 === 0)
+    await broker.publish(distinct)
+    await broker.publish(redelivered)
+    const metrics = createMetrics()
+    const saver = await startSaver(config, broker, storage, quietLogger(), metrics)
+    t.after(() => saver.close())
+    await until(
+      async () => (await counted(metrics.recordsConsumed)) === 250,
+      30_000,
+      'all 250 records handled',
+    )
+
+    const repository = new MeasurementsRepository(storage.db)
+    assert.equal(await repository.count(), 200, 'one row per distinct record')
+    assert.equal(await counted(metrics.rowsInserted), 200)
+    assert.equal(await counted(metrics.duplicatesSkipped), 50, 'each redelivery skipped and counted once')
+    const rows = await repository.recent({ limit: 1000 })
+    const key = (sensor: string, timestamp: string) => `${sensor}|${timestamp}`
+    assert.deepEqual(
+      rows.map((row) => key(row.sensor_id, row.timestamp)).sort(),
+      distinct
+        .map((record) => {
+          const parsed = JSON.parse(record.value) as { sensor_id: string; timestamp: string }
+          return key(parsed.sensor_id, parsed.timestamp)
+        })
+        .sort(),
+    )
   })
 })

@@ -20,8 +20,6 @@ export interface EmbeddedBrokerOptions {
   readonly retentionMs?: number
   /** Size at which a segment is sealed and a new one started. Default 64 MiB. */
   readonly segmentBytes?: number
-  /** Partitions of a topic whose spec asks for 0, like Kafka's `num.partitions`. Default 1. */
-  readonly partitionsDefault?: number
   /** How often retention runs besides on segment roll. Default min(retentionMs, 60 s). */
   readonly retentionCheckMs?: number
 }
@@ -51,11 +49,9 @@ export interface EmbeddedBrokerStats {
  */
 export class EmbeddedBroker implements Broker {
   readonly name = 'embedded'
-  readonly capabilities = { multiProcess: false }
   readonly #lock: DirectoryLock
   readonly #topics: TopicCatalog
   readonly #groupsDirectory: string
-  readonly #partitionsDefault: number
   readonly #groups = new Map<string, Promise<GroupCoordinator>>()
   readonly #subscriptions = new Set<EmbeddedSubscription>()
   readonly #retentionTimer: NodeJS.Timeout
@@ -70,7 +66,6 @@ export class EmbeddedBroker implements Broker {
     this.#lock = lock
     this.#topics = topics
     this.#groupsDirectory = join(directory, 'groups')
-    this.#partitionsDefault = options.partitionsDefault ?? 1
     const retentionMs = options.retentionMs ?? DEFAULTS.retentionMs
     this.#retentionTimer = setInterval(
       () => void this.enforceRetention().catch(() => {}),
@@ -81,7 +76,7 @@ export class EmbeddedBroker implements Broker {
   }
 
   static async open(options: EmbeddedBrokerOptions): Promise<EmbeddedBroker> {
-    for (const name of ['retentionBytes', 'retentionMs', 'segmentBytes', 'partitionsDefault'] as const) {
+    for (const name of ['retentionBytes', 'retentionMs', 'segmentBytes'] as const) {
       const value = options[name]
       if (value !== undefined && !(value > 0))
         throw new RangeError(`${name} must be a positive number, not ${value}`)
@@ -103,9 +98,7 @@ export class EmbeddedBroker implements Broker {
 
   async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     this.#assertOpen()
-    await this.#topics.ensure(
-      topics.map((topic) => ({ ...topic, partitions: topic.partitions || this.#partitionsDefault })),
-    )
+    await this.#topics.ensure(topics)
   }
 
   /**

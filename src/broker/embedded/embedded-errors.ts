@@ -4,7 +4,7 @@ import { FlowlineError } from '../../errors.ts'
 export class LogLockedError extends FlowlineError {
   static readonly code = 'LOG_LOCKED'
   constructor(message: string) {
-    super(LogLockedError.code, message, 503, false)
+    super(LogLockedError.code, message)
   }
 }
 
@@ -12,7 +12,7 @@ export class LogLockedError extends FlowlineError {
 export class UnknownTopicError extends FlowlineError {
   static readonly code = 'UNKNOWN_TOPIC'
   constructor(topic: string) {
-    super(UnknownTopicError.code, `Topic "${topic}" does not exist in the embedded log`, 500, false)
+    super(UnknownTopicError.code, `Topic "${topic}" does not exist in the embedded log`)
   }
 }
 
@@ -23,6 +23,6 @@ export class UnknownTopicError extends FlowlineError {
 export class CorruptLogError extends FlowlineError {
   static readonly code = 'CORRUPT_LOG'
   constructor(message: string) {
-    super(CorruptLogError.code, message, 500, false)
+    super(CorruptLogError.code, message)
   }
 }

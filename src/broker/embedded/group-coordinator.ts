@@ -28,10 +28,6 @@ export class GroupCoordinator {
     this.#partitionsOf = partitionsOf
   }
 
-  get memberCount(): number {
-    return this.#members.length
-  }
-
   join(member: GroupMember): void {
     this.#members.push(member)
     this.#rebalance()

@@ -85,10 +85,6 @@ export class TopicCatalog {
     }
   }
 
-  has(topic: string): boolean {
-    return this.#topics.has(topic)
-  }
-
   partitionsOf(topic: string): number {
     return this.#logsOf(topic).length
   }

@@ -49,7 +49,6 @@ export function kafkaClientOptions(options: KafkaBrokerOptions) {
 /** The broker adapter for Apache Kafka, over @platformatic/kafka. */
 export class KafkaBroker implements Broker {
   readonly name = 'kafka'
-  readonly capabilities = { multiProcess: true }
   readonly #options: KafkaBrokerOptions
   #producer: Producer<string, string, string, string> | undefined
   #admin: Admin | undefined

@@ -100,12 +100,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
       const fromMs = from === undefined ? undefined : Date.parse(from)
       const toMs = to === undefined ? undefined : Date.parse(to)
       if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
-        throw new FlowlineError(
-          'INVALID_RANGE',
-          'querystring/from must not be after querystring/to',
-          400,
-          false,
-        )
+        throw new FlowlineError('INVALID_RANGE', 'querystring/from must not be after querystring/to')
       }
       const before = cursor === undefined ? undefined : decodeCursor(cursor)
       const items = await query('recent_measurements', () =>

@@ -49,12 +49,7 @@ const nextCursor = Type.Union([Type.String(), Type.Null()], {
 const SensorId = Type.String({ minLength: 1, maxLength: MAX_SENSOR_ID_LENGTH, pattern: '^[^\\u0000]+$' })
 
 function badCursor(): FlowlineError {
-  return new FlowlineError(
-    'INVALID_CURSOR',
-    'querystring/cursor is not a cursor this API returned',
-    400,
-    false,
-  )
+  return new FlowlineError('INVALID_CURSOR', 'querystring/cursor is not a cursor this API returned')
 }
 
 function encodeWindowCursor(startMs: number, sensorId: string): string {
@@ -76,7 +71,7 @@ function rangeOf(from: string | undefined, to: string | undefined) {
   const fromMs = from === undefined ? undefined : Date.parse(from)
   const toMs = to === undefined ? undefined : Date.parse(to)
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs)
-    throw new FlowlineError('INVALID_RANGE', 'querystring/from must not be after querystring/to', 400, false)
+    throw new FlowlineError('INVALID_RANGE', 'querystring/from must not be after querystring/to')
   return { fromMs, toMs }
 }
 

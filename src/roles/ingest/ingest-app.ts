@@ -57,7 +57,7 @@ const BadRequestBody = Type.Object({
 export async function createIngestApp(options: IngestAppOptions): Promise<FastifyInstance> {
   const app = await createHttpApp({
     name: 'ingest',
-    description: 'Receives sensor measurements and publishes them to Kafka.',
+    description: `Receives sensor measurements and publishes them to ${options.broker.name === 'kafka' ? 'Kafka' : 'the embedded log'}.`,
     logger: options.logger,
     metrics: options.metrics,
     bodyLimitBytes: options.bodyLimitBytes,
@@ -90,7 +90,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
     {
       schema: {
         summary: 'Submit measurements',
-        description: `One measurement as a JSON object, many as a JSON array, or many as NDJSON (${NDJSON}). At most ${options.maxItems} items and ${options.bodyLimitBytes} bytes. 202 is sent only after Kafka acknowledged every item (acks=all).`,
+        description: `One measurement as a JSON object, many as a JSON array, or many as NDJSON (${NDJSON}). At most ${options.maxItems} items and ${options.bodyLimitBytes} bytes. 202 is sent only after ${options.broker.name === 'kafka' ? 'Kafka acknowledged every item (acks=all)' : 'the embedded log wrote every item to disk (fsync)'}.`,
         body: Type.Union([MeasurementInput, Type.Array(MeasurementInput)]),
         response: {
           202: Type.Object({ accepted: Type.Integer() }),

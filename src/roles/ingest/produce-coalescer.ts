@@ -23,7 +23,7 @@ export interface ProduceCoalescerOptions {
   /**
    * How long a request may wait for others to share its publish, in ms (Kafka's linger.ms).
    * Under moderate load it turns hundreds of tiny produce requests a second into a few larger ones.
-   * 0 (the default) sends as soon as nothing else is being sent.
+   * 0 (when left out) sends as soon as nothing else is being sent; `--produce-linger` defaults to 2.
    */
   readonly lingerMs?: number
   /** How long a request waits for its acknowledgement before its client is told 503. */
@@ -49,8 +49,12 @@ export class ProduceCoalescer {
   #sending = false
   #endLinger: (() => void) | undefined
 
+  /** What the messages call the broker: users of embedded mode never set up a Kafka. */
+  readonly #brokerLabel: string
+
   constructor(options: ProduceCoalescerOptions) {
     this.#options = options
+    this.#brokerLabel = options.broker.name === 'kafka' ? 'Kafka broker' : 'embedded log'
   }
 
   get inFlightRecords(): number {
@@ -62,7 +66,9 @@ export class ProduceCoalescer {
     if (this.#inFlight + records.length > this.#options.maxInFlightRecords) {
       this.#options.metrics.rejectedItems.inc({ reason: 'overloaded' })
       return Promise.reject(
-        new OverloadedError(`${this.#inFlight} measurements are already waiting for Kafka; retry later`),
+        new OverloadedError(
+          `${this.#inFlight} measurements are already waiting for the ${this.#brokerLabel}; retry later`,
+        ),
       )
     }
     this.#adjustInFlight(records.length)
@@ -96,7 +102,9 @@ export class ProduceCoalescer {
     }
     this.#settle(
       waiting,
-      new BrokerUnavailableError(`Kafka did not acknowledge within ${this.#options.timeoutMs} ms`),
+      new BrokerUnavailableError(
+        `The ${this.#brokerLabel} did not acknowledge within ${this.#options.timeoutMs} ms`,
+      ),
     )
   }
 

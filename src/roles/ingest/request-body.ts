@@ -8,7 +8,7 @@ export const NDJSON = 'application/x-ndjson'
 export class InvalidBodyError extends FlowlineError {
   static readonly code = 'INVALID_JSON'
   constructor(message: string) {
-    super(InvalidBodyError.code, message, 400, false)
+    super(InvalidBodyError.code, message)
   }
 }
 
@@ -19,8 +19,6 @@ export class InvalidEncodingError extends FlowlineError {
     super(
       InvalidEncodingError.code,
       `The body is not valid UTF-8: the byte sequence at offset ${offset} (from 0) is malformed`,
-      400,
-      false,
     )
   }
 }
@@ -28,12 +26,7 @@ export class InvalidEncodingError extends FlowlineError {
 export class TooManyItemsError extends FlowlineError {
   static readonly code = 'TOO_MANY_ITEMS'
   constructor(count: number, max: number) {
-    super(
-      TooManyItemsError.code,
-      `The request carries ${count} measurements; at most ${max} are accepted`,
-      413,
-      false,
-    )
+    super(TooManyItemsError.code, `The request carries ${count} measurements; at most ${max} are accepted`)
   }
 }
 

@@ -4,6 +4,7 @@ import { validateMeasurement } from '../../domain/validation.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
+import { toStorageError } from '../../storage/storage-errors.ts'
 import { deadLetterRecord, type Rejection } from './dead-letter.ts'
 
 export interface SaverOptions {
@@ -60,7 +61,7 @@ async function insertOneByOne(
     try {
       inserted += await options.repository.insertBatch([measurement])
     } catch (error) {
-      if (!isDataError(error)) throw error
+      if (!isDataError(error)) throw toStorageError(error)
       const source = sources[index] as IncomingRecord
       const rejection = { reason: `PostgreSQL refused the row: ${(error as Error).message}` }
       await options.broker.publish([deadLetterRecord(source, rejection, options.errorsTopic)])
@@ -120,7 +121,7 @@ export function createSaverHandler(options: SaverOptions) {
       stop({ outcome: 'ok' })
     } catch (error) {
       stop({ outcome: 'error' })
-      if (!isDataError(error)) throw error
+      if (!isDataError(error)) throw toStorageError(error)
       // A value the schema let through but PostgreSQL refuses would fail the batch forever:
       // find it row by row, dead-letter it, keep the rest. Availability errors still retry.
       inserted = await insertOneByOne(measurements, sources, options)

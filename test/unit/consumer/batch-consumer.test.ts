@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { pino } from 'pino'
 import type { RecordBatch, Subscription } from '../../../src/broker/broker.ts'
-import { runBatchConsumer } from '../../../src/consumer/batch-consumer.ts'
+import { BatchLoopStoppedError, runBatchConsumer } from '../../../src/consumer/batch-consumer.ts'
+import { StorageRejectedError, StorageUnavailableError } from '../../../src/errors.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { createMetrics } from '../../../src/observability/metrics.ts'
 
@@ -134,9 +136,90 @@ describe('runBatchConsumer', () => {
       },
       1,
     )
-    await new Promise((resolve) => setTimeout(resolve, 50))
+    await until(() => handled.length >= 3)
     await loop.stop()
     assert.deepEqual(committed, [])
-    assert.ok(!handled.includes(1), 'batch 1 was never written: writing it would store records out of order')
+    assert.deepEqual(
+      new Set(handled),
+      new Set([0]),
+      'only batch 0 was tried (again and again); batch 1 was never written: that would store records out of order',
+    )
+    await loop.done
+  })
+
+  it('retries a retryable Flowline error, and an unclassified one', async () => {
+    const { subscription, committed } = listedBatches(2)
+    const tries: number[] = []
+    const loop = consumer(
+      subscription,
+      async (batch) => {
+        tries.push(indexOf(batch))
+        if (tries.length === 1) throw new StorageUnavailableError('The database cannot be reached')
+        if (tries.length === 2) throw new Error('something a driver reported oddly')
+      },
+      0,
+    )
+    await until(() => committed.length === 2)
+    await loop.stop()
+    assert.deepEqual(tries, [0, 0, 0, 1])
+    assert.deepEqual(committed, [0, 1])
+  })
+
+  it('stops on an error that says it is final, commits nothing from that batch on, and says why', async () => {
+    const { subscription, committed } = listedBatches(4)
+    const tries: number[] = []
+    const loop = consumer(
+      subscription,
+      async (batch) => {
+        tries.push(indexOf(batch))
+        if (indexOf(batch) === 1)
+          throw new StorageRejectedError('The database refused the statement (SQLSTATE 42P01)')
+      },
+      1,
+    )
+    await assert.rejects(loop.done, (error: Error) => {
+      assert.ok(error instanceof BatchLoopStoppedError)
+      assert.ok(error.cause instanceof StorageRejectedError)
+      assert.equal(
+        error.message,
+        'test: stopped on an error retrying cannot fix (STORAGE_REJECTED: The database refused the statement (SQLSTATE 42P01)); the batch stays uncommitted and is read again after a restart',
+      )
+      return true
+    })
+    await loop.stop()
+    assert.deepEqual(tries, [0, 1], 'batch 1 was tried once, batch 2 never')
+    assert.deepEqual(committed, [0])
+  })
+
+  it('does not report a batch as committed when its offset commit gave up', async () => {
+    const { subscription } = listedBatches(1)
+    const failing: Subscription = {
+      async *[Symbol.asyncIterator]() {
+        for await (const batch of subscription)
+          yield {
+            ...batch,
+            commit: async () => {
+              throw new Error('not the owner of this partition any more')
+            },
+          }
+      },
+      lag: subscription.lag,
+      close: subscription.close,
+    }
+    const lines: Array<{ msg: string }> = []
+    const logger = pino({ level: 'debug' }, { write: (line: string) => lines.push(JSON.parse(line)) })
+    const loop = runBatchConsumer({
+      name: 'test',
+      subscription: failing,
+      handle: async () => {},
+      logger,
+      metrics: createMetrics(),
+      maxBackoffMs: 20,
+    })
+    await until(() => lines.some((line) => line.msg.startsWith('offset commit gave up')))
+    await loop.stop()
+    const messages = lines.map((line) => line.msg)
+    assert.equal(messages.filter((msg) => msg === 'offset commit failed').length, 3)
+    assert.ok(!messages.includes('batch committed'), messages.join('\n'))
   })
 })

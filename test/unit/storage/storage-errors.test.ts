@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { StorageUnavailableError } from '../../../src/errors.ts'
+import { isRetryable, StorageRejectedError, StorageUnavailableError } from '../../../src/errors.ts'
 import { isStorageUnreachable, toStorageError } from '../../../src/storage/storage-errors.ts'
 
 const withCode = (code: string, message = 'failed') => Object.assign(new Error(message), { code })
@@ -21,9 +21,8 @@ describe('storage errors', () => {
     }
   })
 
-  it('leaves statement errors alone: they are the caller’s or the schema’s, not an outage', () => {
+  it('leaves other statement errors alone: they are the data’s or the caller’s, not an outage', () => {
     for (const error of [
-      withCode('42P01', 'relation "measurements" does not exist'),
       withCode('22P02', 'invalid input syntax'),
       withCode('23505', 'duplicate key'),
       withCode('080'),
@@ -45,5 +44,20 @@ describe('storage errors', () => {
     assert.equal(translated.cause, cause)
     assert.doesNotMatch(translated.message, /10\.0\.0\.7/)
     assert.equal(toStorageError(translated), translated)
+  })
+
+  it('turns a refusal that lasts (no table, no permission, no database) into a final 500 without SQL', () => {
+    for (const code of ['42P01', '42501', '28P01', '3D000']) {
+      const cause = withCode(code, 'relation "measurements" does not exist at character 13')
+      const translated = toStorageError(cause)
+      assert.ok(translated instanceof StorageRejectedError, code)
+      assert.equal(translated.statusCode, 500)
+      assert.equal(isRetryable(translated), false)
+      assert.equal(translated.cause, cause)
+      assert.equal(
+        translated.message,
+        `The database refused the statement (SQLSTATE ${code}); check its schema and the user's permissions`,
+      )
+    }
   })
 })

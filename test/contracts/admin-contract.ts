@@ -1,0 +1,147 @@
+import assert from 'node:assert/strict'
+import { describe, it, type TestContext } from 'node:test'
+import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
+import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
+import type { Storage } from '../../src/storage/storage.ts'
+import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
+
+/** A fresh, empty (not migrated) storage of one adapter, closed and removed when the test ends. */
+export type FreshStorage = (t: TestContext) => Promise<Storage>
+
+export interface AdminContractOptions {
+  /** A storage whose server cannot be reached, and the address it names; adapters that cannot be down leave it out. */
+  readonly unreachableStorage?: (t: TestContext) => Promise<{ storage: Storage; port: string }>
+}
+
+const T0 = Date.parse('2026-03-01T00:00:00Z')
+
+async function adminAppOn(storage: Storage) {
+  return createAdminApp({
+    storage,
+    repository: new MeasurementsRepository(storage.db),
+    logger: quietLogger(),
+    metrics: createMetrics(),
+    defaultLimit: 10,
+    maxLimit: 20,
+  })
+}
+
+/** The admin HTTP contract, run against every storage adapter (test/contracts/admin.test.ts). */
+export function runAdminContract(
+  name: string,
+  freshStorage: FreshStorage,
+  options: AdminContractOptions = {},
+) {
+  describe(`admin API contract: ${name}`, () => {
+    it('lists recent measurements with filters and a cursor, lists sensors, and refuses bad queries', async (t) => {
+      const storage = await freshStorage(t)
+      await storage.migrate()
+      await new MeasurementsRepository(storage.db).insertBatch(
+        Array.from({ length: 30 }, (_, i) => ({
+          sensorId: `s${i % 3}`,
+          temperature: i,
+          timestampMs: T0 + i * 1000,
+        })),
+      )
+      const app = await adminAppOn(storage)
+      t.after(() => app.close())
+
+      const defaults = (await app.inject('/measurements')).json()
+      assert.equal(defaults.items.length, 10)
+      assert.equal(defaults.items[0].temperature, 29)
+      assert.equal(defaults.items[0].timestamp, '2026-03-01T00:00:29.000Z')
+
+      const two = (await app.inject('/measurements?limit=2&sensor_id=s1')).json()
+      assert.deepEqual(
+        two.items.map((item: { sensor_id: string; temperature: number }) => [
+          item.sensor_id,
+          item.temperature,
+        ]),
+        [
+          ['s1', 28],
+          ['s1', 25],
+        ],
+      )
+      const next = (await app.inject(`/measurements?limit=2&sensor_id=s1&cursor=${two.next_cursor}`)).json()
+      assert.deepEqual(
+        next.items.map((item: { temperature: number }) => item.temperature),
+        [22, 19],
+      )
+
+      const window = (
+        await app.inject('/measurements?limit=20&from=2026-03-01T00:00:05Z&to=2026-03-01T00:00:08Z')
+      ).json()
+      assert.deepEqual(
+        window.items.map((item: { temperature: number }) => item.temperature),
+        [7, 6, 5],
+      )
+      assert.equal(window.next_cursor, null)
+
+      for (const [query, code] of [
+        ['limit=0', 'INVALID_REQUEST'],
+        ['sensor_id=%00', 'INVALID_REQUEST'],
+        ['limit=21', 'INVALID_REQUEST'],
+        ['limit=abc', 'INVALID_REQUEST'],
+        ['from=yesterday', 'INVALID_REQUEST'],
+        ['cursor=bm9wZQ', 'INVALID_CURSOR'],
+        ['from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'INVALID_RANGE'],
+      ]) {
+        const response = await app.inject(`/measurements?${query}`)
+        assert.equal(response.statusCode, 400, String(query))
+        assert.equal(response.json().code, code, String(query))
+        assert.ok(response.json().message.length > 0)
+      }
+
+      const sensors = (await app.inject('/sensors')).json()
+      assert.deepEqual(sensors[0], {
+        sensor_id: 's0',
+        count: 10,
+        first_seen: '2026-03-01T00:00:00.000Z',
+        last_seen: '2026-03-01T00:00:27.000Z',
+        last_temperature: 27,
+      })
+      assert.equal((await app.inject('/ready')).statusCode, 200)
+      const spec = (await app.inject('/docs/json')).json()
+      assert.ok(spec.paths['/measurements'].get.parameters.some((p: { name: string }) => p.name === 'cursor'))
+      assert.ok(spec.paths['/sensors'])
+    })
+
+    const unreachableStorage = options.unreachableStorage
+    // Only an adapter with a server can lose it (PGlite runs in this process).
+    if (unreachableStorage)
+      it('answers 503 with Retry-After and STORAGE_UNAVAILABLE while the database cannot be reached', async (t) => {
+        const { storage, port } = await unreachableStorage(t)
+        const app = await adminAppOn(storage)
+        t.after(() => app.close())
+
+        for (const path of ['/measurements', '/measurements?sensor_id=a&limit=5', '/sensors']) {
+          const started = Date.now()
+          const response = await app.inject(path)
+          assert.equal(response.statusCode, 503, `${path}: ${response.body}`)
+          assert.equal(response.headers['retry-after'], '1', path)
+          const body = response.json()
+          assert.equal(body.code, 'STORAGE_UNAVAILABLE', path)
+          assert.match(body.message, /database cannot be reached/)
+          assert.doesNotMatch(body.message, new RegExp(port), 'the answer names no address')
+          assert.ok(Date.now() - started < 5000, `${path} answered within the connect timeout`)
+        }
+        assert.equal((await app.inject('/ready')).statusCode, 503)
+      })
+
+    it('answers 500 STORAGE_REJECTED, no Retry-After, for a database refusal that lasts', async (t) => {
+      // Reachable but never migrated: the query fails with "relation does not exist" (42P01).
+      const storage = await freshStorage(t)
+      const app = await adminAppOn(storage)
+      t.after(() => app.close())
+      const response = await app.inject('/measurements')
+      assert.equal(response.statusCode, 500, response.body)
+      assert.equal(response.headers['retry-after'], undefined)
+      assert.deepEqual(response.json(), {
+        code: 'STORAGE_REJECTED',
+        message:
+          "The database refused the statement (SQLSTATE 42P01); check its schema and the user's permissions",
+      })
+      assert.equal((await app.inject('/ready')).statusCode, 200)
+    })
+  })
+}

@@ -1,0 +1,42 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { freePort } from '../../harness/index.ts'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
+import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { createTestDatabase } from '../helpers/services.ts'
+import { adapterPairs } from './adapters.ts'
+import { runAdminContract } from './admin-contract.ts'
+
+if (adapterPairs.real)
+  runAdminContract(
+    'PostgreSQL server',
+    async (t) => {
+      const { url } = await createTestDatabase(t)
+      const storage = new PostgresStorage({ connectionString: url })
+      t.after(() => storage.close())
+      return storage
+    },
+    {
+      // A port the OS just gave back: nothing listens there, so every connection is refused.
+      unreachableStorage: async (t) => {
+        const { url } = await createTestDatabase(t)
+        const down = new URL(url)
+        down.port = String(await freePort())
+        const storage = new PostgresStorage({ connectionString: down.toString() })
+        t.after(() => storage.close())
+        return { storage, port: down.port }
+      },
+    },
+  )
+
+if (adapterPairs.embedded)
+  runAdminContract('PGlite', async (t) => {
+    const directory = await mkdtemp(join(tmpdir(), 'flowline-admin-'))
+    const storage = new PGliteStorage({ dataDir: directory })
+    t.after(async () => {
+      await storage.close()
+      await rm(directory, { recursive: true, force: true })
+    })
+    return storage
+  })
