@@ -3,10 +3,11 @@ import type { Logger } from '../observability/logger.ts'
 import type { Storage } from '../storage/storage.ts'
 import type { BatchConsumer } from './batch-consumer.ts'
 
-/** A consume loop that fails for good takes the process down, so that a supervisor restarts it. */
+/** A consume loop that fails for good takes the process down, so that a supervisor restarts it or a person reads why. */
 export function exitWhenLoopFails(consumer: BatchConsumer, logger: Logger, role: string): void {
   consumer.done.catch((error: unknown) => {
-    logger.fatal({ err: error }, `${role} loop failed; exiting so that a supervisor restarts it`)
+    // The message says what failed and that the batch will be read again; the process exits 1.
+    logger.fatal({ err: error }, `${role} stopped: ${(error as Error).message}`)
     process.exitCode = 1
     process.kill(process.pid, 'SIGTERM')
   })
