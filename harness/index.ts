@@ -3,13 +3,17 @@
  * started through typed handles, scratch databases and topics, and a metrics reader. Tests,
  * benchmarks and the fault suite import it from here; README.md lists the API.
  */
+
+export { eventually } from './eventually.ts'
 export {
   CLUSTER_SIZE,
   KafkaCluster,
   KafkaNode,
+  type KafkaNodeSpec,
   kafkaLibs,
   kafkaTool,
   kafkaTuning,
+  type SaslListeners,
   singleBroker,
   waitForBrokers,
 } from './kafka.ts'

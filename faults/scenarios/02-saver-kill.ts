@@ -1,5 +1,5 @@
 import { metricSum, type RoleProcess } from '../../harness/index.ts'
-import { InsertGate } from '../lib/insert-gate.ts'
+import { LockGate } from '../lib/lock-gate.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import type { ScenarioRun } from '../lib/scenario-run.ts'
 
@@ -18,7 +18,7 @@ async function killAfterDatabaseCommit(
   run: ScenarioRun,
   savers: readonly RoleProcess[],
 ): Promise<{ saver: RoleProcess; committedRows: number } | null> {
-  const gate = await InsertGate.close(run.databaseUrl)
+  const gate = await LockGate.close(run.databaseUrl, 'saverInsert')
   try {
     const blocked = await gate.waitForBlocked(
       savers.map((saver) => saver.label),
@@ -26,12 +26,12 @@ async function killAfterDatabaseCommit(
     )
     const saver = savers.find((candidate) => candidate.label === blocked?.application)
     if (!blocked || !saver) return null
-    const before = await gate.rowCount()
+    const before = await gate.measurementRows()
     saver.pause()
     await gate.open()
     if (!(await gate.waitIdle(blocked.pid, 10_000)))
       throw new Error(`backend ${blocked.pid} did not finish its INSERT`)
-    const committedRows = (await gate.rowCount()) - before
+    const committedRows = (await gate.measurementRows()) - before
     await saver.kill()
     run.event(
       'fault',

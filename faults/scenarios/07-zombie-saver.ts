@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs'
 import { metricSum } from '../../harness/index.ts'
 import { loadConfig } from '../../src/config/config.ts'
-import { InsertGate } from '../lib/insert-gate.ts'
 import { checkAlive } from '../lib/outage.ts'
 import type { Scenario } from '../lib/scenario.ts'
+import { freezeAsZombie } from '../lib/zombie.ts'
 
 /** Group members each saver process runs (the `consumers` setting), so the check follows the configuration. */
 const MEMBERS_PER_SAVER = loadConfig({}, {}, 'saver').saverConsumers
@@ -31,30 +31,12 @@ export const zombieSaver: Scenario = {
     const membersBefore = await run.probe.groupMembers(run.group)
     const skippedBefore = metricSum(await a.metrics(), 'flowline_duplicates_skipped_total')
 
-    const gate = await InsertGate.close(run.databaseUrl)
-    try {
-      const blocked = await gate.waitForBlocked([a.label], 20_000)
-      if (!blocked) throw new Error('saver-a never reached the gate with a batch')
-      a.pause()
-      await gate.cancel(blocked.pid)
-      run.event(
-        'fault',
-        'saver-a SIGSTOPped with a batch in hand (its INSERT canceled under it: it will retry on waking)',
-      )
-    } finally {
-      await gate.end()
-    }
-    const pausedS = run.short ? 20 : 30
-    let membersDuring: number | null = null
-    for (let waited = 0; waited < pausedS; waited++) {
-      await run.sleep(1000)
-      if (waited >= 15) membersDuring ??= await run.probe.groupMembers(run.group)
-    }
-    a.resume()
-    run.event(
-      'saver-a SIGCONTinued',
-      `${pausedS} s after it froze; group had ${membersDuring ?? '?'} member(s) meanwhile`,
-    )
+    const { membersDuring } = await freezeAsZombie(run, {
+      victim: a,
+      gatePoint: 'saverInsert',
+      group: run.group,
+      blockedTimeoutMs: 20_000,
+    })
     await run.sleep(5000)
     const skippedAfter = metricSum(await a.metrics(), 'flowline_duplicates_skipped_total')
     run.heal('both savers run')

@@ -1,6 +1,6 @@
 import type { RoleProcess } from '../../harness/index.ts'
 import { checkAggregates, tightenAlertRule } from '../lib/aggregate-checker.ts'
-import { AggregatorGate } from '../lib/aggregator-gate.ts'
+import { LockGate } from '../lib/lock-gate.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import type { ScenarioRun } from '../lib/scenario-run.ts'
 
@@ -13,7 +13,7 @@ async function killAfterCommit(
   run: ScenarioRun,
   aggregators: readonly RoleProcess[],
 ): Promise<RoleProcess | null> {
-  const gate = await AggregatorGate.close(run.databaseUrl, 'afterCommit')
+  const gate = await LockGate.close(run.databaseUrl, 'aggregatorPublish')
   try {
     const blocked = await gate.waitForBlocked(
       aggregators.map((aggregator) => aggregator.label),

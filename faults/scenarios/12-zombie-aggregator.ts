@@ -1,8 +1,8 @@
 import { metricSum } from '../../harness/index.ts'
 import { checkAggregates, tightenAlertRule } from '../lib/aggregate-checker.ts'
-import { AggregatorGate } from '../lib/aggregator-gate.ts'
 import { checkAlive } from '../lib/outage.ts'
 import type { Scenario } from '../lib/scenario.ts'
+import { freezeAsZombie } from '../lib/zombie.ts'
 
 /**
  * Two aggregators, one member each. Aggregator A is frozen (SIGSTOP) inside a batch's transaction
@@ -25,30 +25,12 @@ export const zombieAggregator: Scenario = {
     run.startLoad(ingest.url)
     await run.sleep(10_000)
     const membersBefore = await run.probe.groupMembers(run.aggregateGroup)
-    const gate = await AggregatorGate.close(run.databaseUrl, 'beforeMerge')
-    try {
-      const blocked = await gate.waitForBlocked([a.label], 60_000)
-      if (!blocked) throw new Error('aggregate-a never reached the gate with a batch')
-      a.pause()
-      await gate.cancel(blocked.pid)
-      run.event(
-        'fault',
-        'aggregate-a SIGSTOPped inside a batch transaction (its merge canceled: it retries on waking)',
-      )
-    } finally {
-      await gate.end()
-    }
-    const pausedS = run.short ? 20 : 30
-    let membersDuring: number | null = null
-    for (let waited = 0; waited < pausedS; waited++) {
-      await run.sleep(1000)
-      if (waited >= 15) membersDuring ??= await run.probe.groupMembers(run.aggregateGroup)
-    }
-    a.resume()
-    run.event(
-      'aggregate-a SIGCONTinued',
-      `${pausedS} s after it froze; group had ${membersDuring ?? '?'} member(s) meanwhile`,
-    )
+    const { membersDuring } = await freezeAsZombie(run, {
+      victim: a,
+      gatePoint: 'aggregatorMerge',
+      group: run.aggregateGroup,
+      blockedTimeoutMs: 60_000,
+    })
     await run.sleep(8000)
     const stale = metricSum(await a.metrics(), 'flowline_aggregate_stale_records_total')
     run.metrics.zombie = { membersBefore, membersDuring, staleRecordsDropped: stale }

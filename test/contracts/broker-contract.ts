@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { afterEach, beforeEach, describe, it } from 'node:test'
+import { eventually } from '../../harness/index.ts'
 import type {
   Broker,
   IncomingRecord,
@@ -64,20 +65,6 @@ class BatchReader {
     }
     return records
   }
-}
-
-async function eventually<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const value = await probe()
-    if (value !== undefined) return value
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-  assert.fail(`timed out waiting for ${what}`)
 }
 
 const text = (record: IncomingRecord) => record.value.toString('utf8')

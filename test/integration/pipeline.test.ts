@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { createRole, type RoleProcess, startRole } from '../../harness/index.ts'
+import { createRole, eventually, type RoleProcess, startRole } from '../../harness/index.ts'
 import type { MeasurementInput } from '../../src/domain/measurement.ts'
 import { runSimulator } from '../../src/roles/simulator/simulator.ts'
 import { createTestDatabase, KAFKA_BROKERS, requireKafka, uniqueName } from '../helpers/services.ts'
@@ -49,6 +49,10 @@ async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void })
   }
 }
 
+async function storedRows(db: pg.Client): Promise<number> {
+  return Number((await db.query('SELECT count(*) AS n FROM measurements')).rows[0].n)
+}
+
 /** Waits until the table holds `expected` rows, then checks they are exactly the accepted measurements. */
 async function assertStoredExactlyOnce(
   db: pg.Client,
@@ -58,7 +62,7 @@ async function assertStoredExactlyOnce(
   const deadline = Date.now() + timeoutMs
   let rows = 0
   while (Date.now() < deadline) {
-    rows = Number((await db.query('SELECT count(*) AS n FROM measurements')).rows[0].n)
+    rows = await storedRows(db)
     if (rows >= accepted.length) break
     await sleep(250)
   }
@@ -117,7 +121,8 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
     const load = runSimulator({
       targetUrl: pipeline.ingestUrl,
       sensors: 50,
-      rate: 3000,
+      // 18 s of load: room for two kills, each after the restarted saver has stored something.
+      rate: 1000,
       batch: 10,
       count: 18_000,
       durationS: 0,
@@ -125,10 +130,21 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
       concurrency: 8,
       onAccepted: (items) => accepted.push(...items),
     })
-    for (let kill = 0; kill < 2; kill++) {
-      await sleep(1500)
+    // Each kill waits for observed progress (more accepted and more stored than at the last kill),
+    // not for a fixed time, and must land while the simulator is still sending.
+    let storedAtLastKill = 0
+    for (let kill = 1; kill <= 2; kill++) {
+      await eventually(
+        async () => accepted.length >= kill * 3000 && (await storedRows(pipeline.db)) > storedAtLastKill,
+        `progress before kill ${kill}`,
+        { intervalMs: 100 },
+      )
       await saver.kill()
-      await sleep(500)
+      storedAtLastKill = await storedRows(pipeline.db)
+      assert.ok(
+        accepted.length < 18_000,
+        `kill ${kill} landed mid-stream (${accepted.length} accepted so far)`,
+      )
       saver = await pipeline.startSaver()
     }
     const summary = await load

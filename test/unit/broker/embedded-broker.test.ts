@@ -157,7 +157,13 @@ describe('embedded broker', () => {
 
     const second = await broker.subscribe(options)
     const nextOfSecond = batches(second)
-    assert.equal(await nextOfSecond(300), undefined, 'nothing while the first member holds its batch')
+    // The group's state, not a wait for nothing to happen: the newcomer owns no partition while
+    // the first member still holds an uncommitted batch from both.
+    assert.deepEqual(await second.lag(), [], 'nothing moves while the first member holds its batch')
+    assert.deepEqual(
+      (await first.lag()).map((lag) => lag.partition),
+      [0, 1],
+    )
     // Asking for the next batch ends the first member's hold on the partition dealt away.
     const pendingOfFirst = nextOfFirst(300)
     const taken = await nextOfSecond(2000)
@@ -172,10 +178,16 @@ describe('embedded broker', () => {
       expected,
       'uncommitted records come again from the committed offset',
     )
-    assert.equal(await pendingOfFirst, undefined, 'the first member keeps only its own partition')
     assert.deepEqual(
       (await first.lag()).map((lag) => lag.partition),
       [0, 1].filter((partition) => !moved.has(partition)),
+      'the first member keeps only its own partition',
     )
+    assert.deepEqual(
+      (await second.lag()).map((lag) => lag.partition),
+      [...moved],
+    )
+    // Nothing new was published, so the first member's pending read ends empty when the wait is over.
+    assert.equal(await pendingOfFirst, undefined)
   })
 })

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { EventEmitter, once } from 'node:events'
 import { describe, it } from 'node:test'
 import type { Broker, OutgoingRecord } from '../../../src/broker/broker.ts'
 import { BrokerUnavailableError, OverloadedError } from '../../../src/errors.ts'
@@ -13,14 +14,20 @@ import { ProduceCoalescer } from '../../../src/roles/ingest/produce-coalescer.ts
 function gatedBroker() {
   const calls: OutgoingRecord[][] = []
   const gates: Array<{ open: () => void; fail: (error: Error) => void }> = []
+  const onPublish = new EventEmitter()
   const broker = {
     publish: (records: readonly OutgoingRecord[]) =>
       new Promise<void>((resolve, reject) => {
         calls.push([...records])
         gates.push({ open: resolve, fail: reject })
+        onPublish.emit('publish')
       }),
   } as unknown as Broker
-  return { broker, calls, gates }
+  /** Resolves once `count` publish calls have been made. */
+  const published = async (count: number) => {
+    while (calls.length < count) await once(onPublish, 'publish')
+  }
+  return { broker, calls, gates, published }
 }
 
 const record = (key: string): OutgoingRecord => ({ topic: 't', key, value: key })
@@ -114,15 +121,20 @@ describe('ProduceCoalescer', () => {
   })
 
   it('lingers for company: requests arriving within lingerMs share one publish', async () => {
-    const { broker, calls, gates } = gatedBroker()
-    const queue = coalescer(broker, { lingerMs: 30 })
+    const { broker, calls, gates, published } = gatedBroker()
+    // The linger is long next to the few ticks the test needs, so a slow machine cannot make the
+    // requests miss it; the publish itself is awaited as an event, not guessed with a sleep.
+    const lingerMs = 400
+    const queue = coalescer(broker, { lingerMs })
+    const startedAt = performance.now()
     const sent = [queue.submit([record('a')])]
     await tick()
     sent.push(queue.submit([record('b')]))
-    await new Promise((resolve) => setTimeout(resolve, 10))
+    await tick()
     sent.push(queue.submit([record('c')]))
     assert.equal(calls.length, 0, 'nothing leaves before the linger is over')
-    await new Promise((resolve) => setTimeout(resolve, 40))
+    await published(1)
+    assert.ok(performance.now() - startedAt >= lingerMs - 5, 'the publish waited for the linger')
     assert.deepEqual(
       calls.map((call) => call.map((r) => r.key)),
       [['a', 'b', 'c']],

@@ -1,0 +1,121 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+
+/** The aggregator's outbox publisher lock (src/roles/aggregate/outbox-publisher.ts). */
+const PUBLISHER_LOCK = 7_370_014
+
+/** Where a gate stops a role: the lock it takes, and how the statement held by it starts. */
+interface GatePoint {
+  readonly lock: string
+  readonly params?: readonly unknown[]
+  /** An ILIKE pattern; pg_stat_activity keeps the first 1 kB of a statement, so match its start. */
+  readonly waitsFor: string
+}
+
+/**
+ * The points where the fault suite stops a role, with no hook in the product: our transaction
+ * takes a lock its next statement needs, the statement waits in PostgreSQL, and pg_stat_activity
+ * shows it (roles connect with application_name = their label).
+ *
+ * - `saverInsert`: `measurements` in SHARE mode conflicts with the ROW EXCLUSIVE lock every INSERT
+ *   needs. With the saver frozen (SIGSTOP) while it waits, opening the gate lets the server run and
+ *   commit that single autocommit statement on its own: the batch is durable while the process has
+ *   not read the answer nor committed its Kafka offsets — the worst moment for a SIGKILL.
+ * - `aggregatorMerge`: a batch's merge waits inside its transaction, nothing of it committed.
+ * - `aggregatorPublish`: the outbox publisher's advisory lock; an aggregator that committed a batch
+ *   (windows, checkpoint, outbox) waits for it before publishing and committing its offsets.
+ */
+export const GATE_POINTS = {
+  saverInsert: { lock: 'LOCK TABLE measurements IN SHARE MODE', waitsFor: '%INSERT INTO measurements%' },
+  aggregatorMerge: {
+    lock: 'LOCK TABLE measurement_windows IN SHARE MODE',
+    waitsFor: '%INSERT INTO aggregated_readings%',
+  },
+  aggregatorPublish: {
+    lock: 'SELECT pg_advisory_xact_lock($1)',
+    params: [PUBLISHER_LOCK],
+    waitsFor: '%pg_advisory_xact_lock%',
+  },
+} as const satisfies Record<string, GatePoint>
+
+export type GatePointName = keyof typeof GATE_POINTS
+
+/** A role's next statement held at a lock we own, to freeze the role at an exact point of its loop. */
+export class LockGate {
+  readonly #lock: pg.Client
+  readonly #watch: pg.Client
+  readonly #waitsFor: string
+
+  private constructor(lock: pg.Client, watch: pg.Client, waitsFor: string) {
+    this.#lock = lock
+    this.#watch = watch
+    this.#waitsFor = waitsFor
+  }
+
+  static async close(url: string, pointName: GatePointName): Promise<LockGate> {
+    const point: GatePoint = GATE_POINTS[pointName]
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+      client.on('error', () => {})
+      await client.connect()
+      return client
+    }
+    const [lock, watch] = await Promise.all([connect(), connect()])
+    await lock.query('BEGIN')
+    await lock.query(point.lock, point.params ? [...point.params] : [])
+    return new LockGate(lock, watch, point.waitsFor)
+  }
+
+  /** Backend pid and application of the first of `applicationNames` waiting at the gate, or null after `timeoutMs`. */
+  async waitForBlocked(
+    applicationNames: readonly string[],
+    timeoutMs: number,
+  ): Promise<{ pid: number; application: string } | null> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const { rows } = await this.#watch.query<{ pid: number; application_name: string }>(
+        `SELECT pid, application_name FROM pg_stat_activity
+         WHERE application_name = ANY($1) AND wait_event_type = 'Lock' AND query ILIKE $2`,
+        [applicationNames, this.#waitsFor],
+      )
+      const first = rows[0]
+      if (first) return { pid: first.pid, application: first.application_name }
+      await sleep(10)
+    }
+    return null
+  }
+
+  /** Cancels the statement of backend `pid` (the error waits in its socket until the client reads it). */
+  async cancel(pid: number): Promise<void> {
+    await this.#watch.query('SELECT pg_cancel_backend($1)', [pid])
+  }
+
+  /** Releases the lock: every statement waiting at the gate runs now. */
+  async open(): Promise<void> {
+    await this.#lock.query('ROLLBACK').catch(() => {})
+  }
+
+  /** Waits until backend `pid` has finished its statement (state idle: committed or failed, no transaction open). */
+  async waitIdle(pid: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      const { rows } = await this.#watch.query<{ state: string }>(
+        'SELECT state FROM pg_stat_activity WHERE pid = $1',
+        [pid],
+      )
+      if (rows[0]?.state === 'idle') return true
+      await sleep(5)
+    }
+    return false
+  }
+
+  async measurementRows(): Promise<number> {
+    const { rows } = await this.#watch.query<{ n: string }>('SELECT count(*) AS n FROM measurements')
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  async end(): Promise<void> {
+    await this.open()
+    await Promise.allSettled([this.#lock.end(), this.#watch.end()])
+  }
+}
