@@ -8,9 +8,10 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import type { OutgoingRecord } from '../src/broker/broker.ts'
 import { EmbeddedBroker } from '../src/broker/embedded/embedded-broker.ts'
+import { BENCH_TOPIC, perSecond, recordBatches } from './lib/log-records.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -24,36 +25,18 @@ const { values: args } = parseArgs({
 const total = Number(args.records)
 const publishers = Number(args.publishers)
 const partitions = Number(args.partitions)
-const topic = 'temperatures'
-const sensors = 1000
-
-/** About 90 bytes, the size of one measurement as the ingest role publishes it. */
-function measurement(index: number): OutgoingRecord {
-  const sensorId = `sensor-${String(index % sensors).padStart(4, '0')}`
-  const temperature = (15 + (index % 200) / 10).toFixed(2)
-  const value = JSON.stringify({
-    sensorId,
-    ts: new Date(1_767_225_600_000 + index).toISOString(),
-    temperature,
-  })
-  return { topic, key: sensorId, value }
-}
-
-const perSecond = (count: number, ms: number) => Math.round((count * 1000) / ms).toLocaleString('en-US')
+const topic = BENCH_TOPIC
 
 async function run(batchSize: number): Promise<void> {
   const directory = await mkdtemp(join(args.dir, 'flowline-bench-'))
   const broker = await EmbeddedBroker.open({ directory })
   try {
     await broker.ensureTopics([{ name: topic, partitions, replicationFactor: 1 }])
-    const calls = Math.ceil(total / batchSize)
-    // Built before the clock starts: the benchmark measures the log, not JSON.stringify.
-    const batches = Array.from({ length: calls }, (_, call) =>
-      Array.from({ length: Math.min(batchSize, total - call * batchSize) }, (_, i) =>
-        measurement(call * batchSize + i),
-      ),
-    )
+    const batches = recordBatches(total, batchSize)
+    const calls = batches.length
     let nextCall = 0
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 })
+    loopDelay.enable()
     const publishStart = performance.now()
     // Each publisher takes the next batch once its previous publish is durable, like ingest does.
     await Promise.all(
@@ -62,6 +45,7 @@ async function run(batchSize: number): Promise<void> {
       }),
     )
     const publishMs = performance.now() - publishStart
+    loopDelay.disable()
     const { records, syncs } = broker.stats()
 
     const subscription = await broker.subscribe({
@@ -84,6 +68,7 @@ async function run(batchSize: number): Promise<void> {
       [
         `batch ${batchSize}, ${publishers} publishers, ${partitions} partitions:`,
         `  publish  ${records.toLocaleString('en-US')} records in ${Math.round(publishMs)} ms: ${perSecond(records, publishMs)} records/s,`,
+        `           event loop blocked at most ${(loopDelay.max / 1e6).toFixed(1)} ms (p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms)`,
         `           ${syncs} fsyncs (${perSecond(syncs, publishMs)}/s, ${(records / syncs).toFixed(1)} records each) for ${calls} publish calls`,
         `  consume  ${consumed.toLocaleString('en-US')} records in ${Math.round(consumeMs)} ms: ${perSecond(consumed, consumeMs)} records/s (commit per batch of up to 1000)`,
       ].join('\n'),
