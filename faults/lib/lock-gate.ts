@@ -28,7 +28,9 @@ interface GatePoint {
 export const GATE_POINTS = {
   saverInsert: { lock: 'LOCK TABLE measurements IN SHARE MODE', waitsFor: '%INSERT INTO measurements%' },
   aggregatorMerge: {
-    lock: 'LOCK TABLE measurement_windows IN SHARE MODE',
+    // Only the merge writes aggregated_readings; a lock on measurement_windows could catch the
+    // idle tick's window-closing UPDATE first, and the batch would never reach the gate.
+    lock: 'LOCK TABLE aggregated_readings IN SHARE MODE',
     waitsFor: '%INSERT INTO aggregated_readings%',
   },
   aggregatorPublish: {
