@@ -3,6 +3,8 @@
  * started through typed handles, scratch databases and topics, and a metrics reader. Tests,
  * benchmarks and the fault suite import it from here; README.md lists the API.
  */
+
+export { authHeaders, credentialEnv, HARNESS_API_KEY } from './credentials.ts'
 export {
   CLUSTER_SIZE,
   KafkaCluster,

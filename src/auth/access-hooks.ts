@@ -1,0 +1,102 @@
+import { createHash, timingSafeEqual } from 'node:crypto'
+import cookie from '@fastify/cookie'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { FlowlineError } from '../errors.ts'
+import { toStorageError } from '../storage/storage-errors.ts'
+import { type Access, AUTH_OFF_PRINCIPAL, allows } from './access.ts'
+import { type Authenticator, SESSION_COOKIE } from './authenticator.ts'
+
+/** What an app needs to check credentials. */
+export interface AuthGuard {
+  /** Undefined: no credential can be checked, so only public routes answer (or all, with `off`). */
+  readonly authenticator: Authenticator | undefined
+  /** `--auth off`: every request passes as an anonymous admin. */
+  readonly off: boolean
+  /** When not empty, /metrics wants `Authorization: Bearer <metricsToken>`. */
+  readonly metricsToken: string
+}
+
+/** `--auth off`: every request passes as an anonymous admin. */
+export const AUTH_OFF: AuthGuard = { authenticator: undefined, off: true, metricsToken: '' }
+
+/** Roles that serve only probes and /metrics (saver, aggregator): anything else is refused. */
+export function probesOnly(metricsToken: string): AuthGuard {
+  return { authenticator: undefined, off: false, metricsToken }
+}
+
+/** Routes every app serves to anyone: probes, the OpenAPI document and Swagger UI, and /metrics (see metricsToken). */
+const PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/metrics']
+
+const SECURITY: Readonly<Record<Access, readonly Record<string, string[]>[]>> = {
+  public: [],
+  device: [{ deviceToken: [] }, { bearer: [] }],
+  viewer: [{ bearer: [] }, { session: [] }],
+  operator: [{ bearer: [] }, { session: [] }],
+  admin: [{ bearer: [] }, { session: [] }],
+}
+
+export const SECURITY_SCHEMES = {
+  bearer: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'a session token from POST /auth/login, or a machine API key (fla_...)',
+  },
+  session: {
+    type: 'apiKey',
+    in: 'cookie',
+    name: SESSION_COOKIE,
+    description: 'the cookie POST /auth/login sets',
+  },
+  deviceToken: { type: 'http', scheme: 'bearer', description: 'a device token (flt_...), for ingest' },
+} as const
+
+/**
+ * Deny by default: a route that declares no `config.access` needs an admin. Must be installed
+ * before any route (and before Swagger) so that every route passes through `onRoute`.
+ */
+export async function installAccessControl(app: FastifyInstance, guard: AuthGuard): Promise<void> {
+  await app.register(cookie)
+  app.addHook('onRoute', (route) => {
+    const isPublic = PUBLIC_PREFIXES.some(
+      (prefix) => route.url === prefix || route.url.startsWith(`${prefix}/`),
+    )
+    const access: Access = route.config?.access ?? (isPublic ? 'public' : 'admin')
+    route.config = { ...route.config, access }
+    if (route.schema && !route.schema.hide)
+      route.schema = { ...route.schema, security: [...SECURITY[access]] }
+  })
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.is404) return
+    const access = request.routeOptions.config.access ?? 'admin'
+    if (access === 'public') return
+    if (guard.off) {
+      request.principal = AUTH_OFF_PRINCIPAL
+      return
+    }
+    if (!guard.authenticator) return refuse(reply, 401)
+    const principal = await guard.authenticator
+      .authenticate(request.headers.authorization, request.cookies[SESSION_COOKIE])
+      .catch((error: unknown) => {
+        throw toStorageError(error)
+      })
+    if (!principal) return refuse(reply, 401)
+    if (!allows(principal, access)) return refuse(reply, 403, request)
+    request.principal = principal
+  })
+}
+
+function refuse(reply: FastifyReply, status: 401 | 403, request?: FastifyRequest) {
+  if (status === 401) {
+    void reply.header('www-authenticate', 'Bearer realm="flowline"')
+    throw new FlowlineError('UNAUTHENTICATED', 'Missing, expired or invalid credentials')
+  }
+  const access = request?.routeOptions.config.access
+  throw new FlowlineError('FORBIDDEN', `This route needs the ${access} role`)
+}
+
+/** Whether a /metrics request carries the metrics token (always true when none is set). */
+export function metricsAllowed(guard: AuthGuard, authorization: string | undefined): boolean {
+  if (guard.metricsToken === '') return true
+  const digest = (text: string) => createHash('sha256').update(text).digest()
+  return timingSafeEqual(digest(authorization ?? ''), digest(`Bearer ${guard.metricsToken}`))
+}
