@@ -92,9 +92,9 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
   addSettings(
     tokens
       .command('create')
-      .description('Creates a device token (--sensors or --tag) or an API key (--role); prints it once')
+      .description('Creates a device token (--sensor-ids or --tag) or an API key (--role); prints it once')
       .requiredOption('--name <name>', 'what the token is for')
-      .option('--sensors <ids>', 'device token: the comma-separated sensors it may write')
+      .option('--sensor-ids <ids>', 'device token: the comma-separated sensors it may write')
       .option('--tag <tag>', 'device token: it may write the sensors with this tag in the registry')
       .option('--role <role>', 'API key: admin, operator or viewer')
       .option('--expires <iso>', 'expiry, ISO-8601'),
@@ -102,9 +102,9 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
   ).action(async (flags) => {
     await withCredentials('tokens create', load(flags), async (credentials) => {
       const device = flags.role === undefined
-      if (device && (flags.sensors === undefined) === (flags.tag === undefined))
+      if (device && (flags.sensorIds === undefined) === (flags.tag === undefined))
         throw new Error(
-          'a device token needs exactly one of --sensors or --tag (or give --role for an API key)',
+          'a device token needs exactly one of --sensor-ids or --tag (or give --role for an API key)',
         )
       const expiresAt = flags.expires === undefined ? undefined : new Date(flags.expires)
       if (expiresAt && Number.isNaN(expiresAt.getTime()))
@@ -113,7 +113,7 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
         ? {
             kind: 'device',
             name: flags.name,
-            sensorIds: flags.sensors?.split(','),
+            sensorIds: flags.sensorIds?.split(','),
             tag: flags.tag,
             expiresAt,
           }

@@ -92,13 +92,17 @@ export async function deviceTokens(t: TestContext, freshStorage: FreshStorage): 
     }
     await sleep(50)
   }
+  // The stated bound is 5 s (the largest TTL allowed); with this TTL it is about 1 s on a quiet machine.
   assert.ok(
-    refusedAfterMs >= 0 && refusedAfterMs <= ttlMs + 500,
+    refusedAfterMs >= 0 && refusedAfterMs <= 5000,
     `revocation took effect after ${refusedAfterMs} ms (TTL ${ttlMs} ms)`,
   )
+  t.diagnostic(`revocation took effect after ${refusedAfterMs} ms (cache TTL ${ttlMs} ms)`)
 
   // Rotation: the old and the new token both work during the overlap, then only the new one.
-  const rotated = await credentials.rotateToken(fleetA.row.id, 2, 'test')
+  const overlapS = 4
+  const rotatedAt = Date.now()
+  const rotated = await credentials.rotateToken(fleetA.row.id, overlapS, 'test')
   assert.ok(rotated)
   assert.deepEqual(rotated.row.sensor_ids, ['a-1', 'a-2'], 'same scope')
   await sleep(ttlMs + 100) // the old token's new expiry is read again
@@ -108,7 +112,7 @@ export async function deviceTokens(t: TestContext, freshStorage: FreshStorage): 
     'old token during the overlap',
   )
   assert.equal((await post(app, rotated.token, reading('a-2'))).statusCode, 202, 'new token')
-  await sleep(2100)
+  await sleep(rotatedAt + overlapS * 1000 + 200 - Date.now())
   assert.equal((await post(app, fleetA.token, reading('a-2'))).statusCode, 401, 'old token after the overlap')
   assert.equal((await post(app, rotated.token, reading('a-2'))).statusCode, 202)
 }

@@ -136,6 +136,13 @@ export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshSto
     assert.deepEqual(new Set(tabled), new Set(documented), `the ${name} table lists every documented route`)
   }
 
+  const spec = (await admin.inject('/docs/json')).json()
+  assert.deepEqual(Object.keys(spec.components.securitySchemes).sort(), ['bearer', 'deviceToken', 'session'])
+  assert.deepEqual(spec.paths['/users'].get.security, [{ bearer: [] }, { session: [] }])
+  assert.deepEqual(spec.paths['/auth/login'].post.security, [], 'login is public')
+  const ingestSpec = (await ingest.inject('/docs/json')).json()
+  assert.deepEqual(ingestSpec.paths['/measurements'].post.security, [{ deviceToken: [] }, { bearer: [] }])
+
   const credentials = new CredentialsRepository(storage.db)
   const callers: Caller[] = [{ name: 'no credential', principal: undefined, headers: {} }]
   for (const role of ['viewer', 'operator', 'admin'] as UserRole[]) {
