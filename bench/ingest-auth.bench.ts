@@ -13,7 +13,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { loadAverage, type RoleProcess, scratchDatabase, startRole, uniqueName } from '../harness/index.ts'
+import { createRole, loadAverage, type RoleProcess, scratchDatabase, uniqueName } from '../harness/index.ts'
 import { startLoad } from './lib/load.ts'
 
 const { values } = parseArgs({
@@ -41,9 +41,17 @@ const common = {
   'database-url': database.url,
   'log-level': 'warn',
 }
-const roles: Record<'on' | 'off', RoleProcess> = {
-  on: await startRole('ingest', { label: 'ingest-auth-on', flags: { ...common, auth: 'on' } }),
-  off: await startRole('ingest', { label: 'ingest-auth-off', flags: { ...common, auth: 'off' } }),
+const started: RoleProcess[] = []
+async function start(auth: 'on' | 'off'): Promise<RoleProcess> {
+  // A busy shared machine can take minutes to migrate a fresh database.
+  const role = await createRole('ingest', {
+    label: `ingest-auth-${auth}`,
+    flags: { ...common, auth },
+    startTimeoutMs: 300_000,
+  })
+  started.push(role)
+  await role.start()
+  return role
 }
 
 interface Sample {
@@ -57,6 +65,7 @@ interface Sample {
 }
 const samples: Sample[] = []
 try {
+  const roles = { on: await start('on'), off: await start('off') }
   for (const batch of batches)
     for (let round = 1; round <= rounds; round++) {
       const order: ('on' | 'off')[] = round % 2 === 1 ? ['on', 'off'] : ['off', 'on']
@@ -90,7 +99,7 @@ try {
       }
     }
 } finally {
-  await Promise.all(Object.values(roles).map((role) => role.stop()))
+  await Promise.all(started.map((role) => role.kill()))
   await database.drop()
 }
 

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
 import cookie from '@fastify/cookie'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { FlowlineError } from '../errors.ts'
 import { toStorageError } from '../storage/storage-errors.ts'
 import { type Access, AUTH_OFF_PRINCIPAL, allows } from './access.ts'
@@ -73,25 +73,31 @@ export async function installAccessControl(app: FastifyInstance, guard: AuthGuar
       request.principal = AUTH_OFF_PRINCIPAL
       return
     }
-    if (!guard.authenticator) return refuse(reply, 401)
+    if (!guard.authenticator) return unauthenticated(reply)
     const principal = await guard.authenticator
       .authenticate(request.headers.authorization, request.cookies[SESSION_COOKIE])
       .catch((error: unknown) => {
         throw toStorageError(error)
       })
-    if (!principal) return refuse(reply, 401)
-    if (!allows(principal, access)) return refuse(reply, 403, request)
+    if (!principal) return unauthenticated(reply)
+    if (!allows(principal, access))
+      throw new FlowlineError('FORBIDDEN', `This route needs ${ACCESS_NEEDS[access]}`)
     request.principal = principal
   })
 }
 
-function refuse(reply: FastifyReply, status: 401 | 403, request?: FastifyRequest) {
-  if (status === 401) {
-    void reply.header('www-authenticate', 'Bearer realm="flowline"')
-    throw new FlowlineError('UNAUTHENTICATED', 'Missing, expired or invalid credentials')
-  }
-  const access = request?.routeOptions.config.access
-  throw new FlowlineError('FORBIDDEN', `This route needs the ${access} role`)
+const ACCESS_NEEDS: Readonly<Record<Access, string>> = {
+  public: 'nothing',
+  device: 'a device token or the admin role',
+  viewer: 'the viewer role or above',
+  operator: 'the operator role or above',
+  admin: 'the admin role',
+}
+
+/** 401 says nothing about why (no credential, a wrong one, an expired one): that would help a guesser. */
+function unauthenticated(reply: FastifyReply): never {
+  void reply.header('www-authenticate', 'Bearer realm="flowline"')
+  throw new FlowlineError('UNAUTHENTICATED', 'Missing, expired or invalid credentials')
 }
 
 /** Whether a /metrics request carries the metrics token (always true when none is set). */

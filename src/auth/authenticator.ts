@@ -1,7 +1,8 @@
+import { timingSafeEqual } from 'node:crypto'
 import type { Principal } from './access.ts'
 import { CachedLoader } from './cached-loader.ts'
 import type { CredentialsRepository, TokenRow, UserRow } from './credentials-repository.ts'
-import { parseToken, secretMatches } from './secret-tokens.ts'
+import { type ParsedToken, parseToken, secretMatches } from './secret-tokens.ts'
 import type { SessionTokens } from './session-tokens.ts'
 
 export const SESSION_COOKIE = 'flowline_session'
@@ -25,6 +26,7 @@ export class Authenticator {
   readonly #options: AuthenticatorOptions
   readonly #tokens: CachedLoader<TokenRow>
   readonly #users: CachedLoader<UserRow>
+  readonly #verified = new WeakMap<TokenRow, { readonly secret: Buffer; readonly principal: Principal }>()
 
   constructor(options: AuthenticatorOptions) {
     this.#options = options
@@ -48,8 +50,8 @@ export class Authenticator {
   ): Promise<Principal | undefined> {
     const bearer = authorization?.match(/^Bearer +(\S+)\s*$/i)?.[1]
     if (bearer !== undefined) {
-      if (parseToken(bearer)) return this.#fromToken(bearer)
-      return this.#fromSession(bearer)
+      const token = parseToken(bearer)
+      return token ? this.#fromToken(token) : this.#fromSession(bearer)
     }
     if (authorization !== undefined) return undefined
     return sessionCookie === undefined ? undefined : this.#fromSession(sessionCookie)
@@ -63,20 +65,19 @@ export class Authenticator {
     this.#tokens.forget(id)
   }
 
-  async #fromToken(raw: string): Promise<Principal | undefined> {
-    const parsed = parseToken(raw)
-    if (!parsed) return undefined
-    const row = await this.#tokens.load(parsed.id)
+  async #fromToken(parsed: ParsedToken): Promise<Principal | undefined> {
+    const loaded = this.#tokens.load(parsed.id)
+    const row = loaded instanceof Promise ? await loaded : loaded
     if (!row || row.kind !== parsed.kind || row.revoked_at !== null) return undefined
     if (row.expires_at !== null && row.expires_at.getTime() <= Date.now()) return undefined
+    // A row read from the database is checked with SHA-256 once; the same row (until the cache
+    // reads it again) then compares the secret it accepted, in constant time, and reuses the principal.
+    const verified = this.#verified.get(row)
+    if (verified) return sameSecret(parsed.secret, verified.secret) ? verified.principal : undefined
     if (!secretMatches(parsed.secret, row.secret_hash)) return undefined
-    if (row.kind === 'api_key') return { kind: 'api_key', name: row.id, role: row.role ?? undefined }
-    return {
-      kind: 'device',
-      name: row.id,
-      role: undefined,
-      scope: { sensorIds: row.sensor_ids ? new Set(row.sensor_ids) : undefined, tag: row.tag ?? undefined },
-    }
+    const principal = principalOf(row)
+    this.#verified.set(row, { secret: Buffer.from(parsed.secret), principal })
+    return principal
   }
 
   async #fromSession(token: string): Promise<Principal | undefined> {
@@ -86,4 +87,19 @@ export class Authenticator {
     if (!user || user.disabled || user.session_version !== claims.version) return undefined
     return { kind: 'user', name: user.username, role: user.role }
   }
+}
+
+function principalOf(row: TokenRow): Principal {
+  if (row.kind === 'api_key') return { kind: 'api_key', name: row.id, role: row.role ?? undefined }
+  return {
+    kind: 'device',
+    name: row.id,
+    role: undefined,
+    scope: { sensorIds: row.sensor_ids ? new Set(row.sensor_ids) : undefined, tag: row.tag ?? undefined },
+  }
+}
+
+function sameSecret(given: string, accepted: Buffer): boolean {
+  const bytes = Buffer.from(given)
+  return bytes.length === accepted.length && timingSafeEqual(bytes, accepted)
 }
