@@ -4,6 +4,7 @@
  * benchmarks and the fault suite import it from here; README.md lists the API.
  */
 
+export { authHeaders, credentialEnv, HARNESS_API_KEY } from './credentials.ts'
 export { eventually } from './eventually.ts'
 export {
   CLUSTER_SIZE,

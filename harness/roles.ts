@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { join } from 'node:path'
+import { credentialEnv } from './credentials.ts'
 import { NodeProcess, waitForHttp } from './node-process.ts'
 import { freePortRange, HOST } from './ports.ts'
 import { memoryOf } from './proc.ts'
@@ -117,7 +118,7 @@ export class RoleProcess {
     const proc = new NodeProcess(this.label, args, {
       nodeFlags,
       log: this.#log,
-      env: this.options.env ? { ...process.env, ...this.options.env } : undefined,
+      env: { ...process.env, ...credentialEnv, ...this.options.env },
     })
     this.#process = proc
     this.#stopping = false

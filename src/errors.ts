@@ -14,6 +14,16 @@ export const ERROR_CODES = {
   EMPTY_BODY: { status: 400, retryable: false },
   BAD_REQUEST: { status: 400, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
+  // Authentication and authorization: no valid credential (401), or not allowed (403).
+  UNAUTHENTICATED: { status: 401, retryable: false },
+  FORBIDDEN: { status: 403, retryable: false },
+  OUT_OF_SCOPE: { status: 403, retryable: false },
+  TOO_MANY_ATTEMPTS: { status: 429, retryable: false },
+  // The registry: a version that moved on, a sensor that exists or may not send.
+  CONFLICT: { status: 409, retryable: false },
+  PRECONDITION_FAILED: { status: 412, retryable: false },
+  UNKNOWN_SENSOR: { status: 422, retryable: false },
+  SENSOR_DECOMMISSIONED: { status: 422, retryable: false },
   BODY_TOO_LARGE: { status: 413, retryable: false },
   TOO_MANY_ITEMS: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },

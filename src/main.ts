@@ -1,15 +1,19 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { provisionLocalAdmin, provisionSimulatorToken } from './auth/local-access.ts'
+import { addCredentialCommands } from './cli/credential-commands.ts'
 import { addSettings } from './cli/options.ts'
-import { ConfigError, loadConfig } from './config/config.ts'
+import { type Config, ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { formatReport, runDoctor } from './operations/doctor.ts'
 import { runMigrate } from './operations/migrate.ts'
+import { simulatedSensorIds } from './roles/simulator/simulator.ts'
 import { createStorage } from './runtime/composition.ts'
 import { onShutdownSignal } from './runtime/shutdown.ts'
 import { type ServerRole, simulate, startPipeline } from './runtime/start-roles.ts'
+import type { Storage } from './storage/storage.ts'
 
 const program = new Command('flowline')
   .description(
@@ -55,11 +59,16 @@ async function serve(
   }
   const simulation = new AbortController()
   let simulated: Promise<unknown> = Promise.resolve()
+  const access = role === 'up' ? await localAccess(settings, pipeline.storage) : { lines: [], token: '' }
   if (role === 'up' && settings.simulator) {
     const ingest = pipeline.roles.find((running) => running.name === 'ingest')?.urls.ingest ?? ''
     const target = ingest.replace(/\/measurements$/, '')
-    simulated = simulate(settings, target, simulation.signal, (line) =>
-      pipeline.logger.info(`simulator: ${line}`),
+    simulated = simulate(
+      settings,
+      target,
+      simulation.signal,
+      (line) => pipeline.logger.info(`simulator: ${line}`),
+      access.token || settings.deviceToken,
     )
   }
   const urls = pipeline.roles.flatMap((running) => Object.entries(running.urls))
@@ -67,13 +76,39 @@ async function serve(
     ? `embedded (data in ${settings.dataDir})`
     : `real (Kafka ${settings.kafkaBrokers.join(',')})`
   process.stderr.write(
-    `\nFlowline ${role} running, ${mode}\n${urls.map(([name, url]) => `  ${name.padEnd(16)} ${url}`).join('\n')}\n\n`,
+    `\nFlowline ${role} running, ${mode}\n${[...urls, ...access.lines].map(([name, url]) => `  ${name.padEnd(16)} ${url}`).join('\n')}\n\n`,
   )
   onShutdownSignal(pipeline.logger, async () => {
     simulation.abort()
     await simulated
     await pipeline.stop()
   })
+}
+
+/**
+ * `up`: the simulator's device token (unless --device-token is given) and, embedded, the local
+ * admin login to print, so that `npm start` works with auth on and nobody is locked out.
+ */
+async function localAccess(
+  settings: Config,
+  storage: Storage | undefined,
+): Promise<{ lines: [string, string][]; token: string }> {
+  if (settings.auth === 'off' || !storage) return { lines: [], token: '' }
+  const lines: [string, string][] = []
+  if (settings.embedded) {
+    const admin = await provisionLocalAdmin(storage, settings.dataDir)
+    lines.push([
+      'console login',
+      admin.password === undefined
+        ? `accounts exist; \`flowline users create --embedded\` adds one`
+        : `${admin.username} / ${admin.password}   (kept in ${admin.passwordFile})`,
+    ])
+  }
+  const token =
+    settings.simulator && settings.deviceToken === ''
+      ? await provisionSimulatorToken(storage, simulatedSensorIds(settings.sensors))
+      : ''
+  return { lines, token }
 }
 
 addSettings(
@@ -155,5 +190,7 @@ addSettings(
   process.stdout.write(formatReport(report))
   process.exitCode = report.exitCode
 })
+
+addCredentialCommands(program, (flags) => config('migrate', flags))
 
 await program.parseAsync(process.argv)

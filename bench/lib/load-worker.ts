@@ -6,6 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
+import { authHeaders } from '../../harness/credentials.ts'
 import { LogHistogram } from './histogram.ts'
 
 export interface LoadSpec {
@@ -107,7 +108,7 @@ export async function generateLoad(spec: LoadSpec): Promise<LoadReport> {
     cpuMs: 0,
     maxRssKb: 0,
   }
-  const headers = { 'content-type': 'application/json' }
+  const headers = { 'content-type': 'application/json', ...authHeaders() }
   let outstanding = 0
   // SIGTERM ends the run early but still reports, for scenarios whose length is only known as they go.
   let endAtMs = spec.endAtMs

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { authHeaders } from '../../harness/credentials.ts'
 import {
   type Flags,
   freePort,
@@ -116,7 +117,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         `ingest-${spec.name}`,
         'ingest',
         ingestPort,
-        { ...kafka, 'ingest-port': ingestPort, ...spec.ingestFlags },
+        { ...kafka, 'database-url': databaseUrl, 'ingest-port': ingestPort, ...spec.ingestFlags },
         ingestProfile,
       )
       started.push(ingest)
@@ -174,7 +175,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         const before = (await counters()).inserted
         const response = await fetch(`${ingestUrl}/measurements`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...authHeaders() },
           body: JSON.stringify(items),
         })
         if (response.status !== 202)

@@ -1,6 +1,6 @@
 import { execFile, spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { childrenCpuSeconds } from '../../harness/index.ts'
+import { authHeaders, childrenCpuSeconds } from '../../harness/index.ts'
 import type { LoadPlan, LoadResult, RunningLoad } from './load.ts'
 
 const SCRIPT = new URL('./wrk-measurement.lua', import.meta.url).pathname
@@ -32,6 +32,8 @@ function runWrk(plan: LoadPlan, seconds: number, prefix: string): Promise<WrkSum
     `-d${seconds}s`,
     '--timeout',
     '30s',
+    '-H',
+    `Authorization: ${authHeaders().authorization}`,
     '-s',
     SCRIPT,
     `${plan.url}${plan.path ?? '/measurements'}`,

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Pool } from 'undici'
+import { authHeaders } from '../../harness/credentials.ts'
 import {
   type History,
   type Measurement,
@@ -154,7 +155,7 @@ export class LoadGenerator {
       const response = await this.#pool.request({
         path: '/measurements',
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders() },
         body,
         signal: AbortSignal.timeout(timeoutMs),
       })

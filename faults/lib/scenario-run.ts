@@ -151,7 +151,8 @@ export class ScenarioRun {
     }
     const database = { 'database-url': withApplicationName(this.#databaseUrl, label) }
     const byRole: Record<RoleName, Record<string, string | number>> = {
-      ingest: kafka,
+      // Ingest reads device tokens and the sensor registry from the database.
+      ingest: { ...kafka, ...database },
       saver: { ...kafka, ...database, group: this.group },
       aggregate: {
         ...kafka,

@@ -46,6 +46,7 @@ export async function fuzzOpenApi(
   logDir: string,
   name: string,
   log: (line: string) => void,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<FuzzRun> {
   const bin = await ensureSchemathesis(log)
   const { code, output } = await run(
@@ -55,6 +56,7 @@ export async function fuzzOpenApi(
       `${base}/docs/json`,
       '--url',
       base,
+      ...Object.entries(headers).flatMap(([header, value]) => ['--header', `${header}: ${value}`]),
       '--checks',
       'not_a_server_error',
       '--max-examples',

@@ -1,4 +1,4 @@
-import type { RoleProcess } from '../../harness/index.ts'
+import { authHeaders, type RoleProcess } from '../../harness/index.ts'
 import { checkAlive } from '../lib/outage.ts'
 import type { Scenario } from '../lib/scenario.ts'
 
@@ -8,7 +8,10 @@ function probeAdmin(admin: RoleProcess): () => Record<string, number> {
   const timer = setInterval(async () => {
     let status = 'no answer'
     try {
-      const response = await fetch(`${admin.url}/measurements?limit=1`, { signal: AbortSignal.timeout(5000) })
+      const response = await fetch(`${admin.url}/measurements?limit=1`, {
+        headers: authHeaders(),
+        signal: AbortSignal.timeout(5000),
+      })
       status = String(response.status)
       await response.arrayBuffer()
     } catch {

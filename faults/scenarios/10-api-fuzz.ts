@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { query, type RoleProcess } from '../../harness/index.ts'
+import { authHeaders, query, type RoleProcess } from '../../harness/index.ts'
+import { unauthenticatedSweep } from '../lib/auth-sweep.ts'
 import { waitUntilStored } from '../lib/checker.ts'
 import { adminCases, type FuzzCase, ingestCases } from '../lib/fuzz-cases.ts'
 import type { LoadGenerator } from '../lib/load-generator.ts'
@@ -52,7 +53,8 @@ async function handFuzz(run: ScenarioRun, ingest: RoleProcess, admin: RoleProces
   const crashes: string[] = []
   for (const fuzzCase of cases) {
     const role = fuzzCase.target === 'ingest' ? ingest : admin
-    const response = await rawRequest(role.port, fuzzCase.request, fuzzCase.timeoutMs)
+    const request = { ...fuzzCase.request, headers: { ...authHeaders(), ...fuzzCase.request.headers } }
+    const response = await rawRequest(role.port, request, fuzzCase.timeoutMs)
     results.push({
       name: fuzzCase.name,
       target: fuzzCase.target,
@@ -136,7 +138,7 @@ async function storageProbes(run: ScenarioRun, ingest: RoleProcess): Promise<voi
     const response = await rawRequest(ingest.port, {
       method: 'POST',
       path: '/measurements',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders() },
       body: probe.body,
     })
     let stored = 0
@@ -185,12 +187,30 @@ export const apiFuzz: Scenario = {
     run.event('hand fuzz done')
     await storageProbes(run, ingest)
     run.event('storage probes done')
+    for (const [name, role] of [
+      ['ingest', ingest],
+      ['admin', admin],
+    ] as const) {
+      const sweep = await unauthenticatedSweep(role.port)
+      run.check(
+        `${name}: no route answers 2xx without a valid credential (${sweep.requests} requests)`,
+        sweep.leaks.length === 0,
+        sweep.leaks.join('; ') || 'every documented route answered 401',
+      )
+    }
     const examples = run.short ? 20 : 150
     for (const [name, role] of [
       ['ingest', ingest],
       ['admin', admin],
     ] as const) {
-      const result = await fuzzOpenApi(role.url, examples, run.logDir, name, (line) => run.log(line))
+      const result = await fuzzOpenApi(
+        role.url,
+        examples,
+        run.logDir,
+        name,
+        (line) => run.log(line),
+        authHeaders(),
+      )
       run.check(
         `schemathesis on ${name}: no server error (${examples} examples per operation)`,
         result.passed,

@@ -25,11 +25,14 @@ export interface Setting {
 const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
 const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor']
-const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
+// Ingest reads device tokens and the sensor registry.
+const dbUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
 const aggregators: Role[] = ['aggregate', 'up']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 /** Roles that open the embedded log or PGlite when --embedded is set. */
 const modeUsers: Role[] = [...servers, 'migrate', 'doctor']
+/** Roles that serve an API behind authentication. */
+const authUsers: Role[] = ['ingest', 'admin', 'up']
 /** Roles that keep the partitions of `measurements`. */
 const partitionKeepers: Role[] = ['saver', 'up', 'migrate', 'doctor']
 
@@ -556,6 +559,119 @@ const TABLE = [
     schema: Type.Boolean(),
     default: true,
     roles: ['simulate'],
+  },
+  {
+    key: 'auth',
+    flag: 'auth',
+    env: 'FLOWLINE_AUTH',
+    description:
+      'require credentials on every API route but /health, /ready, /docs and /metrics (off: local experiments only)',
+    schema: Type.Union([Type.Literal('on'), Type.Literal('off')], { description: 'on or off' }),
+    default: 'on',
+    roles: authUsers,
+  },
+  {
+    key: 'authCacheTtlMs',
+    flag: 'auth-cache-ttl',
+    env: 'AUTH_CACHE_TTL_MS',
+    description:
+      'how long a looked-up token, user or sensor is trusted before it is read again (a revocation takes effect within it)',
+    schema: Type.Integer({ minimum: 0, maximum: 5000, description: 'milliseconds from 0 to 5000' }),
+    default: 2000,
+    roles: authUsers,
+  },
+  {
+    key: 'sessionTtlS',
+    flag: 'session-ttl',
+    env: 'SESSION_TTL_S',
+    description: 'lifetime of a login session token, in seconds',
+    schema: Type.Integer({ minimum: 60, maximum: 86_400, description: 'seconds from 60 to 86400' }),
+    default: 3600,
+    roles: authUsers,
+  },
+  {
+    key: 'sessionSecret',
+    flag: 'session-secret',
+    env: 'FLOWLINE_SESSION_SECRET',
+    description:
+      'key that signs session tokens, at least 32 characters (empty: generated once and kept in the database)',
+    schema: Type.String({ pattern: '^(|.{32,})$', description: 'empty or at least 32 characters' }),
+    default: '',
+    roles: authUsers,
+    secret: true,
+  },
+  {
+    key: 'adminUsername',
+    flag: 'admin-username',
+    env: 'FLOWLINE_ADMIN_USERNAME',
+    description: 'first admin account, created at start when it does not exist (with --admin-password)',
+    schema: Type.String({
+      pattern: '^(|[A-Za-z0-9._@-]{1,64})$',
+      description: 'empty or 1 to 64 of A-Z a-z 0-9 . _ @ -',
+    }),
+    default: '',
+    roles: [...authUsers, 'migrate'],
+  },
+  {
+    key: 'adminPassword',
+    flag: 'admin-password',
+    env: 'FLOWLINE_ADMIN_PASSWORD',
+    description: 'password of --admin-username (prefer FLOWLINE_ADMIN_PASSWORD_FILE)',
+    schema: Type.String({ pattern: '^(|.{12,})$', description: 'empty or at least 12 characters' }),
+    default: '',
+    roles: [...authUsers, 'migrate'],
+    secret: true,
+  },
+  {
+    key: 'bootstrapApiKey',
+    flag: 'bootstrap-api-key',
+    env: 'FLOWLINE_BOOTSTRAP_API_KEY',
+    description:
+      'an admin API key (fla_<id>_<secret>) stored, hashed, at start when its id is new: for automation',
+    schema: Type.String({
+      pattern: '^(|fla_[a-z0-9]{12}_[A-Za-z0-9_-]{43})$',
+      description: 'empty or fla_<12 of a-z0-9>_<43 base64url characters>',
+    }),
+    default: '',
+    roles: [...authUsers, 'migrate'],
+    secret: true,
+  },
+  {
+    key: 'deviceToken',
+    flag: 'device-token',
+    env: 'FLOWLINE_DEVICE_TOKEN',
+    description:
+      'the token the simulator sends as Authorization: Bearer (up --embedded provisions one itself)',
+    schema: Type.String(),
+    default: '',
+    roles: ['simulate', 'up'],
+    secret: true,
+  },
+  {
+    key: 'metricsToken',
+    flag: 'metrics-token',
+    env: 'FLOWLINE_METRICS_TOKEN',
+    description:
+      'when set, /metrics requires Authorization: Bearer <this token> (empty: /metrics is open, keep its port internal)',
+    schema: Type.String(),
+    default: '',
+    roles: servers,
+    secret: true,
+  },
+  {
+    key: 'unknownSensors',
+    flag: 'unknown-sensors',
+    env: 'UNKNOWN_SENSORS',
+    description:
+      'measurements of a sensor missing from the registry: accept, register (an entry marked auto) or reject (422)',
+    schema: Type.Union(
+      ['accept', 'register', 'reject'].map((policy) => Type.Literal(policy)),
+      {
+        description: 'one of accept, register, reject',
+      },
+    ),
+    default: 'register',
+    roles: ['ingest', 'up'],
   },
   {
     key: 'logLevel',

@@ -7,6 +7,12 @@ import Fastify, {
   type FastifyInstance,
   LogController,
 } from 'fastify'
+import {
+  type AuthGuard,
+  installAccessControl,
+  metricsAllowed,
+  SECURITY_SCHEMES,
+} from '../auth/access-hooks.ts'
 import { ERROR_CODES, type ErrorCode, FlowlineError } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -27,12 +33,15 @@ export interface HttpAppOptions {
   readonly bodyLimitBytes?: number
   /** Answers GET /ready: whether the service this app depends on can be reached. */
   readonly ready: () => Promise<{ ready: boolean; detail: string }>
+  /** Who may call what; `AUTH_OFF` lets everyone in. */
+  readonly auth: AuthGuard
 }
 
 /**
  * A Fastify app with what every Flowline API shares: one error handler that answers
  * `{ code, message }` and hides internals on a 5xx, request metrics, /health, /ready, /metrics,
- * and an OpenAPI document with Swagger UI at /docs.
+ * an OpenAPI document with Swagger UI at /docs, and access control: every route declares the
+ * least credential it needs in `config.access` (see src/auth/access.ts); undeclared means admin.
  */
 export async function createHttpApp(options: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -43,9 +52,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     forceCloseConnections: true,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
   })
+  await installAccessControl(app, options.auth)
   await app.register(swagger, {
     openapi: {
       info: { title: `Flowline ${options.name}`, description: options.description, version: '0.1.0' },
+      components: { securitySchemes: SECURITY_SCHEMES },
     },
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
@@ -85,9 +96,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     const { ready, detail } = await options.ready()
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', detail })
   })
-  app.get('/metrics', { schema: { hide: true } }, async (_, reply) =>
-    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
-  )
+  app.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+    if (!metricsAllowed(options.auth, request.headers.authorization))
+      throw new FlowlineError('UNAUTHENTICATED', 'GET /metrics needs the metrics token (--metrics-token)')
+    return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics())
+  })
   return app
 }
 

@@ -1,3 +1,4 @@
+import { provisionFromSettings } from '../auth/auth-setup.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
 import type { RunningRole } from '../http/running-role.ts'
@@ -36,7 +37,8 @@ export async function startPipeline(
   const logger = createLogger(config.logLevel, logName)
   const metrics = createMetrics()
   const needsBroker = roles.includes('ingest') || roles.includes('saver') || roles.includes('aggregate')
-  const needsStorage = roles.includes('saver') || roles.includes('aggregate') || roles.includes('admin')
+  // Ingest reads device tokens and the sensor registry (cached) from the database.
+  const needsStorage = roles.length > 0
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
   const readStorage =
@@ -57,12 +59,21 @@ export async function startPipeline(
       const applied = await storage.migrate()
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     }
-    if (broker && roles.includes('ingest')) running.push(await startIngest(config, broker, logger, metrics))
+    if (storage && (roles.includes('ingest') || roles.includes('admin')))
+      await provisionFromSettings(config, storage, logger).catch((error: unknown) =>
+        // --no-migrate-on-start before `flowline migrate`: the tables are not there yet.
+        logger.warn(
+          { reason: (error as Error).message },
+          'could not store the first admin or the bootstrap API key',
+        ),
+      )
+    if (broker && storage && roles.includes('ingest'))
+      running.push(await startIngest(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('saver'))
       running.push(await startSaver(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics))
+    if (storage && readStorage) running.push(await startAdmin(config, readStorage, storage, logger, metrics))
   } catch (error) {
     await stop()
     throw error
@@ -76,8 +87,10 @@ export async function simulate(
   targetUrl: string,
   signal: AbortSignal,
   log: (line: string) => void,
+  token = config.deviceToken,
 ) {
   const summary = await runSimulator({
+    token,
     targetUrl,
     sensors: config.sensors,
     rate: config.rate,

@@ -48,9 +48,81 @@ export interface AlertsTable {
   reason: string
 }
 
+export interface AlertRulesTable {
+  id: Generated<number>
+  sensor_id: string | null
+  min_temperature: number | null
+  max_temperature: number | null
+  consecutive: number
+  window_size: string | null
+  mean_above: number | null
+  mean_below: number | null
+}
+
+export type UserRole = 'admin' | 'operator' | 'viewer'
+
+export interface AuthUsersTable {
+  username: string
+  role: UserRole
+  password_hash: string
+  session_version: Generated<number>
+  disabled: Generated<boolean>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
+export interface AuthTokensTable {
+  id: string
+  kind: 'device' | 'api_key'
+  name: string
+  secret_hash: string
+  role: UserRole | null
+  sensor_ids: string[] | null
+  tag: string | null
+  expires_at: Date | null
+  revoked_at: Date | null
+  replaced_by: string | null
+  created_by: string
+  created_at: Generated<Date>
+}
+
+export interface AuditLogTable {
+  id: Generated<string | bigint>
+  at: Generated<Date>
+  actor: string
+  action: string
+  target: string
+  detail: unknown
+}
+
+export type SensorStatus = 'active' | 'inactive' | 'decommissioned'
+
+export interface SensorRegistryTable {
+  sensor_id: string
+  name: string | null
+  description: string | null
+  latitude: number | null
+  longitude: number | null
+  site: string | null
+  unit: Generated<string>
+  tags: Generated<string[]>
+  thresholds: unknown
+  status: Generated<SensorStatus>
+  auto: Generated<boolean>
+  version: Generated<number>
+  created_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
 export interface Schema {
   measurements: MeasurementsTable
   sensors: SensorsTable
   measurement_windows: MeasurementWindowsTable
   alerts: AlertsTable
+  alert_rules: AlertRulesTable
+  auth_users: AuthUsersTable
+  auth_tokens: AuthTokensTable
+  auth_settings: { name: string; value: string }
+  audit_log: AuditLogTable
+  sensor_registry: SensorRegistryTable
 }

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
+import { createAuth } from '../../src/auth/auth-setup.ts'
 import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import type { Storage } from '../../src/storage/storage.ts'
-import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
+import { authedInject, testAuth } from '../helpers/credentials.ts'
+import { createMetrics, quietLogger, testConfig } from '../helpers/pipeline.ts'
 
 /** A fresh, empty (not migrated) storage of one adapter, closed and removed when the test ends. */
 export type FreshStorage = (t: TestContext) => Promise<Storage>
@@ -15,15 +17,19 @@ export interface AdminContractOptions {
 
 const T0 = Date.parse('2026-03-01T00:00:00Z')
 
-async function adminAppOn(storage: Storage) {
-  return createAdminApp({
+/** The admin app with auth on; `provision` stores the harness key (the database must be migrated). */
+async function adminAppOn(storage: Storage, provision = true) {
+  const auth = provision ? await testAuth(storage) : await createAuth(testConfig(), storage, quietLogger())
+  const app = await createAdminApp({
     storage,
     repository: new MeasurementsRepository(storage.db),
     logger: quietLogger(),
     metrics: createMetrics(),
     defaultLimit: 10,
     maxLimit: 20,
+    auth,
   })
+  return { app, inject: authedInject(app) }
 }
 
 /** The admin HTTP contract, run against every storage adapter (test/contracts/admin.test.ts). */
@@ -43,15 +49,15 @@ export function runAdminContract(
           timestampMs: T0 + i * 1000,
         })),
       )
-      const app = await adminAppOn(storage)
+      const { app, inject } = await adminAppOn(storage)
       t.after(() => app.close())
 
-      const defaults = (await app.inject('/measurements')).json()
+      const defaults = (await inject('/measurements')).json()
       assert.equal(defaults.items.length, 10)
       assert.equal(defaults.items[0].temperature, 29)
       assert.equal(defaults.items[0].timestamp, '2026-03-01T00:00:29.000Z')
 
-      const two = (await app.inject('/measurements?limit=2&sensor_id=s1')).json()
+      const two = (await inject('/measurements?limit=2&sensor_id=s1')).json()
       assert.deepEqual(
         two.items.map((item: { sensor_id: string; temperature: number }) => [
           item.sensor_id,
@@ -62,14 +68,14 @@ export function runAdminContract(
           ['s1', 25],
         ],
       )
-      const next = (await app.inject(`/measurements?limit=2&sensor_id=s1&cursor=${two.next_cursor}`)).json()
+      const next = (await inject(`/measurements?limit=2&sensor_id=s1&cursor=${two.next_cursor}`)).json()
       assert.deepEqual(
         next.items.map((item: { temperature: number }) => item.temperature),
         [22, 19],
       )
 
       const window = (
-        await app.inject('/measurements?limit=20&from=2026-03-01T00:00:05Z&to=2026-03-01T00:00:08Z')
+        await inject('/measurements?limit=20&from=2026-03-01T00:00:05Z&to=2026-03-01T00:00:08Z')
       ).json()
       assert.deepEqual(
         window.items.map((item: { temperature: number }) => item.temperature),
@@ -86,22 +92,35 @@ export function runAdminContract(
         ['cursor=bm9wZQ', 'INVALID_CURSOR'],
         ['from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z', 'INVALID_RANGE'],
       ]) {
-        const response = await app.inject(`/measurements?${query}`)
+        const response = await inject(`/measurements?${query}`)
         assert.equal(response.statusCode, 400, String(query))
         assert.equal(response.json().code, code, String(query))
         assert.ok(response.json().message.length > 0)
       }
 
-      const sensors = (await app.inject('/sensors')).json()
-      assert.deepEqual(sensors[0], {
-        sensor_id: 's0',
-        count: 10,
-        first_seen: '2026-03-01T00:00:00.000Z',
-        last_seen: '2026-03-01T00:00:27.000Z',
-        last_temperature: 27,
-      })
-      assert.equal((await app.inject('/ready')).statusCode, 200)
-      const spec = (await app.inject('/docs/json')).json()
+      const sensors = (await inject('/sensors')).json()
+      assert.equal(sensors.items.length, 3)
+      assert.deepEqual(
+        {
+          sensor_id: sensors.items[0].sensor_id,
+          registered: sensors.items[0].registered,
+          count: sensors.items[0].count,
+          first_seen: sensors.items[0].first_seen,
+          last_seen: sensors.items[0].last_seen,
+          last_temperature: sensors.items[0].last_temperature,
+        },
+        {
+          sensor_id: 's0',
+          registered: false,
+          count: 10,
+          first_seen: '2026-03-01T00:00:00.000Z',
+          last_seen: '2026-03-01T00:00:27.000Z',
+          last_temperature: 27,
+        },
+      )
+      assert.equal((await app.inject('/measurements')).statusCode, 401, 'no credential, no data')
+      assert.equal((await inject('/ready')).statusCode, 200)
+      const spec = (await inject('/docs/json')).json()
       assert.ok(spec.paths['/measurements'].get.parameters.some((p: { name: string }) => p.name === 'cursor'))
       assert.ok(spec.paths['/sensors'])
     })
@@ -111,12 +130,12 @@ export function runAdminContract(
     if (unreachableStorage)
       it('answers 503 with Retry-After and STORAGE_UNAVAILABLE while the database cannot be reached', async (t) => {
         const { storage, port } = await unreachableStorage(t)
-        const app = await adminAppOn(storage)
+        const { app, inject } = await adminAppOn(storage, false)
         t.after(() => app.close())
 
         for (const path of ['/measurements', '/measurements?sensor_id=a&limit=5', '/sensors']) {
           const started = Date.now()
-          const response = await app.inject(path)
+          const response = await inject(path)
           assert.equal(response.statusCode, 503, `${path}: ${response.body}`)
           assert.equal(response.headers['retry-after'], '1', path)
           const body = response.json()
@@ -125,15 +144,15 @@ export function runAdminContract(
           assert.doesNotMatch(body.message, new RegExp(port), 'the answer names no address')
           assert.ok(Date.now() - started < 5000, `${path} answered within the connect timeout`)
         }
-        assert.equal((await app.inject('/ready')).statusCode, 503)
+        assert.equal((await inject('/ready')).statusCode, 503)
       })
 
     it('answers 500 STORAGE_REJECTED, no Retry-After, for a database refusal that lasts', async (t) => {
       // Reachable but never migrated: the query fails with "relation does not exist" (42P01).
       const storage = await freshStorage(t)
-      const app = await adminAppOn(storage)
+      const { app, inject } = await adminAppOn(storage, false)
       t.after(() => app.close())
-      const response = await app.inject('/measurements')
+      const response = await inject('/measurements')
       assert.equal(response.statusCode, 500, response.body)
       assert.equal(response.headers['retry-after'], undefined)
       assert.deepEqual(response.json(), {
@@ -141,7 +160,7 @@ export function runAdminContract(
         message:
           "The database refused the statement (SQLSTATE 42P01); check its schema and the user's permissions",
       })
-      assert.equal((await app.inject('/ready')).statusCode, 200)
+      assert.equal((await inject('/ready')).statusCode, 200)
     })
   })
 }

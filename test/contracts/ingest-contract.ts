@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
+import { AUTH_OFF } from '../../src/auth/access-hooks.ts'
 import type { Broker } from '../../src/broker/broker.ts'
 import { createIngestApp } from '../../src/roles/ingest/ingest-app.ts'
 import { ProduceCoalescer } from '../../src/roles/ingest/produce-coalescer.ts'
@@ -44,6 +45,8 @@ async function ingestApp(
     bodyLimitBytes: overrides.bodyLimitBytes ?? 64 * 1024,
     maxItems: overrides.maxItems ?? 100,
     futureToleranceMs: 60_000,
+    // This suite is about the broker; credentials and the registry are ingest-auth-contract's.
+    auth: AUTH_OFF,
   })
   return { app, metrics }
 }

@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test'
+import { HARNESS_API_KEY } from '../../harness/credentials.ts'
 import type { Broker, IncomingRecord } from '../../src/broker/broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { loadConfig } from '../../src/config/config.ts'
@@ -10,7 +11,7 @@ type Cleanup = { after: TestContext['after'] }
 
 /** A validated configuration with test overrides given as flags, as the CLI would pass them. */
 export function testConfig(flags: Record<string, unknown> = {}) {
-  return loadConfig({ logLevel: 'warn', ...flags }, {})
+  return loadConfig({ logLevel: 'warn', bootstrapApiKey: HARNESS_API_KEY, ...flags }, {})
 }
 
 export const quietLogger = () => createLogger('silent', 'test')

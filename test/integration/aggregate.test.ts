@@ -20,6 +20,7 @@ import { MeasurementsRepository } from '../../src/storage/measurements-repositor
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import type { Storage } from '../../src/storage/storage.ts'
+import { authedInject, testAuth } from '../helpers/credentials.ts'
 import { createMetrics, kafkaWithTopic, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { createTestDatabase, uniqueName } from '../helpers/services.ts'
 import { drainTopic } from '../helpers/topic-reader.ts'
@@ -241,12 +242,14 @@ async function checkApi(t: TestContext, storage: Storage): Promise<void> {
     metrics: createMetrics(),
     defaultLimit: 100,
     maxLimit: 1000,
+    auth: await testAuth(storage),
   })
   t.after(() => app.close())
+  const inject = authedInject(app)
   const pages: Array<{ sensor_id: string; window_start: string; final: boolean }> = []
   let url = `/windows?size=1m&limit=7&from=${new Date(T0).toISOString()}`
   for (let page = 0; page < 100 && url; page++) {
-    const body = (await app.inject(url)).json()
+    const body = (await inject(url)).json()
     pages.push(...body.items)
     url = body.next_cursor
       ? `/windows?size=1m&limit=7&from=${new Date(T0).toISOString()}&cursor=${body.next_cursor}`
@@ -256,17 +259,17 @@ async function checkApi(t: TestContext, storage: Storage): Promise<void> {
   assert.equal(pages.length, 20 * 6 + 1, 'keyset pages walk every 1m window once')
   assert.equal(new Set(pages.map((w) => `${w.sensor_id}|${w.window_start}`)).size, pages.length)
   assert.ok(pages.every((w) => w.final))
-  const oneSensor = (await app.inject('/sensors/s-0/windows?size=1h')).json()
+  const oneSensor = (await inject('/sensors/s-0/windows?size=1h')).json()
   assert.equal(oneSensor.items.length, 1)
   assert.equal(oneSensor.items[0].count, 20 * 6 + 2, "s-0's hour: 120 readings and the 2 late ones")
   assert.equal(oneSensor.items[0].revision, 1)
-  const open = (await app.inject('/alerts?state=open')).json()
+  const open = (await inject('/alerts?state=open')).json()
   assert.deepEqual(open.items, [], 'the alert of hot-1 was resolved')
-  const resolved = (await app.inject('/alerts?state=resolved&sensor_id=hot-1')).json()
+  const resolved = (await inject('/alerts?state=resolved&sensor_id=hot-1')).json()
   assert.equal(resolved.items.length, 1)
-  assert.equal((await app.inject('/windows?size=2x')).statusCode, 400)
-  assert.equal((await app.inject('/alerts?cursor=99999999999999999999')).statusCode, 400)
-  const spec = (await app.inject('/docs/json')).json()
+  assert.equal((await inject('/windows?size=2x')).statusCode, 400)
+  assert.equal((await inject('/alerts?cursor=99999999999999999999')).statusCode, 400)
+  const spec = (await inject('/docs/json')).json()
   for (const path of ['/windows', '/sensors/{id}/windows', '/alerts'])
     assert.ok(spec.paths[path], `${path} documented`)
 }

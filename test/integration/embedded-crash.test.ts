@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createRole, freePort } from '../../harness/index.ts'
+import { authHeaders, createRole, freePort, HARNESS_API_KEY } from '../../harness/index.ts'
 import type { MeasurementInput } from '../../src/domain/measurement.ts'
 import { runSimulator } from '../../src/roles/simulator/simulator.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
@@ -38,6 +38,7 @@ describe('embedded mode (`npm start`): one process, embedded log and PGlite', ()
       concurrency: 8,
       maxAttempts: 30,
       onAccepted: (items) => accepted.push(...items),
+      token: HARNESS_API_KEY,
     })
     for (let crash = 0; crash < 2; crash++) {
       // Crash once a third more of the load got its 202s, so each kill -9 lands mid-stream.
@@ -59,10 +60,11 @@ describe('embedded mode (`npm start`): one process, embedded log and PGlite', ()
     const deadline = Date.now() + 60_000
     let stored = 0
     while (Date.now() < deadline && stored < accepted.length) {
-      const sensors = (await (await fetch(`http://127.0.0.1:${adminPort}/sensors`)).json()) as Array<{
-        count: number
-      }>
-      stored = sensors.reduce((sum, sensor) => sum + sensor.count, 0)
+      const url = `http://127.0.0.1:${adminPort}/sensors?limit=1000`
+      const { items: sensors } = (await (await fetch(url, { headers: authHeaders() })).json()) as {
+        items: Array<{ count: number | null }>
+      }
+      stored = sensors.reduce((sum, sensor) => sum + (sensor.count ?? 0), 0)
       if (stored < accepted.length) await sleep(250)
     }
     assert.equal(stored, accepted.length)

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { promisify } from 'node:util'
-import { freePort, type RoleProcess, startRole } from '../../harness/index.ts'
+import { authHeaders, freePort, type RoleProcess, startRole } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { createBroker } from '../../src/runtime/composition.ts'
 import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
@@ -71,14 +71,14 @@ describe('Kafka with SASL/SCRAM and TLS (a private broker)', { timeout: 300_000 
     }
     const roles: RoleProcess[] = []
     t.after(() => Promise.all(roles.map((role) => role.stop())))
-    const ingest = await startRole('ingest', { flags: common, env })
+    const ingest = await startRole('ingest', { flags: { ...common, 'database-url': url }, env })
     roles.push(ingest)
     roles.push(
       await startRole('saver', { flags: { ...common, 'database-url': url, group: uniqueName('g') }, env }),
     )
     const response = await fetch(`${ingest.url}/measurements`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders() },
       body: JSON.stringify({ sensor_id: 'sasl-1', temperature: 21.5, timestamp: new Date().toISOString() }),
     })
     assert.equal(response.status, 202, await response.text())

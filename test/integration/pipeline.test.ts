@@ -2,7 +2,14 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { createRole, eventually, type RoleProcess, startRole } from '../../harness/index.ts'
+import {
+  authHeaders,
+  createRole,
+  eventually,
+  HARNESS_API_KEY,
+  type RoleProcess,
+  startRole,
+} from '../../harness/index.ts'
 import type { MeasurementInput } from '../../src/domain/measurement.ts'
 import { runSimulator } from '../../src/roles/simulator/simulator.ts'
 import { createTestDatabase, KAFKA_BROKERS, requireKafka, uniqueName } from '../helpers/services.ts'
@@ -26,7 +33,7 @@ async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void })
   }
   const processes: RoleProcess[] = []
   t.after(() => Promise.all(processes.map((p) => p.kill())))
-  const ingest = await startRole('ingest', { flags: kafka })
+  const ingest = await startRole('ingest', { flags: { ...kafka, ...database } })
   processes.push(ingest)
   const admin = await startRole('admin', { flags: database })
   processes.push(admin)
@@ -93,6 +100,7 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
       durationS: 0,
       concurrency: 16,
       onAccepted,
+      token: HARNESS_API_KEY,
     }
     const singles = await runSimulator({ ...common, batch: 1, count: 1500, faultyRatio: 0.05, seed: 1 })
     const batches = await runSimulator({ ...common, batch: 100, count: 5000, faultyRatio: 0, seed: 2 })
@@ -102,11 +110,17 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
     assert.equal(batches.accepted, 5000)
     await assertStoredExactlyOnce(pipeline.db, accepted)
 
-    const recent = (await (await fetch(`${pipeline.adminUrl}/measurements?limit=5`)).json()) as {
+    const recent = (await (
+      await fetch(`${pipeline.adminUrl}/measurements?limit=5`, { headers: authHeaders() })
+    ).json()) as {
       items: unknown[]
     }
     assert.equal(recent.items.length, 5)
-    const sensors = (await (await fetch(`${pipeline.adminUrl}/sensors`)).json()) as Array<{ count: number }>
+    const sensors = (
+      (await (await fetch(`${pipeline.adminUrl}/sensors`, { headers: authHeaders() })).json()) as {
+        items: Array<{ count: number }>
+      }
+    ).items
     assert.equal(sensors.length, 20)
     assert.equal(
       sensors.reduce((sum, sensor) => sum + sensor.count, 0),
@@ -129,6 +143,7 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
       faultyRatio: 0,
       concurrency: 8,
       onAccepted: (items) => accepted.push(...items),
+      token: HARNESS_API_KEY,
     })
     // Each kill waits for observed progress (more accepted and more stored than at the last kill),
     // not for a fixed time, and must land while the simulator is still sending.

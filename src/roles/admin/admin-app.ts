@@ -1,10 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import { registerAuthRoutes } from '../../auth/auth-routes.ts'
+import type { AuthStack } from '../../auth/auth-setup.ts'
+import { LoginLimiter } from '../../auth/login-limiter.ts'
+import { registerTokenRoutes } from '../../auth/token-routes.ts'
+import { registerUserRoutes } from '../../auth/user-routes.ts'
 import { MAX_SENSOR_ID_LENGTH } from '../../domain/measurement.ts'
 import { FlowlineError } from '../../errors.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { RegistryRepository } from '../../registry/registry-repository.ts'
+import { registerSensorRoutes } from '../../registry/sensor-routes.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
@@ -19,6 +26,10 @@ export interface AdminAppOptions {
   readonly metrics: Metrics
   readonly defaultLimit: number
   readonly maxLimit: number
+  /** Where the registry, accounts and tokens are written (and read back): the primary, not a replica. */
+  readonly primary?: Storage
+  /** Credentials: who may call what, and the console's sessions. */
+  readonly auth: AuthStack
 }
 
 const StoredMeasurement = Type.Object({
@@ -51,6 +62,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     description: 'Reads the measurements, windows and alerts stored in PostgreSQL.',
     logger: options.logger,
     metrics,
+    auth: options.auth.guard,
     ready: async () => {
       const ready = await options.storage.isReachable()
       return {
@@ -80,6 +92,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   app.get<{ Querystring: Static<typeof MeasurementsQuery> }>(
     '/measurements',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'Most recent measurements, newest first',
         querystring: MeasurementsQuery,
@@ -115,27 +128,15 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     },
   )
 
-  app.get(
-    '/sensors',
+  registerSensorRoutes(
+    app,
     {
-      schema: {
-        summary: 'Every sensor seen, with its count, first and last reading and last temperature',
-        response: {
-          200: Type.Array(
-            Type.Object({
-              sensor_id: Type.String(),
-              count: Type.Integer(),
-              first_seen: Type.String({ format: 'date-time' }),
-              last_seen: Type.String({ format: 'date-time' }),
-              last_temperature: Type.Number(),
-            }),
-          ),
-          503: ErrorBody,
-        },
-      },
+      reads: new RegistryRepository(options.storage.db),
+      writes: new RegistryRepository((options.primary ?? options.storage).db),
     },
-    async () => query('sensors', () => repository.sensors()),
+    query,
   )
+  registerPlatformRoutes(app, options.auth)
   registerWindowRoutes(app, {
     repository: new WindowsReadRepository(options.storage.db),
     query,
@@ -143,4 +144,17 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     maxLimit: options.maxLimit,
   })
   return app
+}
+
+/** Login, users and tokens. With `--auth off` there is nothing to log in to. */
+function registerPlatformRoutes(app: FastifyInstance, auth: AuthStack): void {
+  if (auth.authenticator)
+    registerAuthRoutes(app, {
+      credentials: auth.credentials,
+      authenticator: auth.authenticator,
+      sessions: auth.sessions,
+      limiter: new LoginLimiter(),
+    })
+  registerUserRoutes(app, auth.credentials, auth.authenticator)
+  registerTokenRoutes(app, auth.credentials, auth.authenticator)
 }

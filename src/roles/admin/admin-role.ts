@@ -1,3 +1,4 @@
+import { createAuth } from '../../auth/auth-setup.ts'
 import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
@@ -9,6 +10,7 @@ import { createAdminApp } from './admin-app.ts'
 export async function startAdmin(
   config: Config,
   storage: Storage,
+  primary: Storage,
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
@@ -19,6 +21,8 @@ export async function startAdmin(
     metrics,
     defaultLimit: config.defaultLimit,
     maxLimit: config.maxLimit,
+    primary,
+    auth: await createAuth(config, primary, logger),
   })
   return {
     name: 'admin',

@@ -118,6 +118,7 @@ export function registerWindowRoutes(app: FastifyInstance, options: WindowRoutes
   app.get<{ Querystring: Static<typeof AllWindowsQuery> }>(
     '/windows',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'Event-time windows of every sensor (or one), newest first',
         querystring: AllWindowsQuery,
@@ -130,6 +131,7 @@ export function registerWindowRoutes(app: FastifyInstance, options: WindowRoutes
   app.get<{ Params: { id: string }; Querystring: Static<typeof WindowsQuery> }>(
     '/sensors/:id/windows',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: "One sensor's event-time windows, newest first",
         params: Type.Object({ id: SensorId }),
@@ -153,6 +155,7 @@ export function registerWindowRoutes(app: FastifyInstance, options: WindowRoutes
   app.get<{ Querystring: Static<typeof AlertsQuery> }>(
     '/alerts',
     {
+      config: { access: 'viewer' },
       schema: {
         summary: 'Alert transitions (open, resolved), newest first',
         querystring: AlertsQuery,

@@ -1,3 +1,4 @@
+import { probesOnly } from '../../auth/access-hooks.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
@@ -85,6 +86,7 @@ export async function startAggregate(
     timers.push(timer)
   }
   const app = await createHttpApp({
+    auth: probesOnly(config.metricsToken),
     name: 'aggregate',
     description: 'Health and metrics of the window aggregator.',
     logger,

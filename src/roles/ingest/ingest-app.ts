@@ -1,11 +1,13 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
+import type { AuthGuard } from '../../auth/access-hooks.ts'
 import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
 import { encodeMeasurement, MeasurementInput } from '../../domain/measurement.ts'
 import { type ItemProblem, validateMeasurement } from '../../domain/validation.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import type { SensorGate } from '../../registry/sensor-gate.ts'
 import type { ProduceCoalescer } from './produce-coalescer.ts'
 import {
   decodeUtf8Body,
@@ -28,6 +30,10 @@ export interface IngestAppOptions {
   readonly bodyLimitBytes: number
   readonly maxItems: number
   readonly futureToleranceMs: number
+  /** Who may send: device tokens in scope, and admins. */
+  readonly auth: AuthGuard
+  /** Token scopes and the registry's policy on each request's sensors; none: every sensor passes. */
+  readonly gate?: SensorGate
 }
 
 /**
@@ -61,6 +67,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
     logger: options.logger,
     metrics: options.metrics,
     bodyLimitBytes: options.bodyLimitBytes,
+    auth: options.auth,
     ready: async () => {
       const ready = await options.broker.isReachable()
       return {
@@ -88,6 +95,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
   app.post(
     '/measurements',
     {
+      config: { access: 'device' },
       schema: {
         summary: 'Submit measurements',
         description: `One measurement as a JSON object, many as a JSON array, or many as NDJSON (${NDJSON}). At most ${options.maxItems} items and ${options.bodyLimitBytes} bytes. 202 is sent only after ${options.broker.name === 'kafka' ? 'Kafka acknowledged every item (acks=all)' : 'the embedded log wrote every item to disk (fsync)'}.`,
@@ -95,7 +103,10 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
         response: {
           202: Type.Object({ accepted: Type.Integer() }),
           400: BadRequestBody,
+          401: ErrorBody,
+          403: ErrorBody,
           413: ErrorBody,
+          422: ErrorBody,
           415: ErrorBody,
           429: ErrorBody,
           503: ErrorBody,
@@ -134,6 +145,18 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
           invalid,
           errors: problems,
         })
+      }
+      if (options.gate) {
+        const sensorIds = new Set<string>()
+        for (const record of records) sensorIds.add(record.key)
+        try {
+          await options.gate.admit(request.principal, sensorIds)
+        } catch (error) {
+          options.metrics.rejectedItems.inc({
+            reason: (error as { code?: string }).code?.toLowerCase() ?? 'gate',
+          })
+          throw error
+        }
       }
       await options.coalescer.submit(records)
       return reply.code(202).send({ accepted: records.length })

@@ -1,8 +1,12 @@
+import { createAuth } from '../../auth/auth-setup.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { RegistryRepository } from '../../registry/registry-repository.ts'
+import { SensorGate, type UnknownSensorPolicy } from '../../registry/sensor-gate.ts'
+import type { Storage } from '../../storage/storage.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
 
@@ -10,6 +14,7 @@ import { ProduceCoalescer } from './produce-coalescer.ts'
 export async function startIngest(
   config: Config,
   broker: Broker,
+  storage: Storage,
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
@@ -31,6 +36,12 @@ export async function startIngest(
     bodyLimitBytes: config.bodyLimitBytes,
     maxItems: config.maxItems,
     futureToleranceMs: config.futureToleranceMs,
+    auth: (await createAuth(config, storage, logger)).guard,
+    gate: new SensorGate({
+      registry: new RegistryRepository(storage.db),
+      policy: config.unknownSensors as UnknownSensorPolicy,
+      cacheTtlMs: config.authCacheTtlMs,
+    }),
   })
   return {
     name: 'ingest',

@@ -1,3 +1,4 @@
+import { probesOnly } from '../../auth/access-hooks.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
@@ -70,6 +71,7 @@ export async function startSaver(
     consumers.push(consumer)
   }
   const app = await createHttpApp({
+    auth: probesOnly(config.metricsToken),
     name: 'saver',
     description: 'Health and metrics of the measurement saver.',
     logger,

@@ -25,6 +25,13 @@ export interface SimulatorOptions {
   readonly onProgress?: (line: string) => void
   /** Receives each batch of measurements the server acknowledged with 202. */
   readonly onAccepted?: (items: readonly MeasurementInput[]) => void
+  /** Sent as `Authorization: Bearer`: a device token scoped to the simulated sensors (or an admin key). */
+  readonly token?: string
+}
+
+/** The ids of the simulated sensors: `sensor-0001` and on. */
+export function simulatedSensorIds(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `sensor-${String(index + 1).padStart(4, '0')}`)
 }
 
 export interface SimulatorSummary {
@@ -45,10 +52,9 @@ export interface SimulatorSummary {
  */
 export async function runSimulator(options: SimulatorOptions): Promise<SimulatorSummary> {
   const random = seededRandom(options.seed ?? Date.now())
-  const signals = Array.from(
-    { length: options.sensors },
-    (_, index) => new SensorSignal(`sensor-${String(index + 1).padStart(4, '0')}`, random),
-  )
+  const signals = simulatedSensorIds(options.sensors).map((id) => new SensorSignal(id, random))
+  const headers: Record<string, string> = { 'content-type': 'application/json' }
+  if (options.token) headers.authorization = `Bearer ${options.token}`
   const pool = new Pool(options.targetUrl, { connections: options.concurrency, pipelining: 1 })
   const latency = createHistogram()
   const summary: SimulatorSummary = {
@@ -104,7 +110,7 @@ export async function runSimulator(options: SimulatorOptions): Promise<Simulator
         const response = await pool.request({
           path: '/measurements',
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers,
           body,
         })
         status = response.statusCode

@@ -14,6 +14,11 @@ describe('secret settings', () => {
       DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/flowline?sslmode=verify-full',
       DATABASE_READ_URL: 'postgres://app:s3cret@replica.internal:5432/flowline?sslmode=require',
       KAFKA_SASL_PASSWORD: 'pa ss\nword',
+      FLOWLINE_SESSION_SECRET: 's'.repeat(40),
+      FLOWLINE_ADMIN_PASSWORD: 'a long admin password',
+      FLOWLINE_BOOTSTRAP_API_KEY: `fla_${'a'.repeat(12)}_${'B'.repeat(43)}`,
+      FLOWLINE_DEVICE_TOKEN: 'flt_device',
+      FLOWLINE_METRICS_TOKEN: 'metrics-token',
     }
     const secrets = SETTINGS.filter((setting) => setting.secret).map((setting) => setting.env)
     assert.deepEqual(secrets.sort(), Object.keys(values).sort(), 'the secret settings this test covers')
@@ -31,6 +36,11 @@ describe('secret settings', () => {
     assert.equal(config.databaseReadUrl, values.DATABASE_READ_URL)
     assert.equal(config.kafkaSaslPassword, 'pa ss\nword')
     assert.equal(config.kafkaSaslMechanism, 'scram-sha-512')
+    assert.equal(config.sessionSecret, values.FLOWLINE_SESSION_SECRET)
+    assert.equal(config.adminPassword, values.FLOWLINE_ADMIN_PASSWORD)
+    assert.equal(config.bootstrapApiKey, values.FLOWLINE_BOOTSTRAP_API_KEY)
+    assert.equal(config.deviceToken, values.FLOWLINE_DEVICE_TOKEN)
+    assert.equal(config.metricsToken, values.FLOWLINE_METRICS_TOKEN)
   })
 
   it('refuses a variable given both directly and as a file, and a file it cannot read, naming them', () => {

@@ -1,0 +1,94 @@
+import type { Principal } from '../auth/access.ts'
+import { CachedLoader } from '../auth/cached-loader.ts'
+import { FlowlineError } from '../errors.ts'
+import { toStorageError } from '../storage/storage-errors.ts'
+import type { RegistryRepository, SensorAdmission } from './registry-repository.ts'
+
+export type UnknownSensorPolicy = 'accept' | 'register' | 'reject'
+
+export interface SensorGateOptions {
+  readonly registry: RegistryRepository
+  readonly policy: UnknownSensorPolicy
+  /** How long a sensor's status is trusted; a decommissioning takes effect within it. */
+  readonly cacheTtlMs: number
+}
+
+/** Sensors named in an answer; the count says how many there were. */
+const MAX_NAMED = 20
+/** While PostgreSQL is unreachable, sensors read in the last 5 minutes are still admitted. */
+const STALE_ON_ERROR_MS = 5 * 60_000
+
+const named = (ids: readonly string[]) =>
+  `${ids.slice(0, MAX_NAMED).join(', ')}${ids.length > MAX_NAMED ? ` and ${ids.length - MAX_NAMED} more` : ''}`
+
+/**
+ * What ingest checks about the sensors of a request before anything is sent, in this order: the
+ * device token's scope (403), decommissioned sensors (422), then sensors missing from the
+ * registry, by `--unknown-sensors` (accept, register an `auto` entry, or 422). The whole request
+ * is refused or sent: a refused request sends nothing. Statuses come from a cache with a bounded
+ * TTL, read in batches, so a request of known sensors costs a few map lookups.
+ */
+export class SensorGate {
+  readonly #options: SensorGateOptions
+  readonly #admissions: CachedLoader<SensorAdmission>
+
+  constructor(options: SensorGateOptions) {
+    this.#options = options
+    this.#admissions = new CachedLoader({
+      read: (ids) => options.registry.admissions(ids),
+      ttlMs: options.cacheTtlMs,
+      staleOnErrorMs: STALE_ON_ERROR_MS,
+    })
+  }
+
+  async admit(principal: Principal | undefined, sensorIds: ReadonlySet<string>): Promise<void> {
+    try {
+      await this.#admit(principal, sensorIds)
+    } catch (error) {
+      throw error instanceof FlowlineError ? error : toStorageError(error)
+    }
+  }
+
+  async #admit(principal: Principal | undefined, sensorIds: ReadonlySet<string>): Promise<void> {
+    const scope = principal?.kind === 'device' ? principal.scope : undefined
+    if (scope?.sensorIds) {
+      const outside = [...sensorIds].filter((id) => !scope.sensorIds?.has(id))
+      if (outside.length > 0) throw outOfScope(outside)
+    }
+    const admissions = new Map<string, SensorAdmission | undefined>()
+    const pending: Promise<void>[] = []
+    for (const id of sensorIds) {
+      const loaded = this.#admissions.load(id)
+      if (loaded instanceof Promise) pending.push(loaded.then((value) => void admissions.set(id, value)))
+      else admissions.set(id, loaded)
+    }
+    if (pending.length > 0) await Promise.all(pending)
+    if (scope?.tag !== undefined) {
+      const tag = scope.tag
+      const outside = [...sensorIds].filter((id) => !admissions.get(id)?.tags.includes(tag))
+      if (outside.length > 0) throw outOfScope(outside)
+    }
+    const decommissioned = [...sensorIds].filter((id) => admissions.get(id)?.status === 'decommissioned')
+    if (decommissioned.length > 0)
+      throw new FlowlineError(
+        'SENSOR_DECOMMISSIONED',
+        `Decommissioned sensors may not send: ${named(decommissioned)}; nothing of the request was accepted`,
+      )
+    const unknown = [...sensorIds].filter((id) => admissions.get(id) === undefined)
+    if (unknown.length === 0 || this.#options.policy === 'accept') return
+    if (this.#options.policy === 'reject')
+      throw new FlowlineError(
+        'UNKNOWN_SENSOR',
+        `Sensors not in the registry: ${named(unknown)}; register them first (POST /sensors/{id}); nothing of the request was accepted`,
+      )
+    await this.#options.registry.registerAuto(unknown)
+    for (const id of unknown) this.#admissions.set(id, { status: 'active', tags: [] })
+  }
+}
+
+function outOfScope(ids: readonly string[]): FlowlineError {
+  return new FlowlineError(
+    'OUT_OF_SCOPE',
+    `This device token may not send for: ${named(ids)}; nothing of the request was accepted`,
+  )
+}

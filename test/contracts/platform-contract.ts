@@ -1,0 +1,25 @@
+import { describe, it } from 'node:test'
+import { loginAndSessions } from './platform/auth-cases.ts'
+import { deviceTokens, unknownSensorPolicies } from './platform/ingest-cases.ts'
+import type { FreshStorage } from './platform/platform-fixtures.ts'
+import { registryCrud } from './platform/registry-cases.ts'
+import { everyRouteEveryRole } from './platform/route-roles-cases.ts'
+
+/**
+ * The platform layer (accounts, sessions, tokens, the registry, ingest admission), run against
+ * every storage adapter (test/contracts/platform.test.ts). Ingest writes to the embedded log.
+ */
+export function runPlatformContract(name: string, freshStorage: FreshStorage) {
+  describe(`platform contract: ${name}`, () => {
+    it('logs in, refuses wrong passwords, locks out with 429, refuses expired, tampered and alg none tokens, logs out', (t) =>
+      loginAndSessions(t, freshStorage))
+    it('lets each role call exactly the routes the role table allows (every route × role)', (t) =>
+      everyRouteEveryRole(t, freshStorage))
+    it('keeps the registry: CRUD, ETag/If-Match/412, refused fields, filters, keyset paging, thresholds', (t) =>
+      registryCrud(t, freshStorage))
+    it('admits device tokens by scope (403, nothing sent), expiry, revocation within the TTL, rotation overlap', (t) =>
+      deviceTokens(t, freshStorage))
+    it('applies --unknown-sensors accept, register and reject, and refuses decommissioned sensors (422)', (t) =>
+      unknownSensorPolicies(t, freshStorage))
+  })
+}

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict'
+import type { TestContext } from 'node:test'
+import { SignJWT } from 'jose'
+import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
+import { adminApp, bearer, createUser, type FreshStorage, login, PASSWORD } from './platform-fixtures.ts'
+
+const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
+
+/** Login, wrong passwords, lockout, and every way a session token can be forged or stale. */
+export async function loginAndSessions(t: TestContext, freshStorage: FreshStorage): Promise<void> {
+  const storage = await freshStorage(t)
+  await storage.migrate()
+  const { app } = await adminApp(t, storage)
+  await createUser(storage, 'ada', 'operator')
+
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: 'ada', password: PASSWORD },
+  })
+  assert.equal(ok.statusCode, 200, ok.body)
+  const body = ok.json()
+  assert.deepEqual(body.user, { username: 'ada', role: 'operator' })
+  assert.ok(Date.parse(body.expires_at) > Date.now())
+  const cookie = String(ok.headers['set-cookie'])
+  assert.match(cookie, /^flowline_session=[^;]+;/)
+  assert.match(cookie, /HttpOnly/)
+  assert.match(cookie, /SameSite=Strict/)
+  const me = await app.inject({ url: '/auth/me', headers: bearer(body.token) })
+  assert.deepEqual(me.json(), { username: 'ada', role: 'operator' })
+  const byCookie = await app.inject({ url: '/auth/me', cookies: { flowline_session: body.token } })
+  assert.deepEqual(byCookie.json(), { username: 'ada', role: 'operator' })
+
+  const wrong = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: 'ada', password: 'nope' },
+  })
+  assert.equal(wrong.statusCode, 401)
+  const unknown = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: 'nobody', password: 'x' },
+  })
+  assert.equal(unknown.statusCode, 401)
+  assert.equal(
+    unknown.json().message,
+    wrong.json().message,
+    'an unknown user and a wrong password look the same',
+  )
+
+  // Forged and stale tokens, signed with the real key where the attack needs it.
+  const secret = new TextEncoder().encode(await new CredentialsRepository(storage.db).signingSecret())
+  const claims = { role: 'admin', ver: 0 }
+  const signed = (alg: string, exp: number) =>
+    new SignJWT(claims)
+      .setProtectedHeader({ alg })
+      .setSubject('ada')
+      .setIssuer('flowline')
+      .setAudience('flowline-admin')
+      .setExpirationTime(exp)
+      .sign(secret)
+  const [header, payload, signature] = body.token.split('.')
+  const forged = {
+    expired: await signed('HS256', Math.floor(Date.now() / 1000) - 10),
+    'another algorithm (HS512)': await signed('HS512', Math.floor(Date.now() / 1000) + 600),
+    'alg none': `${encode({ alg: 'none', typ: 'JWT' })}.${payload}.`,
+    'no signature': `${header}.${payload}.`,
+    tampered: `${header}.${encode({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), role: 'admin' })}.${signature}`,
+    'another audience': await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('ada')
+      .setIssuer('flowline')
+      .setAudience('other')
+      .setExpirationTime('5m')
+      .sign(secret),
+    garbage: 'not.a.token',
+  }
+  for (const [name, token] of Object.entries(forged)) {
+    const response = await app.inject({ url: '/auth/me', headers: bearer(token) })
+    assert.equal(response.statusCode, 401, `${name}: ${response.body}`)
+    assert.equal(response.headers['www-authenticate'], 'Bearer realm="flowline"')
+  }
+
+  const logout = await app.inject({ method: 'POST', url: '/auth/logout', headers: bearer(body.token) })
+  assert.equal(logout.statusCode, 204)
+  assert.match(String(logout.headers['set-cookie']), /flowline_session=;/)
+  assert.equal(
+    (await app.inject({ url: '/auth/me', headers: bearer(body.token) })).statusCode,
+    401,
+    'logged out',
+  )
+
+  // Lockout: 5 failures lock the account (even from another address, even with the right password).
+  for (let attempt = 0; attempt < 4; attempt++)
+    await app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ada', password: 'wrong' } })
+  const locked = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: 'ada', password: PASSWORD },
+    remoteAddress: '10.0.0.9',
+  })
+  assert.equal(locked.statusCode, 429, locked.body)
+  assert.equal(locked.json().code, 'TOO_MANY_ATTEMPTS')
+  assert.ok(Number(locked.headers['retry-after']) > 0 && Number(locked.headers['retry-after']) <= 900)
+  // Per address: 20 failures from one address, over many names, lock that address out.
+  for (let attempt = 0; attempt < 20; attempt++)
+    await app.inject({
+      method: 'POST',
+      url: '/auth/login',
+      payload: { username: `spray${attempt}`, password: 'x' },
+      remoteAddress: '10.0.0.7',
+    })
+  await createUser(storage, 'bob', 'viewer')
+  const sprayed = await app.inject({
+    method: 'POST',
+    url: '/auth/login',
+    payload: { username: 'bob', password: PASSWORD },
+    remoteAddress: '10.0.0.7',
+  })
+  assert.equal(sprayed.statusCode, 429)
+  assert.ok(await login(app, 'bob'), 'bob logs in from another address')
+}

@@ -1,0 +1,195 @@
+import assert from 'node:assert/strict'
+import type { TestContext } from 'node:test'
+import type { InjectOptions } from 'fastify'
+import { type Access, allows, type Principal } from '../../../src/auth/access.ts'
+import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
+import type { UserRole } from '../../../src/storage/schema.ts'
+import { HARNESS_API_KEY } from '../../helpers/credentials.ts'
+import {
+  adminApp,
+  bearer,
+  createUser,
+  type FreshStorage,
+  ingestApp,
+  login,
+  logWithTopic,
+  reading,
+} from './platform-fixtures.ts'
+
+interface RouteCase {
+  readonly app: 'admin' | 'ingest'
+  readonly method: InjectOptions['method']
+  /** As the OpenAPI document names it. */
+  readonly path: string
+  readonly url: string
+  readonly access: Access
+  readonly payload?: unknown
+}
+
+/**
+ * Every documented route of both apps and the least credential it needs. The test checks the
+ * table against the OpenAPI documents, so a new route without a row here fails it.
+ */
+const ROUTES: readonly RouteCase[] = [
+  { app: 'admin', method: 'GET', path: '/measurements', url: '/measurements', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/windows', url: '/windows?size=1m', access: 'viewer' },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/sensors/{id}/windows',
+    url: '/sensors/s1/windows?size=1m',
+    access: 'viewer',
+  },
+  { app: 'admin', method: 'GET', path: '/alerts', url: '/alerts', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/sensors', url: '/sensors', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/sensors/{id}', url: '/sensors/s1', access: 'viewer' },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/sensors/{id}',
+    url: '/sensors/new-1',
+    access: 'operator',
+    payload: {},
+  },
+  {
+    app: 'admin',
+    method: 'PATCH',
+    path: '/sensors/{id}',
+    url: '/sensors/s1',
+    access: 'operator',
+    payload: { name: 'x' },
+  },
+  { app: 'admin', method: 'DELETE', path: '/sensors/{id}', url: '/sensors/missing', access: 'operator' },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/auth/login',
+    url: '/auth/login',
+    access: 'public',
+    payload: { username: 'nobody', password: 'x' },
+  },
+  { app: 'admin', method: 'GET', path: '/auth/me', url: '/auth/me', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/users', url: '/users', access: 'admin' },
+  { app: 'admin', method: 'POST', path: '/users', url: '/users', access: 'admin', payload: {} },
+  {
+    app: 'admin',
+    method: 'PATCH',
+    path: '/users/{username}',
+    url: '/users/nobody',
+    access: 'admin',
+    payload: { disabled: true },
+  },
+  { app: 'admin', method: 'DELETE', path: '/users/{username}', url: '/users/nobody', access: 'admin' },
+  { app: 'admin', method: 'GET', path: '/tokens', url: '/tokens', access: 'admin' },
+  { app: 'admin', method: 'POST', path: '/tokens', url: '/tokens', access: 'admin', payload: {} },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/tokens/{id}/revoke',
+    url: '/tokens/aaaaaaaaaaaa/revoke',
+    access: 'admin',
+  },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/tokens/{id}/rotate',
+    url: '/tokens/aaaaaaaaaaaa/rotate',
+    access: 'admin',
+    payload: {},
+  },
+  {
+    app: 'ingest',
+    method: 'POST',
+    path: '/measurements',
+    url: '/measurements',
+    access: 'device',
+    payload: reading('s1'),
+  },
+  // Last: it ends the caller's sessions.
+  { app: 'admin', method: 'POST', path: '/auth/logout', url: '/auth/logout', access: 'viewer' },
+]
+
+interface Caller {
+  readonly name: string
+  readonly principal: Principal | undefined
+  readonly headers: InjectOptions['headers']
+}
+
+/** Each route × each kind of caller: allowed exactly when the role table says so, else 401 or 403. */
+export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshStorage): Promise<void> {
+  const storage = await freshStorage(t)
+  await storage.migrate()
+  const { app: admin } = await adminApp(t, storage)
+  const { broker, topic } = await logWithTopic(t)
+  const ingest = await ingestApp(t, storage, broker, topic)
+  const apps = { admin, ingest }
+
+  for (const [name, app] of Object.entries(apps)) {
+    const documented = Object.entries(
+      (await app.inject('/docs/json')).json().paths as Record<string, object>,
+    ).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    )
+    const tabled = ROUTES.filter((route) => route.app === name).map(
+      (route) => `${route.method} ${route.path}`,
+    )
+    assert.deepEqual(new Set(tabled), new Set(documented), `the ${name} table lists every documented route`)
+  }
+
+  const spec = (await admin.inject('/docs/json')).json()
+  assert.deepEqual(Object.keys(spec.components.securitySchemes).sort(), ['bearer', 'deviceToken', 'session'])
+  assert.deepEqual(spec.paths['/users'].get.security, [{ bearer: [] }, { session: [] }])
+  assert.deepEqual(spec.paths['/auth/login'].post.security, [], 'login is public')
+  const ingestSpec = (await ingest.inject('/docs/json')).json()
+  assert.deepEqual(ingestSpec.paths['/measurements'].post.security, [{ deviceToken: [] }, { bearer: [] }])
+
+  const credentials = new CredentialsRepository(storage.db)
+  const callers: Caller[] = [{ name: 'no credential', principal: undefined, headers: {} }]
+  for (const role of ['viewer', 'operator', 'admin'] as UserRole[]) {
+    await createUser(storage, `${role}-user`, role)
+    callers.push({
+      name: `${role} session`,
+      principal: { kind: 'user', name: `${role}-user`, role },
+      headers: bearer(await login(admin, `${role}-user`)),
+    })
+    const { token } = await credentials.createToken({ kind: 'api_key', name: role, role }, 'test')
+    callers.push({
+      name: `${role} API key`,
+      principal: { kind: 'api_key', name: role, role },
+      headers: bearer(token),
+    })
+  }
+  const device = await credentials.createToken({ kind: 'device', name: 'dev', sensorIds: ['s1'] }, 'test')
+  callers.push({
+    name: 'device token',
+    principal: { kind: 'device', name: 'dev', role: undefined },
+    headers: bearer(device.token),
+  })
+  callers.push({
+    name: 'harness admin key',
+    principal: { kind: 'api_key', name: 'harness', role: 'admin' },
+    headers: bearer(HARNESS_API_KEY),
+  })
+
+  const failures: string[] = []
+  for (const route of ROUTES)
+    for (const caller of callers) {
+      const response = await apps[route.app].inject({
+        method: route.method,
+        url: route.url,
+        headers: caller.headers,
+        ...(route.payload === undefined ? {} : { payload: route.payload as object }),
+      })
+      const allowed = allows(caller.principal, route.access)
+      const refusal = caller.principal === undefined ? 401 : 403
+      // Allowed: any answer but a refusal (a wrong login password is a 401 of its own) and no 5xx.
+      const refused =
+        response.statusCode === 403 || (route.access !== 'public' && response.statusCode === 401)
+      const right = allowed ? !refused && response.statusCode < 500 : response.statusCode === refusal
+      if (!right)
+        failures.push(
+          `${route.app} ${route.method} ${route.url} as ${caller.name}: ${response.statusCode} (${allowed ? 'allowed' : `expected ${refusal}`})`,
+        )
+    }
+  assert.deepEqual(failures, [])
+}
