@@ -14,6 +14,7 @@ import {
 
 // `npm start`'s mode: one `flowline up --embedded` process with its simulator, in a real Chromium.
 test('web console against embedded mode', { timeout: 600_000 }, async (t) => {
+  await buildConsole()
   const dataDir = await mkdtemp(join(tmpdir(), 'flowline-console-'))
   const base = await freePortRange(4)
   const up = await startRole('up', {
@@ -45,7 +46,6 @@ test('web console against embedded mode', { timeout: 600_000 }, async (t) => {
   }
   const history = uniqueName('history')
   await seedDayOfReadings(target.ingestUrl, history)
-  await buildConsole()
   const browser = await launchBrowser(t)
 
   await runConsoleScenarios(t, browser, target, history)

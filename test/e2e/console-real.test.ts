@@ -15,6 +15,7 @@ import {
 test('web console against real Kafka and PostgreSQL, one process per role', {
   timeout: 600_000,
 }, async (t) => {
+  await buildConsole()
   const kafka = (await requireKafka()).join(',')
   const database = await createTestDatabase(t)
   const topic = uniqueName('console-temperatures')
@@ -65,7 +66,6 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
   const target: ConsoleTarget = { adminUrl: admin.url, ingestUrl: ingest.url, topic, screenshots: false }
   const history = uniqueName('history')
   await seedDayOfReadings(target.ingestUrl, history)
-  await buildConsole()
   const browser = await launchBrowser(t)
 
   await runConsoleScenarios(t, browser, target, history)

@@ -123,7 +123,7 @@ export async function dayOfWindowsDrawn(
   sensorId: string,
 ): Promise<{ wallMs: number; drawText: string }> {
   const page = await openPage(t, browser, target, `/console/sensors/${sensorId}`)
-  await page.getByRole('heading', { name: 'History' }).waitFor()
+  await page.getByRole('heading', { name: 'History', exact: true }).waitFor()
   await page.getByText(/buckets of/).waitFor()
   const started = Date.now()
   await page.getByRole('button', { name: '1 day' }).click()

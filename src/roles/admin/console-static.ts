@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import fastifyStatic from '@fastify/static'
 import type { FastifyInstance, FastifyReply } from 'fastify'
@@ -25,18 +26,22 @@ export async function registerConsoleStatic(app: FastifyInstance, root = CONSOLE
     )
     return
   }
-  await app.register(fastifyStatic, {
-    root,
-    prefix: CONSOLE_PATH,
-    wildcard: false,
-    index: false,
-    // Vite names the assets by their content hash: a name never changes content. index.html,
-    // which names them, is sent below with no-cache.
-    maxAge: '365d',
-    immutable: true,
-  })
+  // `serve: false`: the routes below decide. A rebuild while the server runs (new hashed names)
+  // is then served too, as the files are looked up at request time.
+  await app.register(fastifyStatic, { root, serve: false, maxAge: '365d', immutable: true })
   const shell = async (_request: unknown, reply: FastifyReply) =>
-    reply.header('cache-control', 'no-cache').sendFile('index.html')
+    reply.header('cache-control', 'no-cache').sendFile('index.html', { maxAge: 0, immutable: false })
   app.get(CONSOLE_PATH, { config: PUBLIC, schema: { hide: true } }, shell)
-  app.get(`${CONSOLE_PATH}*`, { config: PUBLIC, schema: { hide: true } }, shell)
+  app.get<{ Params: { '*': string } }>(
+    `${CONSOLE_PATH}*`,
+    { config: PUBLIC, schema: { hide: true } },
+    (request, reply) => {
+      const path = request.params['*']
+      // Vite names the assets by their content hash: a name never changes content.
+      if (path.startsWith('assets/')) return reply.sendFile(path)
+      if (/\.[a-z0-9]+$/i.test(path) && existsSync(join(root, path))) return reply.sendFile(path)
+      // Any other path is a page of the app (/console/sensors/s1): the shell routes it in the browser.
+      return shell(request, reply)
+    },
+  )
 }

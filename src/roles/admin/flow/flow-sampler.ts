@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { FlowReading, FlowTopology } from './flow-model.ts'
 import { buildFlowSnapshot } from './flow-model.ts'
 import type { FlowSnapshot, PartitionLag } from './flow-snapshot.ts'
@@ -94,7 +95,12 @@ export class FlowSampler {
     const samples: Sample[] = []
     const [read, brokerLag] = await Promise.all([
       Promise.allSettled(sources.map((source) => source.read())),
-      groupLag?.lag([topology.saverGroup, topology.aggregateGroup], topology.topic).catch(() => undefined),
+      // A broker that does not answer within the tick leaves the consumers' own gauges in place.
+      groupLag &&
+        Promise.race([
+          groupLag.lag([topology.saverGroup, topology.aggregateGroup], topology.topic),
+          sleep(this.#options.intervalMs * 0.8).then(() => undefined),
+        ]).catch(() => undefined),
     ])
     read.forEach((result, index) => {
       const source = sources[index]
