@@ -32,7 +32,7 @@ export async function launchBrowser(t: Pick<TestContext, 'after'>): Promise<Brow
 export async function newPage(browser: Browser, baseURL: string): Promise<Page> {
   const context = await browser.newContext({ baseURL, viewport: { width: 1360, height: 900 } })
   const page = await context.newPage()
-  page.setDefaultTimeout(30_000)
+  page.setDefaultTimeout(60_000)
   return page
 }
 
