@@ -93,7 +93,7 @@ export function FlowGraph({ snapshot }: { readonly snapshot: Snapshot }) {
             <rect width={WIDTH} height={HEIGHT} rx="8" />
             <circle cx="14" cy="16" r="5" />
             <text x="26" y="20" className="node-label">
-              {node.label.length > 22 ? `${node.label.slice(0, 21)}…` : node.label}
+              {node.label.length > 19 ? `${node.label.slice(0, 18)}…` : node.label}
             </text>
             <text x="12" y="42" className="node-detail">
               {node.detail.length > 26 ? `${node.detail.slice(0, 25)}…` : node.detail}
