@@ -24,7 +24,8 @@ export interface Setting {
 
 const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
-const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor']
+// The admin role reads the consumer groups' offsets for the console's flow view.
+const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'doctor']
 // Ingest reads device tokens and the sensor registry.
 const dbUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
 const aggregators: Role[] = ['aggregate', 'up']
@@ -234,6 +235,20 @@ const TABLE = [
     roles: ['admin', 'up'],
   },
   {
+    key: 'metricsUrls',
+    flag: 'metrics-urls',
+    env: 'FLOWLINE_METRICS_URLS',
+    description:
+      "the roles' /metrics the console's flow view reads, role=url[,role=url...] (roles in the same process are read directly)",
+    schema: Type.Array(
+      Type.String({ pattern: '^(ingest|saver|aggregate|admin)=https?://\\S+$', description: 'role=url' }),
+      { description: 'a comma-separated list of role=url, role one of ingest, saver, aggregate, admin' },
+    ),
+    default: [],
+    roles: ['admin'],
+    list: true,
+  },
+  {
     key: 'saverPort',
     flag: 'saver-port',
     env: 'SAVER_PORT',
@@ -312,7 +327,7 @@ const TABLE = [
     description: 'consumer group of the saver',
     schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
     default: 'measurement-saver',
-    roles: ['saver', 'up', 'doctor'],
+    roles: ['saver', 'admin', 'up', 'doctor'],
   },
   {
     key: 'saverBatchSize',
@@ -376,7 +391,7 @@ const TABLE = [
       'consumer group of the aggregator (its checkpoint in stream_offsets is kept under this name)',
     schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
     default: 'window-aggregator',
-    roles: aggregators,
+    roles: [...aggregators, 'admin'],
   },
   {
     key: 'windows',

@@ -5,6 +5,7 @@ import type { KafkaBrokerOptions } from '../broker/kafka/kafka-broker.ts'
 import type { Config } from '../config/config.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import type { GroupLagReader } from '../roles/admin/flow/flow-sampler.ts'
 import type { Storage } from '../storage/storage.ts'
 
 /**
@@ -72,6 +73,21 @@ export async function createReadStorage(
 ): Promise<Storage> {
   if (config.embedded || config.databaseReadUrl === config.databaseUrl) return primary
   return createStorage({ ...config, databaseUrl: config.databaseReadUrl }, logger, metrics)
+}
+
+/**
+ * The broker's view of the consumer groups' lag for the console's flow view. The embedded log
+ * runs in the process that consumes it, whose own lag gauges already say the same.
+ */
+export async function createGroupLag(config: Config): Promise<GroupLagReader | undefined> {
+  if (config.embedded) return undefined
+  const { KafkaGroupLag } = await import('../broker/kafka/group-lag.ts')
+  return new KafkaGroupLag({
+    ...(await kafkaSecurity(config)),
+    bootstrapBrokers: config.kafkaBrokers,
+    clientId: 'flowline-console',
+    requestTimeoutMs: 2000,
+  })
 }
 
 /** The topics Flowline needs, created when missing. */

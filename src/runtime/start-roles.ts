@@ -10,7 +10,7 @@ import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
-import { createBroker, createReadStorage, createStorage, topicsOf } from './composition.ts'
+import { createBroker, createGroupLag, createReadStorage, createStorage, topicsOf } from './composition.ts'
 
 export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
 
@@ -73,7 +73,10 @@ export async function startPipeline(
       running.push(await startSaver(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (storage && readStorage) running.push(await startAdmin(config, readStorage, storage, logger, metrics))
+    if (storage && readStorage)
+      running.push(
+        await startAdmin(config, readStorage, storage, logger, metrics, roles, await createGroupLag(config)),
+      )
   } catch (error) {
     await stop()
     throw error

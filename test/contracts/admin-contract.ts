@@ -125,6 +125,98 @@ export function runAdminContract(
       assert.ok(spec.paths['/sensors'])
     })
 
+    it("serves the console's sensor page of status and a history bucketed in the database", async (t) => {
+      const storage = await freshStorage(t)
+      await storage.migrate()
+      await new MeasurementsRepository(storage.db).insertBatch(
+        Array.from({ length: 9 }, (_, i) => ({
+          sensorId: `s${i % 3}`,
+          temperature: i,
+          timestampMs: T0 + i * 1000,
+        })),
+      )
+      const at = new Date(T0)
+      await storage.db
+        .insertInto('alerts')
+        .values({
+          sensor_id: 's1',
+          kind: 'reading',
+          state: 'open',
+          at,
+          opened_at: at,
+          value: 99,
+          reason: 'above 85',
+        })
+        .execute()
+      // Two hours of 1-minute windows of s0, each of two readings i and i + 1.
+      await storage.db
+        .insertInto('measurement_windows')
+        .values(
+          Array.from({ length: 120 }, (_, i) => ({
+            sensor_id: 's0',
+            size: '1m',
+            window_start: new Date(T0 + i * 60_000),
+            window_end: new Date(T0 + (i + 1) * 60_000),
+            source_partition: 0,
+            count: 2,
+            min: i,
+            max: i + 1,
+            sum: 2 * i + 1,
+            sum_squares: i * i + (i + 1) * (i + 1),
+            first_ts: new Date(T0 + i * 60_000),
+            first_value: i,
+            last_ts: new Date(T0 + i * 60_000 + 30_000),
+            last_value: i + 1,
+            final: true,
+            revision: 0,
+            updated_at: at,
+          })),
+        )
+        .execute()
+      const { app, inject } = await adminAppOn(storage)
+      t.after(() => app.close())
+
+      const page = (await inject('/sensor-overview?limit=2')).json()
+      assert.deepEqual(
+        page.items.map((item: { sensor_id: string; status: string }) => [item.sensor_id, item.status]),
+        [
+          ['s0', 'silent'],
+          ['s1', 'alerting'],
+        ],
+      )
+      assert.equal(page.total, 3)
+      assert.equal(page.next_after, 's1')
+      const last = (await inject('/sensor-overview?limit=2&after=s1')).json()
+      assert.deepEqual(
+        [last.items[0].sensor_id, last.items[0].last_temperature, last.next_after],
+        ['s2', 8, null],
+      )
+      const found = (await inject('/sensor-overview?search=S2&silent_after_s=999999999')).json()
+      assert.deepEqual([found.total, found.items[0].status], [1, 'ok'])
+      assert.equal(
+        (await inject('/sensor-overview?search=%25')).json().total,
+        0,
+        '% is a character, not a pattern',
+      )
+
+      const series = (
+        await inject('/sensors/s0/series?from=2026-03-01T00:00:00Z&to=2026-03-01T02:00:00Z&points=60')
+      ).json()
+      assert.equal(series.step_s, 120)
+      assert.equal(series.items.length, 60)
+      assert.deepEqual(series.items[0], { t: '2026-03-01T00:00:00.000Z', count: 4, min: 0, max: 2, mean: 1 })
+      assert.deepEqual(series.items[59], {
+        t: '2026-03-01T01:58:00.000Z',
+        count: 4,
+        min: 118,
+        max: 120,
+        mean: 119,
+      })
+      const bad = await inject('/sensors/s0/series?from=2026-03-01T02:00:00Z&to=2026-03-01T00:00:00Z')
+      assert.equal(bad.json().code, 'INVALID_RANGE')
+      assert.equal((await inject('/flow')).statusCode, 404, 'no flow view without its sampler')
+    })
+
     const unreachableStorage = options.unreachableStorage
     // Only an adapter with a server can lose it (PGlite runs in this process).
     if (unreachableStorage)

@@ -12,11 +12,16 @@ import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import { RegistryRepository } from '../../registry/registry-repository.ts'
 import { registerSensorRoutes } from '../../registry/sensor-routes.ts'
+import { ConsoleReadRepository } from '../../storage/console-read-repository.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
+import { registerConsoleRoutes } from './console-routes.ts'
+import { registerConsoleStatic } from './console-static.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { registerFlowRoutes } from './flow/flow-routes.ts'
+import type { FlowSampler } from './flow/flow-sampler.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -30,6 +35,12 @@ export interface AdminAppOptions {
   readonly primary?: Storage
   /** Credentials: who may call what, and the console's sessions. */
   readonly auth: AuthStack
+  /** The console's flow view; without it, GET /flow is not served. */
+  readonly flow?: FlowSampler
+  /** Where the console's build is (default web/dist); the routes answer 503 when it is missing. */
+  readonly consoleDist?: string
+  /** How often the console's live streams look for new rows, in ms (default 1000). */
+  readonly livePollMs?: number
 }
 
 const StoredMeasurement = Type.Object({
@@ -143,6 +154,15 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit,
   })
+  registerConsoleRoutes(app, {
+    repository: new ConsoleReadRepository(options.storage.db),
+    measurements: repository,
+    logger: options.logger,
+    query,
+    pollMs: options.livePollMs ?? 1000,
+  })
+  if (options.flow) registerFlowRoutes(app, options.flow)
+  await registerConsoleStatic(app, options.consoleDist)
   return app
 }
 

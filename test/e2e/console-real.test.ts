@@ -1,0 +1,72 @@
+import { test } from 'node:test'
+import { scratchTopic, startRole } from '../../harness/index.ts'
+import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
+import { launchBrowser } from './browser.ts'
+import {
+  buildConsole,
+  type ConsoleTarget,
+  keepPosting,
+  runConsoleScenarios,
+  seedDayOfReadings,
+} from './console-scenarios.ts'
+
+// Production's shape: each role its own process against the real Kafka and PostgreSQL, the admin
+// role reading the others' /metrics (--metrics-urls) and the groups' offsets from the broker.
+test('web console against real Kafka and PostgreSQL, one process per role', {
+  timeout: 600_000,
+}, async (t) => {
+  await buildConsole()
+  const kafka = (await requireKafka()).join(',')
+  const database = await createTestDatabase(t)
+  const topic = uniqueName('console-temperatures')
+  await scratchTopic(kafka.split(','), { scope: t, name: topic, partitions: 4 })
+  const names = {
+    topic,
+    'errors-topic': uniqueName('console-errors'),
+    group: uniqueName('console-saver'),
+    'aggregate-group': uniqueName('console-aggregator'),
+  }
+  const common = { kafka, 'database-url': database.url, topic, 'log-level': 'warn' }
+  const [ingest, saver, aggregate] = await Promise.all([
+    startRole('ingest', { label: 'console-ingest', flags: { kafka, topic, 'log-level': 'warn' } }),
+    startRole('saver', {
+      label: 'console-saver',
+      flags: { ...common, 'errors-topic': names['errors-topic'], group: names.group },
+    }),
+    startRole('aggregate', {
+      label: 'console-aggregate',
+      flags: {
+        ...common,
+        'aggregate-group': names['aggregate-group'],
+        'windows-topic': uniqueName('console-windows'),
+        'alerts-topic': uniqueName('console-alerts'),
+      },
+    }),
+  ])
+  const admin = await startRole('admin', {
+    label: 'console-admin',
+    flags: {
+      ...common,
+      ...names,
+      'metrics-urls': [
+        `ingest=${ingest.url}/metrics`,
+        `saver=${saver.url}/metrics`,
+        `aggregate=${aggregate.url}/metrics`,
+      ].join(','),
+    },
+  })
+  const sensors = [1, 2, 3, 4, 5].map((n) => `sensor-000${n}`)
+  const stopPosting = keepPosting(ingest.url, sensors)
+  // One hook, in order: the load stops before ingest drains, the readers before the writers.
+  t.after(async () => {
+    await stopPosting()
+    await admin.close()
+    await Promise.all([ingest.close(), saver.close(), aggregate.close()])
+  })
+  const target: ConsoleTarget = { adminUrl: admin.url, ingestUrl: ingest.url, topic, screenshots: false }
+  const history = uniqueName('history')
+  await seedDayOfReadings(target.ingestUrl, history)
+  const browser = await launchBrowser(t)
+
+  await runConsoleScenarios(t, browser, target, history)
+})

@@ -1,0 +1,2580 @@
+// Generated from the admin role's OpenAPI document by web/scripts/generate-api-types.ts.
+// Do not edit: run `npm run web:api`.
+
+export interface paths {
+    "/measurements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Most recent measurements, newest first */
+        get: {
+            parameters: {
+                query: {
+                    /** @description rows to return, newest first (default 100, at most 1000) */
+                    limit: number;
+                    sensor_id?: string;
+                    /** @description only readings at or after this time */
+                    from?: string;
+                    /** @description only readings before this time */
+                    to?: string;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description row id, increasing in insertion order */
+                                id: string;
+                                sensor_id: string;
+                                temperature: number;
+                                /** Format: date-time */
+                                timestamp: string;
+                            }[];
+                            /** @description pass as cursor to get the next, older page; null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sensors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Registered and seen sensors in id order, with their statistics; keyset paging */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 1 to 64 of A-Z a-z 0-9 . _ : - */
+                    tag?: string;
+                    site?: string;
+                    /** @description decommissioned sensors may not send (ingest answers 422) */
+                    status?: "active" | "inactive" | "decommissioned";
+                    /** @description true: status active; false: inactive or decommissioned */
+                    active?: boolean;
+                    limit: number;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                sensor_id: string;
+                                /** @description false: seen at ingest (--unknown-sensors accept) but not in the registry */
+                                registered: boolean;
+                                name: string | null;
+                                description: string | null;
+                                location: {
+                                    latitude: number | null;
+                                    longitude: number | null;
+                                    site: string | null;
+                                };
+                                unit: string | null;
+                                tags: string[];
+                                /** @description the alert rule of this sensor (alert_rules); null: the global default */
+                                thresholds: {
+                                    min_temperature?: number | null;
+                                    max_temperature?: number | null;
+                                    /** @description readings in a row out of range before an alert opens */
+                                    consecutive?: number;
+                                    /** @description a window size the aggregator computes, e.g. 1h */
+                                    window_size?: string | null;
+                                    mean_above?: number | null;
+                                    mean_below?: number | null;
+                                } | null;
+                                status: ("active" | "inactive" | "decommissioned") | (never | null);
+                                /** @description registered by its first measurement (--unknown-sensors register) */
+                                auto: boolean;
+                                /** @description the ETag; changes with every write */
+                                version: number | null;
+                                /** Format: date-time */
+                                created_at: string | null;
+                                /** Format: date-time */
+                                updated_at: string | null;
+                                /** @description measurements stored */
+                                count: number | null;
+                                /** Format: date-time */
+                                first_seen: string | null;
+                                /** Format: date-time */
+                                last_seen: string | null;
+                                last_temperature: number | null;
+                            }[];
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sensors/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sensor, with an ETag */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the sensor_id its measurements carry */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sensor_id: string;
+                            /** @description false: seen at ingest (--unknown-sensors accept) but not in the registry */
+                            registered: boolean;
+                            name: string | null;
+                            description: string | null;
+                            location: {
+                                latitude: number | null;
+                                longitude: number | null;
+                                site: string | null;
+                            };
+                            unit: string | null;
+                            tags: string[];
+                            /** @description the alert rule of this sensor (alert_rules); null: the global default */
+                            thresholds: {
+                                min_temperature?: number | null;
+                                max_temperature?: number | null;
+                                /** @description readings in a row out of range before an alert opens */
+                                consecutive?: number;
+                                /** @description a window size the aggregator computes, e.g. 1h */
+                                window_size?: string | null;
+                                mean_above?: number | null;
+                                mean_below?: number | null;
+                            } | null;
+                            status: ("active" | "inactive" | "decommissioned") | (never | null);
+                            /** @description registered by its first measurement (--unknown-sensors register) */
+                            auto: boolean;
+                            /** @description the ETag; changes with every write */
+                            version: number | null;
+                            /** Format: date-time */
+                            created_at: string | null;
+                            /** Format: date-time */
+                            updated_at: string | null;
+                            /** @description measurements stored */
+                            count: number | null;
+                            /** Format: date-time */
+                            first_seen: string | null;
+                            /** Format: date-time */
+                            last_seen: string | null;
+                            last_temperature: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Register a sensor */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the sensor_id its measurements carry */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        description?: string | null;
+                        location?: {
+                            latitude?: number | null;
+                            longitude?: number | null;
+                            site?: string | null;
+                        };
+                        unit?: string;
+                        tags?: string[];
+                        /** @description the alert rule of this sensor (alert_rules); null: the global default */
+                        thresholds?: {
+                            min_temperature?: number | null;
+                            max_temperature?: number | null;
+                            /** @description readings in a row out of range before an alert opens */
+                            consecutive?: number;
+                            /** @description a window size the aggregator computes, e.g. 1h */
+                            window_size?: string | null;
+                            mean_above?: number | null;
+                            mean_below?: number | null;
+                        } | null;
+                        /** @description decommissioned sensors may not send (ingest answers 422) */
+                        status?: "active" | "inactive" | "decommissioned";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sensor_id: string;
+                            /** @description false: seen at ingest (--unknown-sensors accept) but not in the registry */
+                            registered: boolean;
+                            name: string | null;
+                            description: string | null;
+                            location: {
+                                latitude: number | null;
+                                longitude: number | null;
+                                site: string | null;
+                            };
+                            unit: string | null;
+                            tags: string[];
+                            /** @description the alert rule of this sensor (alert_rules); null: the global default */
+                            thresholds: {
+                                min_temperature?: number | null;
+                                max_temperature?: number | null;
+                                /** @description readings in a row out of range before an alert opens */
+                                consecutive?: number;
+                                /** @description a window size the aggregator computes, e.g. 1h */
+                                window_size?: string | null;
+                                mean_above?: number | null;
+                                mean_below?: number | null;
+                            } | null;
+                            status: ("active" | "inactive" | "decommissioned") | (never | null);
+                            /** @description registered by its first measurement (--unknown-sensors register) */
+                            auto: boolean;
+                            /** @description the ETag; changes with every write */
+                            version: number | null;
+                            /** Format: date-time */
+                            created_at: string | null;
+                            /** Format: date-time */
+                            updated_at: string | null;
+                            /** @description measurements stored */
+                            count: number | null;
+                            /** Format: date-time */
+                            first_seen: string | null;
+                            /** Format: date-time */
+                            last_seen: string | null;
+                            last_temperature: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        /** Remove a sensor from the registry (its measurements stay); If-Match makes it conditional */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description the ETag of the version this change is based on; 412 when it moved on */
+                    "if-match"?: string;
+                };
+                path: {
+                    /** @description the sensor_id its measurements carry */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change a sensor (fields given replace, null clears); If-Match makes it conditional */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: {
+                    /** @description the ETag of the version this change is based on; 412 when it moved on */
+                    "if-match"?: string;
+                };
+                path: {
+                    /** @description the sensor_id its measurements carry */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string | null;
+                        description?: string | null;
+                        location?: {
+                            latitude?: number | null;
+                            longitude?: number | null;
+                            site?: string | null;
+                        };
+                        unit?: string;
+                        tags?: string[];
+                        /** @description the alert rule of this sensor (alert_rules); null: the global default */
+                        thresholds?: {
+                            min_temperature?: number | null;
+                            max_temperature?: number | null;
+                            /** @description readings in a row out of range before an alert opens */
+                            consecutive?: number;
+                            /** @description a window size the aggregator computes, e.g. 1h */
+                            window_size?: string | null;
+                            mean_above?: number | null;
+                            mean_below?: number | null;
+                        } | null;
+                        /** @description decommissioned sensors may not send (ingest answers 422) */
+                        status?: "active" | "inactive" | "decommissioned";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sensor_id: string;
+                            /** @description false: seen at ingest (--unknown-sensors accept) but not in the registry */
+                            registered: boolean;
+                            name: string | null;
+                            description: string | null;
+                            location: {
+                                latitude: number | null;
+                                longitude: number | null;
+                                site: string | null;
+                            };
+                            unit: string | null;
+                            tags: string[];
+                            /** @description the alert rule of this sensor (alert_rules); null: the global default */
+                            thresholds: {
+                                min_temperature?: number | null;
+                                max_temperature?: number | null;
+                                /** @description readings in a row out of range before an alert opens */
+                                consecutive?: number;
+                                /** @description a window size the aggregator computes, e.g. 1h */
+                                window_size?: string | null;
+                                mean_above?: number | null;
+                                mean_below?: number | null;
+                            } | null;
+                            status: ("active" | "inactive" | "decommissioned") | (never | null);
+                            /** @description registered by its first measurement (--unknown-sensors register) */
+                            auto: boolean;
+                            /** @description the ETag; changes with every write */
+                            version: number | null;
+                            /** Format: date-time */
+                            created_at: string | null;
+                            /** Format: date-time */
+                            updated_at: string | null;
+                            /** @description measurements stored */
+                            count: number | null;
+                            /** Format: date-time */
+                            first_seen: string | null;
+                            /** Format: date-time */
+                            last_seen: string | null;
+                            last_temperature: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                412: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log in: a session token in the body and in an HttpOnly cookie */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        username: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            token: string;
+                            /** Format: date-time */
+                            expires_at: string;
+                            user: {
+                                username: string;
+                                role: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Log out: ends every session of the caller's account and clears the cookie */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Who the credential belongs to, and its role */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            username: string;
+                            role: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every console account */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            username: string;
+                            role: "admin" | "operator" | "viewer";
+                            disabled: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an account */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        username: string;
+                        role: "admin" | "operator" | "viewer";
+                        /** @description at least 12 characters */
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            username: string;
+                            role: "admin" | "operator" | "viewer";
+                            disabled: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{username}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an account */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an account's role, password or disabled flag (ends its sessions) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        role?: "admin" | "operator" | "viewer";
+                        /** @description at least 12 characters */
+                        password?: string;
+                        disabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            username: string;
+                            role: "admin" | "operator" | "viewer";
+                            disabled: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every device token and API key (never their secrets) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "device" | "api_key";
+                            name: string;
+                            role: ("admin" | "operator" | "viewer") | (never | null);
+                            sensor_ids: string[] | null;
+                            tag: string | null;
+                            /** Format: date-time */
+                            expires_at: string | null;
+                            /** Format: date-time */
+                            revoked_at: string | null;
+                            replaced_by: string | null;
+                            created_by: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a device token (scoped to sensor_ids or a tag) or an API key (with a role) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        kind: "device" | "api_key";
+                        name: string;
+                        role?: "admin" | "operator" | "viewer";
+                        sensor_ids?: string[];
+                        tag?: string;
+                        /** Format: date-time */
+                        expires_at?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "device" | "api_key";
+                            name: string;
+                            role: ("admin" | "operator" | "viewer") | (never | null);
+                            sensor_ids: string[] | null;
+                            tag: string | null;
+                            /** Format: date-time */
+                            expires_at: string | null;
+                            /** Format: date-time */
+                            revoked_at: string | null;
+                            replaced_by: string | null;
+                            created_by: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description shown this once; only its hash is kept */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tokens/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Revoke a token now */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "device" | "api_key";
+                            name: string;
+                            role: ("admin" | "operator" | "viewer") | (never | null);
+                            sensor_ids: string[] | null;
+                            tag: string | null;
+                            /** Format: date-time */
+                            expires_at: string | null;
+                            /** Format: date-time */
+                            revoked_at: string | null;
+                            replaced_by: string | null;
+                            created_by: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tokens/{id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new token with the same scope; the old one stays valid for overlap_seconds (default 1 day) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @default 86400 */
+                        overlap_seconds: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            kind: "device" | "api_key";
+                            name: string;
+                            role: ("admin" | "operator" | "viewer") | (never | null);
+                            sensor_ids: string[] | null;
+                            tag: string | null;
+                            /** Format: date-time */
+                            expires_at: string | null;
+                            /** Format: date-time */
+                            revoked_at: string | null;
+                            replaced_by: string | null;
+                            created_by: string;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** @description shown this once; only its hash is kept */
+                            token: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Event-time windows of every sensor (or one), newest first */
+        get: {
+            parameters: {
+                query: {
+                    /** @description window size (default 1m) */
+                    size: string;
+                    /** @description windows starting at or after this time */
+                    from?: string;
+                    /** @description windows starting before this time */
+                    to?: string;
+                    /** @description rows to return, newest first (default 100, at most 1000) */
+                    limit: number;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                    sensor_id?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                sensor_id: string;
+                                /** @description window size as configured: 1m, 1h, or size/hop for hopping windows */
+                                size: string;
+                                /** Format: date-time */
+                                window_start: string;
+                                /**
+                                 * Format: date-time
+                                 * @description exclusive
+                                 */
+                                window_end: string;
+                                count: number;
+                                min: number;
+                                max: number;
+                                sum: number;
+                                mean: number;
+                                /** @description sample standard deviation; null for one reading */
+                                stddev: number | null;
+                                first: {
+                                    /** Format: date-time */
+                                    ts: string;
+                                    value: number;
+                                };
+                                last: {
+                                    /** Format: date-time */
+                                    ts: string;
+                                    value: number;
+                                };
+                                /** @description the watermark passed the window end; the window was published */
+                                final: boolean;
+                                /** @description late readings that changed the window after it closed */
+                                revision: number;
+                            }[];
+                            /** @description pass as cursor to get the next, older page; null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sensors/{id}/windows": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One sensor's event-time windows, newest first */
+        get: {
+            parameters: {
+                query: {
+                    /** @description window size (default 1m) */
+                    size: string;
+                    /** @description windows starting at or after this time */
+                    from?: string;
+                    /** @description windows starting before this time */
+                    to?: string;
+                    /** @description rows to return, newest first (default 100, at most 1000) */
+                    limit: number;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                sensor_id: string;
+                                /** @description window size as configured: 1m, 1h, or size/hop for hopping windows */
+                                size: string;
+                                /** Format: date-time */
+                                window_start: string;
+                                /**
+                                 * Format: date-time
+                                 * @description exclusive
+                                 */
+                                window_end: string;
+                                count: number;
+                                min: number;
+                                max: number;
+                                sum: number;
+                                mean: number;
+                                /** @description sample standard deviation; null for one reading */
+                                stddev: number | null;
+                                first: {
+                                    /** Format: date-time */
+                                    ts: string;
+                                    value: number;
+                                };
+                                last: {
+                                    /** Format: date-time */
+                                    ts: string;
+                                    value: number;
+                                };
+                                /** @description the watermark passed the window end; the window was published */
+                                final: boolean;
+                                /** @description late readings that changed the window after it closed */
+                                revision: number;
+                            }[];
+                            /** @description pass as cursor to get the next, older page; null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Alert transitions (open, resolved), newest first */
+        get: {
+            parameters: {
+                query: {
+                    /** @description open: alerts not resolved yet; resolved: resolutions; absent: every transition */
+                    state?: "open" | "resolved";
+                    sensor_id?: string;
+                    /** @description rows to return, newest first (default 100, at most 1000) */
+                    limit: number;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                sensor_id: string;
+                                kind: "reading" | "window_mean";
+                                state: "open" | "resolved";
+                                /**
+                                 * Format: date-time
+                                 * @description event time of the reading or window that caused it
+                                 */
+                                at: string;
+                                /** Format: date-time */
+                                opened_at: string;
+                                value: number;
+                                reason: string;
+                            }[];
+                            /** @description pass as cursor to get the next, older page; null on the last page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sensor-overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One page of sensors in id order, with last value and status; search by part of the id */
+        get: {
+            parameters: {
+                query: {
+                    /** @description part of the id */
+                    search?: string;
+                    limit: number;
+                    /** @description next_after of the previous page */
+                    after?: string;
+                    /** @description a sensor without a reading for this long is silent */
+                    silent_after_s: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                sensor_id: string;
+                                count: number;
+                                /** Format: date-time */
+                                last_seen: string;
+                                last_temperature: number;
+                                /** @description alerting: an alert is open; silent: no reading for silent_after_s */
+                                status: "alerting" | "silent" | "ok";
+                            }[];
+                            /** @description sensors matching the search */
+                            total: number;
+                            /** @description pass as after for the next page; null on the last page */
+                            next_after: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sensors/{id}/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A sensor's windows merged into at most `points` buckets between from and to, oldest first */
+        get: {
+            parameters: {
+                query: {
+                    from: string;
+                    to: string;
+                    /** @description the windows merged */
+                    size: string;
+                    /** @description most buckets returned */
+                    points: number;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description bucket length: the window size or a multiple of it */
+                            step_s: number;
+                            items: {
+                                /**
+                                 * Format: date-time
+                                 * @description bucket start
+                                 */
+                                t: string;
+                                count: number;
+                                min: number;
+                                max: number;
+                                mean: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/sensors/{id}/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: a `measurements` event with the readings stored since the last one */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the data of one event */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": {
+                            id: string;
+                            sensor_id: string;
+                            temperature: number;
+                            /** Format: date-time */
+                            timestamp: string;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: an `alerts` event with the alert transitions stored since the last one */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flow": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The pipeline's graph now: per-edge rates, lag per partition, error rates, health */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date-time */
+                            at: string;
+                            interval_ms: number;
+                            nodes: {
+                                id: string;
+                                label: string;
+                                kind: "source" | "process" | "topic" | "table" | "api";
+                                /** @description up: its metrics answered at this tick; down: they did not; unknown: not watched */
+                                health: "up" | "down" | "unknown";
+                                /** @description one line for a person: where its metrics come from, partitions... */
+                                detail: string;
+                            }[];
+                            edges: {
+                                from: string;
+                                to: string;
+                                label: string;
+                                unit: "records/s" | "requests/s";
+                                /** @description per second over the last tick; null until two ticks were seen or when the source is down */
+                                rate: number | null;
+                            }[];
+                            partitions: {
+                                group: string;
+                                topic: string;
+                                partition: number;
+                                /** @description records not yet committed by the group */
+                                lag: number;
+                                /** @description metrics: the consumer's own gauge; broker: the group's committed offsets against the log end */
+                                source: "metrics" | "broker";
+                            }[];
+                            errors: {
+                                /** @description ingest requests answered 4xx or 5xx */
+                                rejected_per_s: number | null;
+                                dead_letters_per_s: number | null;
+                                batch_retries_per_s: number | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/flow/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: one `flow` event a tick (1 s by default), each the body of GET /flow */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: never;
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;

@@ -1,0 +1,61 @@
+import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
+import { lazy, StrictMode, Suspense } from 'react'
+import { createRoot } from 'react-dom/client'
+import { BrowserRouter, Route, Routes } from 'react-router'
+import { AuthProvider } from './auth/auth-context'
+import { LoginPage } from './auth/login-page'
+import { AlertsPage } from './features/alerts/alerts-page'
+import { FlowPage } from './features/flow/flow-page'
+import { SensorsPage } from './features/sensors/sensors-page'
+import { Layout } from './ui/layout'
+import { RequireAuth } from './ui/require-auth'
+import './ui/styles.css'
+
+// The sensor page carries the chart library: loaded when a sensor is opened, not on the first paint.
+const SensorPage = lazy(() => import('./features/sensors/sensor-page'))
+
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { staleTime: 2000, retry: 1, refetchOnWindowFocus: false } },
+})
+
+function App() {
+  return (
+    <Routes>
+      <Route path="/login" element={<LoginPage />} />
+      <Route
+        element={
+          <RequireAuth>
+            <Layout />
+          </RequireAuth>
+        }
+      >
+        <Route index element={<FlowPage />} />
+        <Route path="sensors" element={<SensorsPage />} />
+        <Route
+          path="sensors/:id"
+          element={
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <SensorPage />
+            </Suspense>
+          }
+        />
+        <Route path="alerts" element={<AlertsPage />} />
+        <Route path="*" element={<h1>Page not found</h1>} />
+      </Route>
+    </Routes>
+  )
+}
+
+const root = document.getElementById('root')
+if (root)
+  createRoot(root).render(
+    <StrictMode>
+      <QueryClientProvider client={queryClient}>
+        <AuthProvider>
+          <BrowserRouter basename="/console">
+            <App />
+          </BrowserRouter>
+        </AuthProvider>
+      </QueryClientProvider>
+    </StrictMode>,
+  )
