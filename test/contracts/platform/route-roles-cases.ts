@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
+import type { AddressInfo } from 'node:net'
 import type { TestContext } from 'node:test'
-import type { InjectOptions } from 'fastify'
+import type { FastifyInstance, InjectOptions } from 'fastify'
 import { type Access, allows, type Principal } from '../../../src/auth/access.ts'
 import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
 import type { UserRole } from '../../../src/storage/schema.ts'
@@ -24,6 +25,8 @@ interface RouteCase {
   readonly url: string
   readonly access: Access
   readonly payload?: unknown
+  /** A server-sent events route: called over a socket and dropped once the status is known. */
+  readonly stream?: boolean
 }
 
 /**
@@ -42,6 +45,23 @@ const ROUTES: readonly RouteCase[] = [
   },
   { app: 'admin', method: 'GET', path: '/alerts', url: '/alerts', access: 'viewer' },
   { app: 'admin', method: 'GET', path: '/sensors', url: '/sensors', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/sensor-overview', url: '/sensor-overview', access: 'viewer' },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/sensors/{id}/series',
+    url: `/sensors/s1/series?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z`,
+    access: 'viewer',
+  },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/sensors/{id}/live',
+    url: '/sensors/s1/live',
+    access: 'viewer',
+    stream: true,
+  },
+  { app: 'admin', method: 'GET', path: '/alerts/live', url: '/alerts/live', access: 'viewer', stream: true },
   { app: 'admin', method: 'GET', path: '/sensors/{id}', url: '/sensors/s1', access: 'viewer' },
   {
     app: 'admin',
@@ -174,12 +194,14 @@ export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshSto
   const failures: string[] = []
   for (const route of ROUTES)
     for (const caller of callers) {
-      const response = await apps[route.app].inject({
-        method: route.method,
-        url: route.url,
-        headers: caller.headers,
-        ...(route.payload === undefined ? {} : { payload: route.payload as object }),
-      })
+      const response = route.stream
+        ? await streamStatus(apps[route.app], route.url, caller.headers)
+        : await apps[route.app].inject({
+            method: route.method,
+            url: route.url,
+            headers: caller.headers,
+            ...(route.payload === undefined ? {} : { payload: route.payload as object }),
+          })
       const allowed = allows(caller.principal, route.access)
       const refusal = caller.principal === undefined ? 401 : 403
       // Allowed: any answer but a refusal (a wrong login password is a 401 of its own) and no 5xx.
@@ -192,4 +214,21 @@ export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshSto
         )
     }
   assert.deepEqual(failures, [])
+}
+
+/** The status of a GET on an event stream: the app listens on a free port, the stream is dropped at once. */
+async function streamStatus(
+  app: FastifyInstance,
+  url: string,
+  headers: InjectOptions['headers'],
+): Promise<{ statusCode: number }> {
+  if (!app.server.listening) await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  const dropped = new AbortController()
+  const response = await fetch(`http://127.0.0.1:${port}${url}`, {
+    headers: headers as Record<string, string>,
+    signal: dropped.signal,
+  })
+  dropped.abort()
+  return { statusCode: response.status }
 }

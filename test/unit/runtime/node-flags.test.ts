@@ -13,7 +13,11 @@ describe('every entry point starts node with NODE_FLAGS', () => {
 
   it('the npm scripts that run Flowline', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
-    assert.equal(scripts.start, `node ${flags} src/main.ts up --embedded`)
+    // `npm start` builds the web console first when its sources changed.
+    assert.equal(
+      scripts.start,
+      `node web/scripts/build-console.ts && node ${flags} src/main.ts up --embedded`,
+    )
     assert.equal(scripts.flowline, `node ${flags} src/main.ts`)
   })
 
