@@ -2,7 +2,17 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
-export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up' | 'migrate' | 'doctor'
+export type Role =
+  | 'ingest'
+  | 'saver'
+  | 'aggregate'
+  | 'admin'
+  | 'simulate'
+  | 'up'
+  | 'migrate'
+  | 'doctor'
+  | 'topics'
+  | 'inventory'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -22,14 +32,25 @@ export interface Setting {
   readonly secret?: boolean
 }
 
-const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
+const all: Role[] = [
+  'ingest',
+  'saver',
+  'aggregate',
+  'admin',
+  'simulate',
+  'up',
+  'migrate',
+  'doctor',
+  'topics',
+  'inventory',
+]
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
-const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor']
-const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
+const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor', 'topics']
+const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor', 'inventory']
 const aggregators: Role[] = ['aggregate', 'up']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 /** Roles that open the embedded log or PGlite when --embedded is set. */
-const modeUsers: Role[] = [...servers, 'migrate', 'doctor']
+const modeUsers: Role[] = [...servers, 'migrate', 'doctor', 'topics', 'inventory']
 /** Roles that keep the partitions of `measurements`. */
 const partitionKeepers: Role[] = ['saver', 'up', 'migrate', 'doctor']
 
@@ -186,6 +207,33 @@ const TABLE = [
     roles: brokerUsers,
   },
   {
+    key: 'productsTopic',
+    flag: 'products-topic',
+    env: 'FLOWLINE_PRODUCTS_TOPIC',
+    description: 'topic of the products stream (key: sku)',
+    schema: topicName,
+    default: 'products',
+    roles: brokerUsers,
+  },
+  {
+    key: 'productEventsTopic',
+    flag: 'product-events-topic',
+    env: 'FLOWLINE_PRODUCT_EVENTS_TOPIC',
+    description: 'topic of the product-events stream (key: sku)',
+    schema: topicName,
+    default: 'product_events',
+    roles: brokerUsers,
+  },
+  {
+    key: 'stockTopic',
+    flag: 'stock-topic',
+    env: 'FLOWLINE_STOCK_TOPIC',
+    description: 'topic of the stock-movements stream (key: sku)',
+    schema: topicName,
+    default: 'stock_movements',
+    roles: brokerUsers,
+  },
+  {
     key: 'partitions',
     flag: 'partitions',
     env: 'FLOWLINE_PARTITIONS',
@@ -310,6 +358,34 @@ const TABLE = [
     schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
     default: 'measurement-saver',
     roles: ['saver', 'up', 'doctor'],
+  },
+  {
+    key: 'streams',
+    flag: 'streams',
+    env: 'SAVER_STREAMS',
+    description: 'the streams this saver consumes: measurements, products, product-events, stock-movements',
+    schema: Type.Array(
+      Type.Union(
+        ['measurements', 'products', 'product-events', 'stock-movements'].map((name) => Type.Literal(name)),
+      ),
+      {
+        minItems: 1,
+        description: 'a comma-separated list of measurements, products, product-events, stock-movements',
+      },
+    ),
+    default: ['measurements', 'products', 'product-events', 'stock-movements'],
+    roles: ['saver', 'up'],
+    list: true,
+  },
+  {
+    key: 'inventoryGroupPrefix',
+    flag: 'inventory-group-prefix',
+    env: 'INVENTORY_GROUP_PREFIX',
+    description:
+      "prefix of the inventory streams' consumer groups (<prefix>products, <prefix>product-events, <prefix>stock)",
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{0,150}$', description: 'a consumer group id prefix' }),
+    default: 'inventory-',
+    roles: ['saver', 'up'],
   },
   {
     key: 'saverBatchSize',

@@ -10,7 +10,8 @@ type Cleanup = { after: TestContext['after'] }
 
 /** A validated configuration with test overrides given as flags, as the CLI would pass them. */
 export function testConfig(flags: Record<string, unknown> = {}) {
-  return loadConfig({ logLevel: 'warn', ...flags }, {})
+  // The saver consumes only the measurement stream unless a test asks for more.
+  return loadConfig({ logLevel: 'warn', streams: 'measurements', ...flags }, {})
 }
 
 export const quietLogger = () => createLogger('silent', 'test')

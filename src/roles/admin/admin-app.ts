@@ -26,6 +26,7 @@ const StoredMeasurement = Type.Object({
   sensor_id: Type.String(),
   temperature: Type.Number(),
   timestamp: Type.String({ format: 'date-time' }),
+  humidity: Type.Optional(Type.Number({ description: 'relative humidity in %, from version 2 readings' })),
 })
 
 /** The admin API: reads what the saver stored. */
