@@ -3,13 +3,16 @@ import { Command } from 'commander'
 import { addSettings } from './cli/options.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
+import { checkInventory, formatInventoryCheck } from './inventory/inventory-check.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { formatReport, runDoctor } from './operations/doctor.ts'
 import { runMigrate } from './operations/migrate.ts'
+import { formatTopics, runTopics } from './operations/topics.ts'
 import { createStorage } from './runtime/composition.ts'
 import { onShutdownSignal } from './runtime/shutdown.ts'
 import { type ServerRole, simulate, startPipeline } from './runtime/start-roles.ts'
+import { toStorageError } from './storage/storage-errors.ts'
 
 const program = new Command('flowline')
   .description(
@@ -154,6 +157,67 @@ addSettings(
   })
   process.stdout.write(formatReport(report))
   process.exitCode = report.exitCode
+})
+
+addSettings(
+  program
+    .command('topics')
+    .argument(
+      '<action>',
+      'describe (the configured topics), create (the missing ones, then describe) or list (every topic)',
+    )
+    .description(
+      "Creates and checks every stream's topics with the configured partitions and replication factor; exit code 1 when one is missing or differs",
+    ),
+  'topics',
+).action(async (action: string, flags) => {
+  const settings = config('topics', flags)
+  if (!['describe', 'create', 'list'].includes(action)) {
+    process.stderr.write(
+      `flowline topics: unknown action ${JSON.stringify(action)}: expected describe, create or list\n`,
+    )
+    process.exit(2)
+  }
+  if (settings.embedded) {
+    process.stdout.write(
+      'embedded log: each role creates its topics at start with --partitions; nothing to check\n',
+    )
+    return
+  }
+  try {
+    const states = await runTopics(settings, action as 'describe' | 'create' | 'list')
+    process.stdout.write(formatTopics(states))
+    if (states.some((state) => state.status === 'MISSING' || state.status === 'WRONG')) process.exitCode = 1
+  } catch (error) {
+    process.stderr.write(
+      `flowline topics: Kafka at ${settings.kafkaBrokers.join(',')}: ${(error as Error).message}\n`,
+    )
+    process.exitCode = 1
+  }
+})
+addSettings(
+  program
+    .command('inventory')
+    .argument('<action>', 'check: levels equal the sum of the applied ledger, nothing negative')
+    .description('Checks the stock invariant in the database; exit code 1 when it does not hold'),
+  'inventory',
+).action(async (action: string, flags) => {
+  const settings = config('inventory', flags)
+  if (action !== 'check') {
+    process.stderr.write(`flowline inventory: unknown action ${JSON.stringify(action)}: expected check\n`)
+    process.exit(2)
+  }
+  const storage = await createStorage(settings, createLogger('silent', 'inventory'), createMetrics())
+  try {
+    const result = await checkInventory(storage.db)
+    process.stdout.write(formatInventoryCheck(result))
+    process.exitCode = result.ok ? 0 : 1
+  } catch (error) {
+    process.stderr.write(`flowline inventory check: ${(toStorageError(error) as Error).message}\n`)
+    process.exitCode = 1
+  } finally {
+    await storage.close()
+  }
 })
 
 await program.parseAsync(process.argv)

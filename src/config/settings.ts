@@ -514,7 +514,7 @@ const TABLE = [
     description: 'topic the aggregator publishes closed windows and corrections to',
     schema: topicName,
     default: 'temperature_windows',
-    roles: aggregators,
+    roles: [...aggregators, 'topics'],
   },
   {
     key: 'alertsTopic',
@@ -523,7 +523,7 @@ const TABLE = [
     description: 'topic the aggregator publishes alert transitions to',
     schema: topicName,
     default: 'alerts',
-    roles: aggregators,
+    roles: [...aggregators, 'topics'],
   },
   {
     key: 'defaultLimit',
@@ -632,6 +632,16 @@ const TABLE = [
     schema: Type.Boolean(),
     default: true,
     roles: ['simulate'],
+  },
+  {
+    key: 'startupWaitMs',
+    flag: 'startup-wait',
+    env: 'FLOWLINE_STARTUP_WAIT_MS',
+    description:
+      'how long a role waits at start for Kafka and PostgreSQL (backoff 250 ms doubling to 5 s, each try logged), in ms',
+    schema: Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'an integer from 0 to 3600000' }),
+    default: 60_000,
+    roles: servers,
   },
   {
     key: 'logLevel',
