@@ -76,7 +76,7 @@ export async function startPipeline(
       running.push(await startSaver(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics))
+    if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics, storage))
   } catch (error) {
     await stop()
     throw error

@@ -5,11 +5,15 @@ import { FlowlineError } from '../../errors.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { ProductEventsRepository } from '../../storage/inventory/product-events-repository.ts'
+import { ProductsRepository, ProductsWriteRepository } from '../../storage/inventory/products-repository.ts'
+import { StockReadRepository } from '../../storage/inventory/stock-read-repository.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { registerInventoryRoutes } from './inventory-routes.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -19,6 +23,8 @@ export interface AdminAppOptions {
   readonly metrics: Metrics
   readonly defaultLimit: number
   readonly maxLimit: number
+  /** Where product writes go when reads come from a replica (default: `storage`). */
+  readonly writeStorage?: Storage
 }
 
 const StoredMeasurement = Type.Object({
@@ -49,7 +55,8 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   }
   const app = await createHttpApp({
     name: 'admin',
-    description: 'Reads the measurements, windows and alerts stored in PostgreSQL.',
+    description:
+      'Reads the measurements, windows and alerts stored in PostgreSQL; the product catalog and stock.',
     logger: options.logger,
     metrics,
     ready: async () => {
@@ -139,6 +146,15 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   )
   registerWindowRoutes(app, {
     repository: new WindowsReadRepository(options.storage.db),
+    query,
+    defaultLimit: options.defaultLimit,
+    maxLimit: options.maxLimit,
+  })
+  registerInventoryRoutes(app, {
+    products: new ProductsRepository(options.storage.db),
+    productWrites: new ProductsWriteRepository((options.writeStorage ?? options.storage).db),
+    events: new ProductEventsRepository(options.storage.db),
+    stock: new StockReadRepository(options.storage.db),
     query,
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit,

@@ -11,6 +11,7 @@ export async function startAdmin(
   storage: Storage,
   logger: Logger,
   metrics: Metrics,
+  writeStorage?: Storage,
 ): Promise<RunningRole> {
   const app = await createAdminApp({
     storage,
@@ -19,6 +20,7 @@ export async function startAdmin(
     metrics,
     defaultLimit: config.defaultLimit,
     maxLimit: config.maxLimit,
+    writeStorage,
   })
   return {
     name: 'admin',

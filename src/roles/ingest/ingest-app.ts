@@ -15,6 +15,7 @@ import {
   parseNdjsonItems,
   TooManyItemsError,
 } from './request-body.ts'
+import { registerStreamIngestRoute, type StreamIngestRoute } from './stream-ingest-routes.ts'
 
 /** Most problems listed in one 400 answer; the count says how many there were in all. */
 const MAX_REPORTED_PROBLEMS = 100
@@ -28,6 +29,8 @@ export interface IngestAppOptions {
   readonly bodyLimitBytes: number
   readonly maxItems: number
   readonly futureToleranceMs: number
+  /** The other streams' ingest routes (`POST /stock-movements`, `POST /product-events`). */
+  readonly streamRoutes?: readonly StreamIngestRoute[]
 }
 
 /**
@@ -139,5 +142,11 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
       return reply.code(202).send({ accepted: records.length })
     },
   )
+  for (const route of options.streamRoutes ?? [])
+    registerStreamIngestRoute(app, route, {
+      coalescer: options.coalescer,
+      metrics: options.metrics,
+      maxItems: options.maxItems,
+    })
   return app
 }

@@ -1,8 +1,11 @@
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
+import { ProductEventV1, StockMovementV1 } from '../../inventory/inventory-schemas.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { productEventsStream } from '../../streams/definitions/product-events-stream.ts'
+import { stockMovementsStream } from '../../streams/definitions/stock-movements-stream.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
 
@@ -31,6 +34,22 @@ export async function startIngest(
     bodyLimitBytes: config.bodyLimitBytes,
     maxItems: config.maxItems,
     futureToleranceMs: config.futureToleranceMs,
+    streamRoutes: [
+      {
+        path: '/stock-movements',
+        summary: 'Submit stock movements',
+        definition: stockMovementsStream,
+        topic: config.stockTopic,
+        schema: StockMovementV1,
+      },
+      {
+        path: '/product-events',
+        summary: 'Submit product events (views, carts, purchases, returns)',
+        definition: productEventsStream,
+        topic: config.productEventsTopic,
+        schema: ProductEventV1,
+      },
+    ],
   })
   return {
     name: 'ingest',

@@ -90,3 +90,66 @@ export class ProductsRepository {
     return rows.map(toProduct)
   }
 }
+
+/** The fields a person edits through the REST API; the version is the API's to bump. */
+export type ProductFields = Pick<
+  ProductV1,
+  'name' | 'category' | 'price' | 'attributes' | 'low_stock_threshold'
+>
+
+/**
+ * Writes from the REST API, under the same rule as the products stream: each write is a new,
+ * higher version, and `If-Match` names the version it was based on (optimistic concurrency).
+ */
+export class ProductsWriteRepository {
+  readonly #db: Kysely<Schema>
+
+  constructor(db: Kysely<Schema>) {
+    this.#db = db
+  }
+
+  /** Version 1 of a new product, or the next version of a deleted one; undefined when it exists. */
+  async create(sku: string, fields: ProductFields): Promise<StoredProduct | undefined> {
+    const { rows } = await sql<ProductRow>`
+      INSERT INTO products AS p (sku, name, category, price, attributes, version, low_stock_threshold)
+      VALUES (${sku}, ${fields.name}, ${fields.category}, ${fields.price}::numeric, ${JSON.stringify(fields.attributes ?? {})}::jsonb,
+              1, ${fields.low_stock_threshold ?? null})
+      ON CONFLICT (sku) DO UPDATE SET
+        name = excluded.name, category = excluded.category, price = excluded.price, attributes = excluded.attributes,
+        low_stock_threshold = excluded.low_stock_threshold, deleted = false, version = p.version + 1, updated_at = now()
+      WHERE p.deleted
+      RETURNING sku, name, category, price::text AS price, attributes, version, low_stock_threshold, deleted, updated_at`.execute(
+      this.#db,
+    )
+    return rows[0] ? toProduct(rows[0]) : undefined
+  }
+
+  /** Applies the changed fields if the product is still at `expectedVersion`; undefined otherwise. */
+  async update(
+    sku: string,
+    expectedVersion: number,
+    fields: Partial<ProductFields>,
+  ): Promise<StoredProduct | undefined> {
+    const { rows } = await sql<ProductRow>`
+      UPDATE products SET
+        name = coalesce(${fields.name ?? null}, name),
+        category = coalesce(${fields.category ?? null}, category),
+        price = coalesce(${fields.price ?? null}::numeric, price),
+        attributes = coalesce(${fields.attributes === undefined ? null : JSON.stringify(fields.attributes)}::jsonb, attributes),
+        low_stock_threshold = ${fields.low_stock_threshold === undefined ? sql`low_stock_threshold` : sql`${fields.low_stock_threshold}::int`},
+        version = version + 1, updated_at = now()
+      WHERE sku = ${sku} AND version = ${expectedVersion} AND NOT deleted
+      RETURNING sku, name, category, price::text AS price, attributes, version, low_stock_threshold, deleted, updated_at`.execute(
+      this.#db,
+    )
+    return rows[0] ? toProduct(rows[0]) : undefined
+  }
+
+  /** A tombstone at the next version if the product is still at `expectedVersion`; false otherwise. */
+  async remove(sku: string, expectedVersion: number): Promise<boolean> {
+    const result = await sql`
+      UPDATE products SET deleted = true, version = version + 1, updated_at = now()
+      WHERE sku = ${sku} AND version = ${expectedVersion} AND NOT deleted`.execute(this.#db)
+    return Number(result.numAffectedRows ?? 0) === 1
+  }
+}
