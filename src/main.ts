@@ -9,6 +9,7 @@ import { createMetrics } from './observability/metrics.ts'
 import { formatReport, runDoctor } from './operations/doctor.ts'
 import { runMigrate } from './operations/migrate.ts'
 import { formatTopics, runTopics } from './operations/topics.ts'
+import { runInventoryScenario } from './roles/simulator/inventory-scenario.ts'
 import { createStorage } from './runtime/composition.ts'
 import { onShutdownSignal } from './runtime/shutdown.ts'
 import { type ServerRole, simulate, startPipeline } from './runtime/start-roles.ts'
@@ -113,6 +114,22 @@ addSettings(
   const stop = new AbortController()
   process.once('SIGINT', () => stop.abort())
   process.once('SIGTERM', () => stop.abort())
+  if (settings.scenario === 'inventory') {
+    const summary = await runInventoryScenario({
+      targetUrl: settings.targetUrl,
+      products: settings.sensors,
+      rate: settings.rate,
+      batch: settings.simulatorBatch,
+      count: settings.count,
+      durationS: settings.durationS,
+      faultyRatio: settings.faultyRatio,
+      signal: stop.signal,
+      onProgress: settings.progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    })
+    process.stdout.write(`${JSON.stringify(summary)}\n`)
+    if (summary.failed > 0) process.exitCode = 1
+    return
+  }
   const summary = await simulate(settings, settings.targetUrl, stop.signal, (line) =>
     process.stderr.write(`${line}\n`),
   )

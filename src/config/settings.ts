@@ -553,6 +553,18 @@ const TABLE = [
     roles: ['up'],
   },
   {
+    key: 'scenario',
+    flag: 'scenario',
+    env: 'SIMULATOR_SCENARIO',
+    description:
+      'what to simulate: sensors (measurements) or inventory (a catalog of --sensors products, a shop funnel of events, sales and restocking)',
+    schema: Type.Union([Type.Literal('sensors'), Type.Literal('inventory')], {
+      description: 'sensors or inventory',
+    }),
+    default: 'sensors',
+    roles: ['simulate'],
+  },
+  {
     key: 'targetUrl',
     flag: 'target',
     env: 'SIMULATOR_TARGET',

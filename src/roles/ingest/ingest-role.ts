@@ -1,10 +1,11 @@
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
-import { ProductEventV1, StockMovementV1 } from '../../inventory/inventory-schemas.ts'
+import { ProductEventV1, ProductV1, StockMovementV1 } from '../../inventory/inventory-schemas.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import { productEventsStream } from '../../streams/definitions/product-events-stream.ts'
+import { productsStream } from '../../streams/definitions/products-stream.ts'
 import { stockMovementsStream } from '../../streams/definitions/stock-movements-stream.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
@@ -41,6 +42,14 @@ export async function startIngest(
         definition: stockMovementsStream,
         topic: config.stockTopic,
         schema: StockMovementV1,
+      },
+      {
+        path: '/product-versions',
+        summary:
+          'Submit product versions (the catalog as a stream; an older version never overwrites a newer one)',
+        definition: productsStream,
+        topic: config.productsTopic,
+        schema: ProductV1,
       },
       {
         path: '/product-events',
