@@ -100,13 +100,16 @@ export async function runTopics(
         })
         created.add(topic.name)
       }
-    const after =
-      created.size > 0
-        ? await describe(
-            admin,
-            wanted.map((topic) => topic.name),
-          )
-        : before
+    let after = before
+    // A new topic's metadata reaches every broker a moment after the create: wait for it, bounded.
+    for (let attempt = 0; attempt < 40 && created.size > 0; attempt++) {
+      after = await describe(
+        admin,
+        wanted.map((topic) => topic.name),
+      )
+      if ([...created].every((name) => after.has(name))) break
+      await sleep(250)
+    }
     return wanted.map((spec) => {
       const state = judge(spec, after.get(spec.name))
       return created.has(spec.name) && state.status === 'OK' ? { ...state, status: 'CREATED' } : state

@@ -70,8 +70,14 @@ export async function runInventoryScenario(options: InventoryScenarioOptions): P
           body: JSON.stringify(items),
         })
         await response.body.dump()
-        if (response.statusCode === 202) return void (summary.accepted += items.length)
-        if (!isRetryableStatus(response.statusCode)) return void (summary.rejected += items.length)
+        if (response.statusCode === 202) {
+          summary.accepted += items.length
+          return
+        }
+        if (!isRetryableStatus(response.statusCode)) {
+          summary.rejected += items.length
+          return
+        }
         await sleep(retryDelayMs(attempt, response.headers['retry-after'] as string | undefined, random))
       } catch {
         await sleep(retryDelayMs(attempt, undefined, random))
