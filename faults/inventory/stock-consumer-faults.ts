@@ -8,7 +8,7 @@
  *
  *   node faults/inventory/stock-consumer-faults.ts [--kills 8] [--outage-s 20] [--rate 400]
  */
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
@@ -44,6 +44,7 @@ const stateDir = tempStateDir('flowline-stock-faults-')
 const services = new Services(await allocateLayout(stateDir))
 log(`private services under ${stateDir}`)
 await services.up()
+await mkdir(join(stateDir, 'logs'), { recursive: true })
 const database = await scratchDatabase(services.postgres.url())
 const names = { stock: uniqueName('stock'), errors: uniqueName('errors'), prefix: `${uniqueName('inv')}-` }
 const saverFlags = {

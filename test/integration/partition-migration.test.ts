@@ -30,6 +30,9 @@ async function migrateFilledTable(storage: Storage) {
   const db = storage.db as unknown as Kysely<unknown>
   const stepped = await createMigrator(db).migrateTo('0002-sensors-fillfactor')
   assert.equal(stepped.error, undefined)
+  // Today's insert writes the column 0007 adds (humidity, nullable): give the old table that column
+  // so the saver's own statement fills it. 0004 copies its named columns; 0007 adds humidity if absent.
+  await sql`ALTER TABLE measurements ADD COLUMN humidity double precision`.execute(db)
   const repository = new MeasurementsRepository(storage.db)
   const now = Date.now()
   const batch = []
