@@ -24,6 +24,7 @@ export const ERROR_CODES = {
   PRECONDITION_FAILED: { status: 412, retryable: false },
   UNKNOWN_SENSOR: { status: 422, retryable: false },
   SENSOR_DECOMMISSIONED: { status: 422, retryable: false },
+  PRECONDITION_REQUIRED: { status: 428, retryable: false },
   BODY_TOO_LARGE: { status: 413, retryable: false },
   TOO_MANY_ITEMS: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },

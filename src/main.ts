@@ -5,15 +5,19 @@ import { addCredentialCommands } from './cli/credential-commands.ts'
 import { addSettings } from './cli/options.ts'
 import { type Config, ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
+import { checkInventory, formatInventoryCheck } from './inventory/inventory-check.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { formatReport, runDoctor } from './operations/doctor.ts'
 import { runMigrate } from './operations/migrate.ts'
+import { formatTopics, runTopics } from './operations/topics.ts'
+import { runInventoryScenario } from './roles/simulator/inventory-scenario.ts'
 import { simulatedSensorIds } from './roles/simulator/simulator.ts'
 import { createStorage } from './runtime/composition.ts'
 import { onShutdownSignal } from './runtime/shutdown.ts'
 import { type ServerRole, simulate, startPipeline } from './runtime/start-roles.ts'
 import type { Storage } from './storage/storage.ts'
+import { toStorageError } from './storage/storage-errors.ts'
 
 const program = new Command('flowline')
   .description(
@@ -145,6 +149,23 @@ addSettings(
   const stop = new AbortController()
   process.once('SIGINT', () => stop.abort())
   process.once('SIGTERM', () => stop.abort())
+  if (settings.scenario === 'inventory') {
+    const summary = await runInventoryScenario({
+      targetUrl: settings.targetUrl,
+      products: settings.sensors,
+      rate: settings.rate,
+      batch: settings.simulatorBatch,
+      count: settings.count,
+      durationS: settings.durationS,
+      faultyRatio: settings.faultyRatio,
+      token: settings.deviceToken,
+      signal: stop.signal,
+      onProgress: settings.progress ? (line) => process.stderr.write(`${line}\n`) : undefined,
+    })
+    process.stdout.write(`${JSON.stringify(summary)}\n`)
+    if (summary.failed > 0) process.exitCode = 1
+    return
+  }
   const summary = await simulate(settings, settings.targetUrl, stop.signal, (line) =>
     process.stderr.write(`${line}\n`),
   )
@@ -192,5 +213,66 @@ addSettings(
 })
 
 addCredentialCommands(program, (flags) => config('migrate', flags))
+
+addSettings(
+  program
+    .command('topics')
+    .argument(
+      '<action>',
+      'describe (the configured topics), create (the missing ones, then describe) or list (every topic)',
+    )
+    .description(
+      "Creates and checks every stream's topics with the configured partitions and replication factor; exit code 1 when one is missing or differs",
+    ),
+  'topics',
+).action(async (action: string, flags) => {
+  const settings = config('topics', flags)
+  if (!['describe', 'create', 'list'].includes(action)) {
+    process.stderr.write(
+      `flowline topics: unknown action ${JSON.stringify(action)}: expected describe, create or list\n`,
+    )
+    process.exit(2)
+  }
+  if (settings.embedded) {
+    process.stdout.write(
+      'embedded log: each role creates its topics at start with --partitions; nothing to check\n',
+    )
+    return
+  }
+  try {
+    const states = await runTopics(settings, action as 'describe' | 'create' | 'list')
+    process.stdout.write(formatTopics(states))
+    if (states.some((state) => state.status === 'MISSING' || state.status === 'WRONG')) process.exitCode = 1
+  } catch (error) {
+    process.stderr.write(
+      `flowline topics: Kafka at ${settings.kafkaBrokers.join(',')}: ${(error as Error).message}\n`,
+    )
+    process.exitCode = 1
+  }
+})
+addSettings(
+  program
+    .command('inventory')
+    .argument('<action>', 'check: levels equal the sum of the applied ledger, nothing negative')
+    .description('Checks the stock invariant in the database; exit code 1 when it does not hold'),
+  'inventory',
+).action(async (action: string, flags) => {
+  const settings = config('inventory', flags)
+  if (action !== 'check') {
+    process.stderr.write(`flowline inventory: unknown action ${JSON.stringify(action)}: expected check\n`)
+    process.exit(2)
+  }
+  const storage = await createStorage(settings, createLogger('silent', 'inventory'), createMetrics())
+  try {
+    const result = await checkInventory(storage.db)
+    process.stdout.write(formatInventoryCheck(result))
+    process.exitCode = result.ok ? 0 : 1
+  } catch (error) {
+    process.stderr.write(`flowline inventory check: ${(toStorageError(error) as Error).message}\n`)
+    process.exitCode = 1
+  } finally {
+    await storage.close()
+  }
+})
 
 await program.parseAsync(process.argv)

@@ -2,7 +2,17 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
-export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up' | 'migrate' | 'doctor'
+export type Role =
+  | 'ingest'
+  | 'saver'
+  | 'aggregate'
+  | 'admin'
+  | 'simulate'
+  | 'up'
+  | 'migrate'
+  | 'doctor'
+  | 'topics'
+  | 'inventory'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -22,16 +32,27 @@ export interface Setting {
   readonly secret?: boolean
 }
 
-const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
+const all: Role[] = [
+  'ingest',
+  'saver',
+  'aggregate',
+  'admin',
+  'simulate',
+  'up',
+  'migrate',
+  'doctor',
+  'topics',
+  'inventory',
+]
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
 // The admin role reads the consumer groups' offsets for the console's flow view.
-const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'doctor']
+const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'doctor', 'topics']
 // Ingest reads device tokens and the sensor registry.
-const dbUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
+const dbUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor', 'inventory']
 const aggregators: Role[] = ['aggregate', 'up']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 /** Roles that open the embedded log or PGlite when --embedded is set. */
-const modeUsers: Role[] = [...servers, 'migrate', 'doctor']
+const modeUsers: Role[] = [...servers, 'migrate', 'doctor', 'topics', 'inventory']
 /** Roles that serve an API behind authentication. */
 const authUsers: Role[] = ['ingest', 'admin', 'up']
 /** Roles that keep the partitions of `measurements`. */
@@ -190,6 +211,33 @@ const TABLE = [
     roles: brokerUsers,
   },
   {
+    key: 'productsTopic',
+    flag: 'products-topic',
+    env: 'FLOWLINE_PRODUCTS_TOPIC',
+    description: 'topic of the products stream (key: sku)',
+    schema: topicName,
+    default: 'products',
+    roles: brokerUsers,
+  },
+  {
+    key: 'productEventsTopic',
+    flag: 'product-events-topic',
+    env: 'FLOWLINE_PRODUCT_EVENTS_TOPIC',
+    description: 'topic of the product-events stream (key: sku)',
+    schema: topicName,
+    default: 'product_events',
+    roles: brokerUsers,
+  },
+  {
+    key: 'stockTopic',
+    flag: 'stock-topic',
+    env: 'FLOWLINE_STOCK_TOPIC',
+    description: 'topic of the stock-movements stream (key: sku)',
+    schema: topicName,
+    default: 'stock_movements',
+    roles: brokerUsers,
+  },
+  {
     key: 'partitions',
     flag: 'partitions',
     env: 'FLOWLINE_PARTITIONS',
@@ -330,6 +378,34 @@ const TABLE = [
     roles: ['saver', 'admin', 'up', 'doctor'],
   },
   {
+    key: 'streams',
+    flag: 'streams',
+    env: 'SAVER_STREAMS',
+    description: 'the streams this saver consumes: measurements, products, product-events, stock-movements',
+    schema: Type.Array(
+      Type.Union(
+        ['measurements', 'products', 'product-events', 'stock-movements'].map((name) => Type.Literal(name)),
+      ),
+      {
+        minItems: 1,
+        description: 'a comma-separated list of measurements, products, product-events, stock-movements',
+      },
+    ),
+    default: ['measurements', 'products', 'product-events', 'stock-movements'],
+    roles: ['saver', 'up'],
+    list: true,
+  },
+  {
+    key: 'inventoryGroupPrefix',
+    flag: 'inventory-group-prefix',
+    env: 'INVENTORY_GROUP_PREFIX',
+    description:
+      "prefix of the inventory streams' consumer groups (<prefix>products, <prefix>product-events, <prefix>stock)",
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{0,150}$', description: 'a consumer group id prefix' }),
+    default: 'inventory-',
+    roles: ['saver', 'up'],
+  },
+  {
     key: 'saverBatchSize',
     flag: 'batch-size',
     env: 'SAVER_BATCH_SIZE',
@@ -456,7 +532,7 @@ const TABLE = [
     description: 'topic the aggregator publishes closed windows and corrections to',
     schema: topicName,
     default: 'temperature_windows',
-    roles: aggregators,
+    roles: [...aggregators, 'topics'],
   },
   {
     key: 'alertsTopic',
@@ -465,7 +541,7 @@ const TABLE = [
     description: 'topic the aggregator publishes alert transitions to',
     schema: topicName,
     default: 'alerts',
-    roles: aggregators,
+    roles: [...aggregators, 'topics'],
   },
   {
     key: 'defaultLimit',
@@ -493,6 +569,18 @@ const TABLE = [
     schema: Type.Boolean(),
     default: true,
     roles: ['up'],
+  },
+  {
+    key: 'scenario',
+    flag: 'scenario',
+    env: 'SIMULATOR_SCENARIO',
+    description:
+      'what to simulate: sensors (measurements) or inventory (a catalog of --sensors products, a shop funnel of events, sales and restocking)',
+    schema: Type.Union([Type.Literal('sensors'), Type.Literal('inventory')], {
+      description: 'sensors or inventory',
+    }),
+    default: 'sensors',
+    roles: ['simulate'],
   },
   {
     key: 'targetUrl',
@@ -687,6 +775,16 @@ const TABLE = [
     ),
     default: 'register',
     roles: ['ingest', 'up'],
+  },
+  {
+    key: 'startupWaitMs',
+    flag: 'startup-wait',
+    env: 'FLOWLINE_STARTUP_WAIT_MS',
+    description:
+      'how long a role waits at start for Kafka and PostgreSQL (backoff 250 ms doubling to 5 s, each try logged), in ms',
+    schema: Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'an integer from 0 to 3600000' }),
+    default: 60_000,
+    roles: servers,
   },
   {
     key: 'logLevel',

@@ -39,11 +39,33 @@ export const MeasurementInput = Type.Object(
 )
 export type MeasurementInput = Static<typeof MeasurementInput>
 
+/**
+ * Version 2 of the measurement payload: version 1 plus `schema_version: 2` and an optional relative
+ * humidity. Version 1 producers keep sending payloads without `schema_version`; both are accepted
+ * and upcast to the newest shape in one place (`validateMeasurement`).
+ */
+export const MeasurementInputV2 = Type.Object(
+  {
+    ...MeasurementInput.properties,
+    schema_version: Type.Literal(2, { description: 'payload schema version; absent or 1 means version 1' }),
+    humidity: Type.Optional(
+      Type.Number({ minimum: 0, maximum: 100, description: 'relative humidity in %, from 0 to 100' }),
+    ),
+  },
+  { additionalProperties: false, $id: 'MeasurementV2' },
+)
+export type MeasurementInputV2 = Static<typeof MeasurementInputV2>
+
+/** The payload versions the measurement stream accepts, newest last. */
+export const MEASUREMENT_VERSIONS = [1, 2] as const
+
 /** A validated measurement, normalised: the timestamp is epoch milliseconds. */
 export interface Measurement {
   readonly sensorId: string
   readonly temperature: number
   readonly timestampMs: number
+  /** Relative humidity in %, from version 2 payloads that carry it. */
+  readonly humidity?: number
 }
 
 /**
@@ -65,5 +87,8 @@ function isoTimestamp(timestampMs: number): string {
 
 /** The wire form on Kafka: compact JSON with an ISO timestamp, readable with any console consumer. */
 export function encodeMeasurement(measurement: Measurement): string {
-  return `{"sensor_id":${JSON.stringify(measurement.sensorId)},"temperature":${measurement.temperature},"timestamp":"${isoTimestamp(measurement.timestampMs)}"}`
+  const base = `{"sensor_id":${JSON.stringify(measurement.sensorId)},"temperature":${measurement.temperature},"timestamp":"${isoTimestamp(measurement.timestampMs)}"`
+  // Only a reading with humidity needs version 2: version 1 consumers still read the others.
+  if (measurement.humidity === undefined) return `${base}}`
+  return `${base},"schema_version":2,"humidity":${measurement.humidity}}`
 }

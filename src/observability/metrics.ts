@@ -73,13 +73,19 @@ export function createMetrics() {
     rowsInserted: new Counter({ name: 'flowline_rows_inserted_total', help: 'Rows inserted', registers }),
     duplicatesSkipped: new Counter({
       name: 'flowline_duplicates_skipped_total',
-      help: 'Measurements skipped because their (sensor_id, ts) was already stored',
+      help: 'Records skipped because their idempotency key was already stored (measurements: sensor_id and ts)',
       registers,
     }),
     deadLettered: new Counter({
       name: 'flowline_dead_lettered_total',
       help: 'Messages routed to the errors topic, by reason',
       labelNames: ['reason'],
+      registers,
+    }),
+    streamRecords: new Counter({
+      name: 'flowline_stream_records_total',
+      help: 'Records of each stream by outcome: applied, duplicate, dead_lettered (bad payload) or refused (a rule of the sink)',
+      labelNames: ['stream', 'outcome'],
       registers,
     }),
     batchRetries: new Counter({

@@ -98,5 +98,11 @@ export function topicsOf(config: Config) {
     // Keyed by sensor like the measurements, so a sensor's windows and alerts keep their order.
     { name: config.windowsTopic, partitions: config.partitions, replicationFactor: config.replicationFactor },
     { name: config.alertsTopic, partitions: config.partitions, replicationFactor: config.replicationFactor },
+    // The inventory streams, keyed by sku: one partition orders one product's records.
+    ...[config.productsTopic, config.productEventsTopic, config.stockTopic].map((name) => ({
+      name,
+      partitions: config.partitions,
+      replicationFactor: config.replicationFactor,
+    })),
   ]
 }

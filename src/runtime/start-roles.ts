@@ -1,6 +1,7 @@
 import { provisionFromSettings } from '../auth/auth-setup.ts'
 import type { Broker } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
+import { StorageUnavailableError } from '../errors.ts'
 import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
@@ -10,7 +11,9 @@ import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
+import { toStorageError } from '../storage/storage-errors.ts'
 import { createBroker, createGroupLag, createReadStorage, createStorage, topicsOf } from './composition.ts'
+import { untilReady } from './startup-wait.ts'
 
 export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
 
@@ -52,11 +55,22 @@ export async function startPipeline(
     await storage?.close()
   }
   try {
-    if (broker) await broker.ensureTopics(topicsOf(config))
+    // Kafka and PostgreSQL may still be starting (compose, a node reboot): wait, bounded and logged.
+    if (broker)
+      await untilReady('kafka', () => broker.ensureTopics(topicsOf(config)), logger, config.startupWaitMs)
     // --no-migrate-on-start: in a rolling upgrade `flowline migrate` runs first, once, and the old
     // and new versions of the roles both work with the migrated schema.
     if (storage && config.migrateOnStart) {
-      const applied = await storage.migrate()
+      // A migration that fails on its own SQL is not waited on: only an unreachable database is.
+      const unreachable = (error: unknown) =>
+        toStorageError((error as Error).cause ?? error) instanceof StorageUnavailableError
+      const applied = await untilReady(
+        'postgresql',
+        () => storage.migrate(),
+        logger,
+        config.startupWaitMs,
+        unreachable,
+      )
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     }
     if (storage && (roles.includes('ingest') || roles.includes('admin')))

@@ -7,6 +7,8 @@ export interface StoredMeasurement {
   readonly sensor_id: string
   readonly temperature: number
   readonly timestamp: string
+  /** Only in rows saved from version 2 readings that carried it. */
+  readonly humidity?: number
 }
 
 export interface SensorSummary {
@@ -48,13 +50,14 @@ export class MeasurementsRepository {
     // Epoch milliseconds as float8: nothing to format here nor parse in PostgreSQL, which cut its
     // CPU per row by 10–25 % (measured); to_timestamp rounds to the microsecond, so a ms is exact.
     const timestampsMs = measurements.map((m) => m.timestampMs)
+    const humidities = measurements.map((m) => m.humidity ?? null)
     // Sensors are upserted in sensor_id order so that concurrent savers lock them in the same order.
     const result = await sql<{ inserted: number }>`
       WITH inserted AS (
-        INSERT INTO measurements (sensor_id, temperature, ts)
-        SELECT sensor_id, temperature, to_timestamp(ms / 1000)
-        FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[])
-          AS batch(sensor_id, temperature, ms)
+        INSERT INTO measurements (sensor_id, temperature, ts, humidity)
+        SELECT sensor_id, temperature, to_timestamp(ms / 1000), humidity
+        FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[], ${humidities}::float8[])
+          AS batch(sensor_id, temperature, ms, humidity)
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, temperature, ts
       ), per_sensor AS (
@@ -80,7 +83,7 @@ export class MeasurementsRepository {
   async recent(query: RecentQuery): Promise<StoredMeasurement[]> {
     let select = this.#db
       .selectFrom('measurements')
-      .select(['id', 'sensor_id', 'temperature', 'ts'])
+      .select(['id', 'sensor_id', 'temperature', 'ts', 'humidity'])
       .orderBy('ts', 'desc')
       .orderBy('id', 'desc')
       .limit(query.limit)
@@ -99,6 +102,7 @@ export class MeasurementsRepository {
       sensor_id: row.sensor_id,
       temperature: row.temperature,
       timestamp: row.ts.toISOString(),
+      ...(row.humidity === null ? {} : { humidity: row.humidity }),
     }))
   }
 

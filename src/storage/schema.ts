@@ -7,6 +7,8 @@ export interface MeasurementsTable {
   temperature: number
   ts: ColumnType<Date, Date | string, never>
   ingested_at: Generated<Date>
+  /** Added by migration 0007 (measurement payload version 2). */
+  humidity: ColumnType<number | null, number | null | undefined, never>
 }
 
 export interface SensorsTable {

@@ -30,6 +30,9 @@ async function migrateFilledTable(storage: Storage) {
   const db = storage.db as unknown as Kysely<unknown>
   const stepped = await createMigrator(db).migrateTo('0002-sensors-fillfactor')
   assert.equal(stepped.error, undefined)
+  // Today's insert writes the column 0007 adds (humidity, nullable): give the old table that column
+  // so the saver's own statement fills it. 0004 copies its named columns; 0007 adds humidity if absent.
+  await sql`ALTER TABLE measurements ADD COLUMN humidity double precision`.execute(db)
   const repository = new MeasurementsRepository(storage.db)
   const now = Date.now()
   const batch = []
@@ -52,8 +55,9 @@ async function migrateFilledTable(storage: Storage) {
   const sensorsBefore = await repository.sensors()
 
   const applied = await storage.migrate()
-  // 0003 (the aggregator's tables) and 0005 (the platform's) do not touch `measurements`; they are pending here too.
-  assert.deepEqual(applied, ['0003-stream-windows', '0004-partition-measurements', '0005-platform'])
+  // 0003 (the aggregator's tables) and 0005 (the platform's) do not touch `measurements`, 0007 only adds a
+  // nullable column; they are pending here too.
+  assert.deepEqual(applied, ['0003-stream-windows', '0004-partition-measurements', '0005-platform', '0007-inventory-streams'])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
   assert.deepEqual(after, before, 'every row kept, once, with its id and timestamps')
@@ -82,6 +86,7 @@ async function migrateFilledTable(storage: Storage) {
     '0003-stream-windows',
     '0004-partition-measurements',
     '0005-platform',
+    '0007-inventory-streams',
   ])
 }
 

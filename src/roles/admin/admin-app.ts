@@ -13,6 +13,9 @@ import type { Metrics } from '../../observability/metrics.ts'
 import { RegistryRepository } from '../../registry/registry-repository.ts'
 import { registerSensorRoutes } from '../../registry/sensor-routes.ts'
 import { ConsoleReadRepository } from '../../storage/console-read-repository.ts'
+import { ProductEventsRepository } from '../../storage/inventory/product-events-repository.ts'
+import { ProductsRepository, ProductsWriteRepository } from '../../storage/inventory/products-repository.ts'
+import { StockReadRepository } from '../../storage/inventory/stock-read-repository.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
@@ -22,6 +25,7 @@ import { registerConsoleStatic } from './console-static.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { registerFlowRoutes } from './flow/flow-routes.ts'
 import type { FlowSampler } from './flow/flow-sampler.ts'
+import { registerInventoryRoutes } from './inventory-routes.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -48,6 +52,7 @@ const StoredMeasurement = Type.Object({
   sensor_id: Type.String(),
   temperature: Type.Number(),
   timestamp: Type.String({ format: 'date-time' }),
+  humidity: Type.Optional(Type.Number({ description: 'relative humidity in %, from version 2 readings' })),
 })
 
 /** The admin API: reads what the saver stored. */
@@ -70,7 +75,8 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   }
   const app = await createHttpApp({
     name: 'admin',
-    description: 'Reads the measurements, windows and alerts stored in PostgreSQL.',
+    description:
+      'Reads the measurements, windows and alerts stored in PostgreSQL; the product catalog and stock.',
     logger: options.logger,
     metrics,
     auth: options.auth.guard,
@@ -163,6 +169,15 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   })
   if (options.flow) registerFlowRoutes(app, options.flow)
   await registerConsoleStatic(app, options.consoleDist)
+  registerInventoryRoutes(app, {
+    products: new ProductsRepository(options.storage.db),
+    productWrites: new ProductsWriteRepository((options.primary ?? options.storage).db),
+    events: new ProductEventsRepository(options.storage.db),
+    stock: new StockReadRepository(options.storage.db),
+    query,
+    defaultLimit: options.defaultLimit,
+    maxLimit: options.maxLimit,
+  })
   return app
 }
 

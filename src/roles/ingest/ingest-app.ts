@@ -17,6 +17,7 @@ import {
   parseNdjsonItems,
   TooManyItemsError,
 } from './request-body.ts'
+import { registerStreamIngestRoute, type StreamIngestRoute } from './stream-ingest-routes.ts'
 
 /** Most problems listed in one 400 answer; the count says how many there were in all. */
 const MAX_REPORTED_PROBLEMS = 100
@@ -34,6 +35,8 @@ export interface IngestAppOptions {
   readonly auth: AuthGuard
   /** Token scopes and the registry's policy on each request's sensors; none: every sensor passes. */
   readonly gate?: SensorGate
+  /** The other streams' ingest routes (`POST /stock-movements`, `POST /product-events`). */
+  readonly streamRoutes?: readonly StreamIngestRoute[]
 }
 
 /**
@@ -162,5 +165,11 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
       return reply.code(202).send({ accepted: records.length })
     },
   )
+  for (const route of options.streamRoutes ?? [])
+    registerStreamIngestRoute(app, route, {
+      coalescer: options.coalescer,
+      metrics: options.metrics,
+      maxItems: options.maxItems,
+    })
   return app
 }

@@ -2,13 +2,18 @@ import { createAuth } from '../../auth/auth-setup.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
+import { ProductEventV1, ProductV1, StockMovementV1 } from '../../inventory/inventory-schemas.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import { RegistryRepository } from '../../registry/registry-repository.ts'
 import { SensorGate, type UnknownSensorPolicy } from '../../registry/sensor-gate.ts'
 import type { Storage } from '../../storage/storage.ts'
+import { productEventsStream } from '../../streams/definitions/product-events-stream.ts'
+import { productsStream } from '../../streams/definitions/products-stream.ts'
+import { stockMovementsStream } from '../../streams/definitions/stock-movements-stream.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
+import type { StreamIngestRoute } from './stream-ingest-routes.ts'
 
 /** Starts the ingest API. On close it stops accepting, then waits for what Kafka still has to acknowledge. */
 export async function startIngest(
@@ -42,6 +47,7 @@ export async function startIngest(
       policy: config.unknownSensors as UnknownSensorPolicy,
       cacheTtlMs: config.authCacheTtlMs,
     }),
+    streamRoutes: inventoryIngestRoutes(config),
   })
   return {
     name: 'ingest',
@@ -51,4 +57,34 @@ export async function startIngest(
       await coalescer.drained()
     },
   }
+}
+
+/** The inventory streams' ingest routes, each publishing to its configured topic. */
+export function inventoryIngestRoutes(
+  config: Pick<Config, 'stockTopic' | 'productsTopic' | 'productEventsTopic'>,
+): StreamIngestRoute[] {
+  return [
+    {
+      path: '/stock-movements',
+      summary: 'Submit stock movements',
+      definition: stockMovementsStream,
+      topic: config.stockTopic,
+      schema: StockMovementV1,
+    },
+    {
+      path: '/product-versions',
+      summary:
+        'Submit product versions (the catalog as a stream; an older version never overwrites a newer one)',
+      definition: productsStream,
+      topic: config.productsTopic,
+      schema: ProductV1,
+    },
+    {
+      path: '/product-events',
+      summary: 'Submit product events (views, carts, purchases, returns)',
+      definition: productEventsStream,
+      topic: config.productEventsTopic,
+      schema: ProductEventV1,
+    },
+  ]
 }

@@ -4,6 +4,10 @@ import type { IncomingRecord, OutgoingRecord } from '../../broker/broker.ts'
 export interface Rejection {
   readonly reason: string
   readonly field?: string
+  /** A machine-readable code for refusals by a rule of the domain, e.g. `INSUFFICIENT_STOCK`. */
+  readonly code?: string
+  /** What the rule saw when it refused (e.g. the stock levels), for the person reading the entry. */
+  readonly details?: Readonly<Record<string, unknown>>
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -31,6 +35,8 @@ export function deadLetterRecord(
     value: JSON.stringify({
       reason: rejection.reason,
       field: rejection.field ?? null,
+      ...(rejection.code === undefined ? {} : { code: rejection.code }),
+      ...(rejection.details === undefined ? {} : { details: rejection.details }),
       source_topic: record.topic,
       partition: record.partition,
       offset: record.offset.toString(),

@@ -1,27 +1,22 @@
 import { probesOnly } from '../../auth/access-hooks.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
-import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
-import { brokerAndStorageReady, exitWhenLoopFails } from '../../consumer/consumer-role.ts'
+import type { BatchConsumer } from '../../consumer/batch-consumer.ts'
+import { brokerAndStorageReady } from '../../consumer/consumer-role.ts'
 import { createHttpApp } from '../../http/http-app.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
-import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
-import { createSaverHandler } from './measurement-saver.ts'
+import { startStreamConsumers } from '../../streams/stream-consumer.ts'
+import { selectedStreams } from '../../streams/stream-registry.ts'
 import { startPartitionMaintenance } from './partition-maintenance.ts'
 
 /**
- * PGlite runs on this process's event loop: a 500-row insert holds it for about 35 ms (measured:
- * 5,000 rows take 260 ms), so smaller batches keep ingest answering in the same process.
- */
-const SINGLE_CONNECTION_MAX_BATCH = 500
-
-/**
- * Starts the measurement saver: `--consumers` consumer-group members that write batches to the
- * database and commit offsets after each transaction, with /health, /ready and /metrics on its
- * own port. On close each finishes the batch in hand, commits it and leaves the group.
+ * Starts the saver: for each stream of `--streams` (default: all), `--consumers` consumer-group
+ * members that write batches through the stream's sink and commit offsets after each transaction,
+ * with /health, /ready and /metrics on its own port. On close each finishes the batch in hand,
+ * commits it and leaves its group.
  */
 export async function startSaver(
   config: Config,
@@ -30,62 +25,37 @@ export async function startSaver(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
-  const maintenance = await startPartitionMaintenance(
-    storage,
-    { daysAhead: config.partitionDaysAhead, retentionDays: config.retentionDays },
-    logger,
-  )
-  const handler = createSaverHandler({
-    broker,
-    repository: new MeasurementsRepository(storage.db),
-    logger,
-    metrics,
-    groupId: config.groupId,
-    errorsTopic: config.errorsTopic,
-    futureToleranceMs: config.futureToleranceMs,
-  })
-  // Group members in one process: the group splits the partitions between them and each inserts
-  // its own in log order on its own connection, so PostgreSQL works on one batch while the
-  // process decodes another. PGlite has one connection and runs on this thread: one member.
-  const members = storage.capabilities.concurrentConnections ? config.saverConsumers : 1
+  const streams = selectedStreams(config)
+  // The saver keeps the partitions of `measurements` only where it writes them.
+  const maintenance = streams.some((stream) => stream.name === 'measurements')
+    ? await startPartitionMaintenance(
+        storage,
+        { daysAhead: config.partitionDaysAhead, retentionDays: config.retentionDays },
+        logger,
+      )
+    : undefined
   const consumers: BatchConsumer[] = []
-  for (let member = 0; member < members; member++) {
-    const subscription = await broker.subscribe({
-      groupId: config.groupId,
-      topics: [config.topic],
-      maxBatch: storage.capabilities.concurrentConnections
-        ? config.saverBatchSize
-        : Math.min(config.saverBatchSize, SINGLE_CONNECTION_MAX_BATCH),
-      maxWaitMs: config.saverBatchWaitMs,
-    })
-    const consumer = runBatchConsumer({
-      name: config.groupId,
-      subscription,
-      ...handler,
-      logger,
-      metrics,
-      // Each member decodes its next batch while PostgreSQL inserts the current one.
-      readAhead: config.saverReadAhead,
-    })
-    exitWhenLoopFails(consumer, logger, 'saver')
-    consumers.push(consumer)
-  }
+  for (const stream of streams)
+    consumers.push(...(await startStreamConsumers(stream, { config, broker, storage, logger, metrics })))
   const app = await createHttpApp({
     auth: probesOnly(config.metricsToken),
     name: 'saver',
-    description: 'Health and metrics of the measurement saver.',
+    description: 'Health and metrics of the saver (every stream it consumes).',
     logger,
     metrics,
     ready: brokerAndStorageReady(broker, storage),
   })
   const urls = await listen(app, 'saver', config.host, config.saverPort, logger)
-  logger.info({ group: config.groupId, topic: config.topic, members }, 'saver consuming')
+  logger.info(
+    { streams: streams.map((stream) => `${stream.name} (${stream.topic(config)})`) },
+    'saver consuming',
+  )
   return {
     name: 'saver',
     urls,
     async close() {
       await Promise.all(consumers.map((consumer) => consumer.stop()))
-      await maintenance.stop()
+      await maintenance?.stop()
       await app.close()
     },
   }

@@ -9,6 +9,7 @@ import { RegistryRepository } from '../../../src/registry/registry-repository.ts
 import { SensorGate, type UnknownSensorPolicy } from '../../../src/registry/sensor-gate.ts'
 import { createAdminApp } from '../../../src/roles/admin/admin-app.ts'
 import { createIngestApp } from '../../../src/roles/ingest/ingest-app.ts'
+import { inventoryIngestRoutes } from '../../../src/roles/ingest/ingest-role.ts'
 import { ProduceCoalescer } from '../../../src/roles/ingest/produce-coalescer.ts'
 import { MeasurementsRepository } from '../../../src/storage/measurements-repository.ts'
 import type { UserRole } from '../../../src/storage/schema.ts'
@@ -80,6 +81,7 @@ export async function ingestApp(
     futureToleranceMs: 60_000,
     auth: (await createAuth(config, storage, logger)).guard,
     gate: new SensorGate({ registry: new RegistryRepository(storage.db), policy, cacheTtlMs }),
+    streamRoutes: inventoryIngestRoutes(config),
   })
   t.after(() => app.close())
   return app
