@@ -3,6 +3,7 @@ import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { BacklogGate } from './backlog-gate.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
 
@@ -13,6 +14,16 @@ export async function startIngest(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
+  // Only the embedded log reports a group's backlog: there the saver shares this process.
+  const gate = broker.groupBacklog
+    ? new BacklogGate({
+        sample: () =>
+          broker.groupBacklog?.(config.groupId, config.topic) ?? Promise.resolve({ behind: 0, committed: 0 }),
+        maxRecords: config.maxBacklogRecords,
+        maxSeconds: config.maxBacklogSeconds,
+        logger,
+      })
+    : undefined
   const coalescer = new ProduceCoalescer({
     broker,
     metrics,
@@ -21,6 +32,7 @@ export async function startIngest(
     maxBatchRecords: config.produceBatchRecords,
     lingerMs: config.produceLingerMs,
     timeoutMs: config.produceTimeoutMs,
+    refusal: gate && (() => gate.closedBecause),
   })
   const app = await createIngestApp({
     broker,
@@ -36,6 +48,7 @@ export async function startIngest(
     name: 'ingest',
     urls: await listen(app, 'ingest', config.host, config.ingestPort, logger, '/measurements'),
     async close() {
+      gate?.stop()
       await app.close()
       await coalescer.drained()
     },
