@@ -15,10 +15,10 @@ export async function startIngest(
   metrics: Metrics,
 ): Promise<RunningRole> {
   // Only the embedded log reports a group's backlog: there the saver shares this process.
-  const gate = broker.groupBacklog
+  const groupBacklog = broker.groupBacklog?.bind(broker)
+  const gate = groupBacklog
     ? new BacklogGate({
-        sample: () =>
-          broker.groupBacklog?.(config.groupId, config.topic) ?? Promise.resolve({ behind: 0, committed: 0 }),
+        sample: () => groupBacklog(config.groupId, config.topic),
         maxRecords: config.maxBacklogRecords,
         maxSeconds: config.maxBacklogSeconds,
         logger,
