@@ -5,9 +5,11 @@
  * connection, so the figure is the server's own cost whatever else runs on the machine.
  *
  *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
+ *                                  [--without-summary]
  *
  * `--sql` runs a statement after the migrations, to try a schema change (for example
- * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload.
+ * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload. `--without-summary`
+ * sends the same INSERT without the `sensors` upsert, to price the summary.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -22,6 +24,7 @@ const { values } = parseArgs({
     sensors: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '5000' },
     sql: { type: 'string' },
+    'without-summary': { type: 'boolean' },
   },
 })
 const rows = Number(values.rows)
@@ -38,6 +41,18 @@ const database = await scratchDatabase(
   process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline',
 )
 const storage = new PostgresStorage({ connectionString: database.url, maxConnections: 1 })
+
+/** The saver's statement without its `sensors` upsert. */
+async function insertWithoutSummary(
+  batch: readonly { sensorId: string; temperature: number; timestampMs: number }[],
+) {
+  await sql`
+    INSERT INTO measurements (sensor_id, temperature, ts)
+    SELECT sensor_id, temperature, to_timestamp(ms / 1000)
+    FROM unnest(${batch.map((m) => m.sensorId)}::text[], ${batch.map((m) => m.temperature)}::float8[],
+                ${batch.map((m) => m.timestampMs)}::float8[]) AS batch(sensor_id, temperature, ms)
+    ON CONFLICT (sensor_id, ts) DO NOTHING`.execute(storage.db)
+}
 try {
   await storage.migrate()
   if (values.sql) await sql.raw(values.sql).execute(storage.db)
@@ -56,7 +71,8 @@ try {
         timestampMs: start + i * 10,
       })
     }
-    await repository.insertBatch(batch)
+    if (values['without-summary']) await insertWithoutSummary(batch)
+    else await repository.insertBatch(batch)
   }
   const seconds = (performance.now() - startedAt) / 1000
   const serverMicros = cpuMicros(pid) - cpuBefore
@@ -68,6 +84,7 @@ try {
       sensors,
       batchSize,
       sql: values.sql ?? null,
+      summary: !values['without-summary'],
       rowsPerSecond: Math.round(rows / seconds),
       postgresMicrosPerRow: Number((serverMicros / rows).toFixed(1)),
     }),

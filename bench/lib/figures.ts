@@ -149,6 +149,7 @@ export function figureDefinitions(options: BenchOptions): FigureDefinition[] {
     label: 'saver peak RSS (VmHWM), batched-100',
     unit: 'MB',
     get: e2e('batched-100', (r) => r.memoryMb.saver0Peak),
+    target: { op: '<=', value: 300 },
   })
   defs.push({
     id: 'outage.rss-before',
@@ -172,6 +173,7 @@ export function figureDefinitions(options: BenchOptions): FigureDefinition[] {
     label: 'ingest RSS growth during the outage (max during − max before)',
     unit: 'MB',
     get: (run) => run.outage?.outageGrowthMb,
+    target: { op: '<=', value: 30 },
   })
 
   for (const n of options.scaling)
@@ -189,6 +191,7 @@ export function figureDefinitions(options: BenchOptions): FigureDefinition[] {
     label: 'embedded E2E batched 100: rows inserted/s',
     unit: '/s',
     get: e2e('embedded-batched-100', (r) => r.e2eRatePerS),
+    target: { op: '>=', value: 30_000 },
     ceilings: [HTTP_BATCH],
   })
   defs.push({
@@ -204,6 +207,7 @@ export function figureDefinitions(options: BenchOptions): FigureDefinition[] {
     label: 'embedded `up` process peak RSS',
     unit: 'MB',
     get: e2e('embedded-batched-100', (r) => r.memoryMb.ingestPeak),
+    target: { op: '<=', value: 400 },
   })
 
   const ceiling = (id: string, label: string, get: Getter) =>

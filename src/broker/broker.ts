@@ -58,6 +58,14 @@ export interface Subscription extends AsyncIterable<RecordBatch> {
   close(): Promise<void>
 }
 
+/** How far a consumer group is behind on a topic, summed over its partitions. */
+export interface GroupBacklog {
+  /** Records appended but not yet committed by the group. */
+  readonly behind: number
+  /** Records the group has committed since the log began: its progress, to derive a drain rate. */
+  readonly committed: number
+}
+
 /**
  * The message log the roles talk to. Roles import this interface, never an adapter: only the
  * composition root (`src/runtime/`) knows whether Kafka or the embedded log runs.
@@ -69,6 +77,11 @@ export interface Broker {
   /** Resolves once every record is durable (Kafka: acks=all; embedded: fsync). */
   publish(records: readonly OutgoingRecord[]): Promise<void>
   subscribe(options: SubscribeOptions): Promise<Subscription>
+  /**
+   * The backlog of a group, read in process. Only the embedded log has it: there ingest and the
+   * saver share one process, and ingest refuses new records when the saver falls too far behind.
+   */
+  groupBacklog?(groupId: string, topic: string): Promise<GroupBacklog>
   /** True when the broker answers a metadata request. */
   isReachable(): Promise<boolean>
   close(): Promise<void>

@@ -6,9 +6,13 @@ import { test } from 'node:test'
 import type { E2EResult } from '../../bench/lib/e2e.ts'
 import type { Percentiles } from '../../bench/lib/histogram.ts'
 import type { BenchReport, LatestIndex } from '../../bench/lib/report.ts'
+import { type CommittedRatios, guardedRatios, ratioRegressions } from '../../bench/lib/smoke-ratios.ts'
 import { allocateLayout, Services, tempStateDir } from '../../harness/index.ts'
 
 const RUN = new URL('../../bench/run.ts', import.meta.url).pathname
+const COMMITTED_RATIOS = new URL('../../bench/results/smoke-ratios.json', import.meta.url).pathname
+/** A ratio more than this share below its committed value fails: a regression, not noise. */
+const TOLERANCE = 0.2
 
 function runBench(
   args: readonly string[],
@@ -33,7 +37,8 @@ function runBench(
 /**
  * The benchmark harness in its CI form (`--quick`): its own Kafka and PostgreSQL on free ports and
  * a temporary state dir, a few seconds per figure, then checks that every figure came out and
- * makes sense. Numbers are not judged against targets here: CI machines differ. It may take
+ * makes sense. Absolute numbers are not judged here (CI machines differ); the ratios of a few
+ * figures to the ceilings measured in the same run are, against `bench/results/smoke-ratios.json`. It may take
  * 8 minutes on a shared 2-core machine (4.5 did not suffice while other suites ran).
  */
 test('npm run bench -- --quick measures every figure on its own services', {
@@ -131,4 +136,9 @@ test('npm run bench -- --quick measures every figure on its own services', {
     'with its ceilings',
   )
   assert.match(readFileSync(join(out, latest.markdown), 'utf8'), /## Targets[\s\S]*E2E batched 100/)
+
+  const committed = JSON.parse(readFileSync(COMMITTED_RATIOS, 'utf8')) as CommittedRatios
+  const measured = guardedRatios(report)
+  const regressions = ratioRegressions(measured, committed.ratios, TOLERANCE)
+  assert.deepEqual(regressions, [], `measured ${JSON.stringify(measured)}`)
 })

@@ -1,7 +1,14 @@
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BrokerUnavailableError } from '../../errors.ts'
-import type { Broker, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '../broker.ts'
+import type {
+  Broker,
+  GroupBacklog,
+  OutgoingRecord,
+  SubscribeOptions,
+  Subscription,
+  TopicSpec,
+} from '../broker.ts'
 import { partitionForKey } from '../key-partitioner.ts'
 import { DirectoryLock } from './directory-lock.ts'
 import { EmbeddedSubscription } from './embedded-subscription.ts'
@@ -158,6 +165,20 @@ export class EmbeddedBroker implements Broker {
       this.#groups.set(groupId, coordinator)
     }
     return coordinator
+  }
+
+  async groupBacklog(groupId: string, topic: string): Promise<GroupBacklog> {
+    this.#assertOpen()
+    const { offsets } = await this.#coordinatorOf(groupId)
+    let behind = 0
+    let committed = 0
+    for (let partition = 0; partition < this.#topics.partitionsOf(topic); partition++) {
+      const log = this.#topics.log(topic, partition)
+      const at = offsets.committed(topic, partition) ?? log.startOffset
+      behind += Number(log.endOffset - (at < log.startOffset ? log.startOffset : at))
+      committed += Number(at)
+    }
+    return { behind, committed }
   }
 
   /** Applies retention to every partition now; returns how many segments were deleted. */

@@ -11,6 +11,7 @@ import type { Storage } from '../../storage/storage.ts'
 import { productEventsStream } from '../../streams/definitions/product-events-stream.ts'
 import { productsStream } from '../../streams/definitions/products-stream.ts'
 import { stockMovementsStream } from '../../streams/definitions/stock-movements-stream.ts'
+import { BacklogGate } from './backlog-gate.ts'
 import { createIngestApp } from './ingest-app.ts'
 import { ProduceCoalescer } from './produce-coalescer.ts'
 import type { StreamIngestRoute } from './stream-ingest-routes.ts'
@@ -23,6 +24,16 @@ export async function startIngest(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
+  // Only the embedded log reports a group's backlog: there the saver shares this process.
+  const groupBacklog = broker.groupBacklog?.bind(broker)
+  const gate = groupBacklog
+    ? new BacklogGate({
+        sample: () => groupBacklog(config.groupId, config.topic),
+        maxRecords: config.maxBacklogRecords,
+        maxSeconds: config.maxBacklogSeconds,
+        logger,
+      })
+    : undefined
   const coalescer = new ProduceCoalescer({
     broker,
     metrics,
@@ -31,6 +42,7 @@ export async function startIngest(
     maxBatchRecords: config.produceBatchRecords,
     lingerMs: config.produceLingerMs,
     timeoutMs: config.produceTimeoutMs,
+    refusal: gate && (() => gate.closedBecause),
   })
   const app = await createIngestApp({
     broker,
@@ -53,6 +65,7 @@ export async function startIngest(
     name: 'ingest',
     urls: await listen(app, 'ingest', config.host, config.ingestPort, logger, '/measurements'),
     async close() {
+      gate?.stop()
       await app.close()
       await coalescer.drained()
     },

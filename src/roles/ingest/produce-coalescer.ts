@@ -28,6 +28,8 @@ export interface ProduceCoalescerOptions {
   readonly lingerMs?: number
   /** How long a request waits for its acknowledgement before its client is told 503. */
   readonly timeoutMs: number
+  /** Why records are refused besides the in-flight budget (the saver's backlog), or undefined. */
+  readonly refusal?: () => string | undefined
 }
 
 /**
@@ -70,6 +72,11 @@ export class ProduceCoalescer {
           `${this.#inFlight} measurements are already waiting for the ${this.#brokerLabel}; retry later`,
         ),
       )
+    }
+    const refusal = this.#options.refusal?.()
+    if (refusal !== undefined) {
+      this.#options.metrics.rejectedItems.inc({ reason: 'backlog' })
+      return Promise.reject(new OverloadedError(`Not accepting measurements now: ${refusal}; retry later`))
     }
     this.#adjustInFlight(records.length)
     return new Promise<void>((resolve, reject) => {
