@@ -14,6 +14,7 @@ export const ERROR_CODES = {
   EMPTY_BODY: { status: 400, retryable: false },
   BAD_REQUEST: { status: 400, retryable: false },
   NOT_FOUND: { status: 404, retryable: false },
+  CONFLICT: { status: 409, retryable: false },
   BODY_TOO_LARGE: { status: 413, retryable: false },
   TOO_MANY_ITEMS: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },

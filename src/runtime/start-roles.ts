@@ -5,13 +5,14 @@ import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
 import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
+import { startDeadLetterSaver } from '../roles/dead-letters/dead-letter-saver-role.ts'
 import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { createBroker, createReadStorage, createStorage, topicsOf } from './composition.ts'
 
-export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
+export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'dead-letter-saver' | 'admin'
 
 /** A process running one or more roles over shared connections. */
 export interface Pipeline {
@@ -35,8 +36,9 @@ export async function startPipeline(
 ): Promise<Pipeline> {
   const logger = createLogger(config.logLevel, logName)
   const metrics = createMetrics()
-  const needsBroker = roles.includes('ingest') || roles.includes('saver') || roles.includes('aggregate')
-  const needsStorage = roles.includes('saver') || roles.includes('aggregate') || roles.includes('admin')
+  // Every role but the simulator uses both now: admin publishes redriven dead letters.
+  const needsBroker = roles.length > 0
+  const needsStorage = roles.some((role) => role !== 'ingest')
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
   const readStorage =
@@ -50,7 +52,8 @@ export async function startPipeline(
     await storage?.close()
   }
   try {
-    if (broker) await broker.ensureTopics(topicsOf(config))
+    // The admin role only publishes redrives: it starts, and reads, while the broker is down.
+    if (broker && roles.some((role) => role !== 'admin')) await broker.ensureTopics(topicsOf(config))
     // --no-migrate-on-start: in a rolling upgrade `flowline migrate` runs first, once, and the old
     // and new versions of the roles both work with the migrated schema.
     if (storage && config.migrateOnStart) {
@@ -62,7 +65,10 @@ export async function startPipeline(
       running.push(await startSaver(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics))
+    if (broker && storage && roles.includes('dead-letter-saver'))
+      running.push(await startDeadLetterSaver(config, broker, storage, logger, metrics))
+    if (broker && storage && readStorage)
+      running.push(await startAdmin(config, readStorage, { storage, broker }, logger, metrics))
   } catch (error) {
     await stop()
     throw error

@@ -5,11 +5,15 @@ import { FlowlineError } from '../../errors.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { DeadLettersRepository } from '../../storage/dead-letters-repository.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
+import type { DeadLetterActions } from '../dead-letters/dead-letter-actions.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { registerDeadLetterRoutes } from './dead-letter-routes.ts'
+import { registerLookupRoute } from './lookup-route.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -19,6 +23,8 @@ export interface AdminAppOptions {
   readonly metrics: Metrics
   readonly defaultLimit: number
   readonly maxLimit: number
+  /** Redrive and discard; without them the dead-letter routes are not served. */
+  readonly deadLetterActions?: DeadLetterActions
 }
 
 const StoredMeasurement = Type.Object({
@@ -48,7 +54,8 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   }
   const app = await createHttpApp({
     name: 'admin',
-    description: 'Reads the measurements, windows and alerts stored in PostgreSQL.',
+    description:
+      'Reads the measurements, windows and alerts stored in PostgreSQL; browses, redrives and discards dead letters.',
     logger: options.logger,
     metrics,
     ready: async () => {
@@ -142,5 +149,15 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit,
   })
+  const deadLetters = new DeadLettersRepository(options.storage.db)
+  registerLookupRoute(app, { measurements: repository, deadLetters, query })
+  if (options.deadLetterActions)
+    registerDeadLetterRoutes(app, {
+      repository: deadLetters,
+      actions: options.deadLetterActions,
+      query,
+      defaultLimit: options.defaultLimit,
+      maxLimit: options.maxLimit,
+    })
   return app
 }
