@@ -119,6 +119,7 @@ export function addDeadLettersCommand(program: Command, load: Loaded): void {
           next_cursor: string | null
         }
         if (flags.json) return out(JSON.stringify(page, null, 2))
+        if (page.items.length === 0) out('no dead letters match')
         for (const letter of page.items) out(line(letter))
         if (page.next_cursor) out(`more: --cursor ${page.next_cursor}`)
       }),

@@ -192,19 +192,23 @@ export function registerDeadLetterRoutes(app: FastifyInstance, options: DeadLett
     },
     { additionalProperties: false },
   )
-  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RedriveBody> | undefined }>(
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RedriveBody> }>(
     '/dead-letters/:id/redrive',
     {
       config: operator,
+      // A POST without a body redrives the original bytes.
+      preValidation: async (request) => {
+        request.body ??= {}
+      },
       schema: {
         summary: 'Send a dead letter back to its source topic (optionally corrected) and mark it redriven',
         params: IdParams,
-        body: Type.Optional(RedriveBody),
+        body: RedriveBody,
         response: { 200: DeadLetterItem, ...errors },
       },
     },
     async (request) => {
-      const body = request.body ?? {}
+      const body = request.body
       const corrected = typeof body.payload === 'object' ? JSON.stringify(body.payload) : body.payload
       return query('redrive', () =>
         actions.redrive(request.params.id, actorOf(request), corrected, body.force ?? false),
@@ -239,13 +243,14 @@ export function registerDeadLetterRoutes(app: FastifyInstance, options: DeadLett
     },
     { additionalProperties: false },
   )
-  app.post<{ Body: Static<typeof BulkBody> | undefined }>(
+  app.post<{ Body: Static<typeof BulkBody> }>(
     '/dead-letters/redrive',
     {
       config: operator,
       schema: {
-        summary: 'Redrive every new dead letter of a filter, at the configured rate; dry_run only counts',
-        body: Type.Optional(BulkBody),
+        summary:
+          'Redrive every new dead letter of a filter (a body is required; {} takes them all), at the configured rate; dry_run only counts',
+        body: BulkBody,
         response: {
           200: Type.Object({
             dry_run: Type.Literal(true),
@@ -259,7 +264,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, options: DeadLett
       },
     },
     async (request, reply) => {
-      const body = request.body ?? {}
+      const body = request.body
       const filter = filterOf(body.filter ?? {})
       const limit = body.limit ?? MAX_BULK_REDRIVE
       if (body.dry_run) {
