@@ -239,6 +239,17 @@ async function redriveAfterCorrection(t: TestContext, open: OpenPair) {
   assert.equal(page.body.items.length, 1)
   const next = await api('GET', `/dead-letters?limit=1&cursor=${page.body.next_cursor}`)
   assert.notEqual(next.body.items[0].id, page.body.items[0].id, 'keyset paging goes on')
+  const spec = (await api('GET', '/docs/json')).body
+  for (const path of [
+    '/dead-letters',
+    '/dead-letters/{id}',
+    '/dead-letters/{id}/redrive',
+    '/dead-letters/{id}/discard',
+    '/dead-letters/redrive',
+    '/dead-letters/redrives/{id}',
+    '/measurements/lookup',
+  ])
+    assert.ok(spec.paths[path], `${path} is in the OpenAPI document`)
 }
 
 async function bulkRedrive(t: TestContext, open: OpenPair) {
