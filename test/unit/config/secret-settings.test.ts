@@ -14,6 +14,7 @@ describe('secret settings', () => {
       DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/flowline?sslmode=verify-full',
       DATABASE_READ_URL: 'postgres://app:s3cret@replica.internal:5432/flowline?sslmode=require',
       KAFKA_SASL_PASSWORD: 'pa ss\nword',
+      FLOWLINE_API_TOKEN: 'flt_example-token',
     }
     const secrets = SETTINGS.filter((setting) => setting.secret).map((setting) => setting.env)
     assert.deepEqual(secrets.sort(), Object.keys(values).sort(), 'the secret settings this test covers')
@@ -27,6 +28,7 @@ describe('secret settings', () => {
       env[`${variable}_FILE`] = file
     }
     const config = loadConfig({}, env)
+    assert.equal(config.apiToken, values.FLOWLINE_API_TOKEN)
     assert.equal(config.databaseUrl, values.DATABASE_URL)
     assert.equal(config.databaseReadUrl, values.DATABASE_READ_URL)
     assert.equal(config.kafkaSaslPassword, 'pa ss\nword')
