@@ -143,6 +143,7 @@ export class ScenarioRun {
     role: RoleName,
     label: string,
     flags: Record<string, string | number> = {},
+    startTimeoutMs?: number,
   ): Promise<RoleProcess> {
     const kafka = {
       kafka: this.bootstrap,
@@ -170,6 +171,7 @@ export class ScenarioRun {
       label,
       flags: { ...byRole[role], 'log-level': 'info', ...flags },
       logDir: this.logDir,
+      startTimeoutMs,
     })
     process.onUnexpectedExit = (code, signal) => void supervise(this, process, code, signal)
     this.#roles.push(process)
@@ -183,8 +185,9 @@ export class ScenarioRun {
     role: RoleName,
     label: string,
     flags: Record<string, string | number> = {},
+    startTimeoutMs?: number,
   ): Promise<RoleProcess> {
-    const process = await this.createRole(role, label, flags)
+    const process = await this.createRole(role, label, flags, startTimeoutMs)
     await process.start()
     this.event(`${label} started`, `pid ${process.pid}, port ${process.port}`)
     return process

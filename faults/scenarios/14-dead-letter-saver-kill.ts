@@ -65,9 +65,11 @@ export const deadLetterSaverKill: Scenario = {
   title: 'Dead-letter saver killed in a loop while poison records are dead-lettered',
   promises: ['P1', 'P2'],
   async run(run) {
-    const ingest = await run.startRole('ingest', 'ingest')
-    await run.startRole('saver', 'saver')
-    const keeper = await run.startRole('dead-letter-saver', 'dead-letter-saver')
+    // A role took 65-90 s to answer /health on the shared 2-core machine (load 20-27); the default 90 s was too short.
+    const patience = 240_000
+    const ingest = await run.startRole('ingest', 'ingest', {}, patience)
+    await run.startRole('saver', 'saver', {}, patience)
+    const keeper = await run.startRole('dead-letter-saver', 'dead-letter-saver', {}, patience)
     run.startLoad(ingest.url)
     const stopPoison = new AbortController()
     const poison = producePoison(run, stopPoison.signal)
