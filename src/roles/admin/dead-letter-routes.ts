@@ -114,12 +114,12 @@ function filterOf(q: {
 }
 
 /**
- * Who acted, for `acted_by`: the account the auth layer put on the request, or `anonymous` while
- * auth is off. One place to change when the auth layer names it otherwise.
+ * Who acted, for `acted_by`: the principal the auth layer (the platform branch) puts on the
+ * request, or `anonymous` while there is none. One place to change if it is named otherwise.
  */
 export function actorOf(request: FastifyRequest): string {
-  const user = (request as unknown as { user?: { username?: unknown } }).user
-  return typeof user?.username === 'string' ? user.username : 'anonymous'
+  const principal = (request as unknown as { principal?: { name?: unknown } }).principal
+  return typeof principal?.name === 'string' ? principal.name : 'anonymous'
 }
 
 /** GET /dead-letters, GET /dead-letters/{id}, redrive (one, bulk), discard, and bulk progress. */
