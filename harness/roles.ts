@@ -14,6 +14,7 @@ const PORT_FLAG: Record<string, string> = {
   ingest: 'ingest-port',
   saver: 'saver-port',
   aggregate: 'aggregate-port',
+  'dead-letter-saver': 'dead-letter-saver-port',
   admin: 'admin-port',
   up: 'ingest-port',
 }

@@ -2,6 +2,7 @@
 import { Command } from 'commander'
 import { provisionLocalAdmin, provisionSimulatorToken } from './auth/local-access.ts'
 import { addCredentialCommands } from './cli/credential-commands.ts'
+import { addDeadLettersCommand } from './cli/dead-letters-command.ts'
 import { addSettings } from './cli/options.ts'
 import { type Config, ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
@@ -134,13 +135,24 @@ addSettings(
   'aggregate',
 ).action((flags) => serve('aggregate', ['aggregate'], flags))
 addSettings(
-  program.command('admin').description('Admin API: recent measurements and sensors from PostgreSQL'),
+  program
+    .command('dead-letter-saver')
+    .description('Consumes the errors topic into the dead_letters table, each entry exactly once'),
+  'dead-letter-saver',
+).action((flags) => serve('dead-letter-saver', ['dead-letter-saver'], flags))
+addSettings(
+  program
+    .command('admin')
+    .description(
+      'Admin API: measurements, sensors, windows and alerts from PostgreSQL; dead letters and their redrive',
+    ),
   'admin',
 ).action((flags) => serve('admin', ['admin'], flags))
 addSettings(
   program.command('up').description('All roles in one process (and the simulator unless --no-simulator)'),
   'up',
-).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'admin'], flags))
+).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin'], flags))
+addDeadLettersCommand(program, config)
 addSettings(
   program.command('simulate').description('Sensor simulator: posts measurements to the ingest API'),
   'simulate',

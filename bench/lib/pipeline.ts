@@ -79,7 +79,12 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       dataDir = `${services.options.stateDir}/embedded/${spec.name}`
       rmSync(dataDir, { recursive: true, force: true })
       mkdirSync(dataDir, { recursive: true })
-      const [adminPort, saverPort, aggregatePort] = [await freePort(), await freePort(), await freePort()]
+      const [adminPort, saverPort, aggregatePort, deadLetterSaverPort] = [
+        await freePort(),
+        await freePort(),
+        await freePort(),
+        await freePort(),
+      ]
       ingest = await startProcess(
         `up-${spec.name}`,
         'up',
@@ -93,6 +98,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'admin-port': adminPort,
           'saver-port': saverPort,
           'aggregate-port': aggregatePort,
+          'dead-letter-saver-port': deadLetterSaverPort,
           aggregator: (spec.aggregators ?? 0) > 0,
           'log-level': logLevel,
           ...spec.ingestFlags,

@@ -41,7 +41,7 @@ export const NORMAL_LOAD = {
   invalidRatio: 0.02,
 }
 
-export type RoleName = 'ingest' | 'saver' | 'aggregate' | 'admin'
+export type RoleName = 'ingest' | 'saver' | 'aggregate' | 'dead-letter-saver' | 'admin'
 
 /** Window sizes and timings of the aggregator in the fault runs: short, so windows close within a run. */
 export const AGGREGATE_FLAGS = { windows: '10s,1m', 'allowed-lateness': 2000, 'idle-timeout': 2000 }
@@ -68,6 +68,7 @@ export class ScenarioRun {
   readonly topic: string
   readonly group: string
   readonly aggregateGroup: string
+  readonly deadLetterGroup: string
   readonly probe: KafkaProbe
   readonly checks: NamedCheck[] = []
   readonly timeline: TimelineEvent[] = []
@@ -91,6 +92,7 @@ export class ScenarioRun {
     this.topic = `faults-${scenario.id}-${suite.runId}`
     this.group = `faults-saver-${scenario.id}-${suite.runId}`
     this.aggregateGroup = `faults-aggregate-${scenario.id}-${suite.runId}`
+    this.deadLetterGroup = `faults-dead-letters-${scenario.id}-${suite.runId}`
     this.#databaseName = `faults_${scenario.id}_${suite.runId}`.toLowerCase()
     this.source = new MeasurementSource(`f${scenario.id}-${suite.runId}`, 200)
     this.bootstrap = scenario.cluster
@@ -141,6 +143,7 @@ export class ScenarioRun {
     role: RoleName,
     label: string,
     flags: Record<string, string | number> = {},
+    startTimeoutMs?: number,
   ): Promise<RoleProcess> {
     const kafka = {
       kafka: this.bootstrap,
@@ -162,12 +165,14 @@ export class ScenarioRun {
         'alerts-topic': `${this.topic}-alerts`,
         ...AGGREGATE_FLAGS,
       },
-      admin: database,
+      'dead-letter-saver': { ...kafka, ...database, 'dead-letter-group': this.deadLetterGroup },
+      admin: { ...kafka, ...database },
     }
     const process = new RoleProcess(role, await freePortRange(1), {
       label,
       flags: { ...byRole[role], 'log-level': 'info', ...flags },
       logDir: this.logDir,
+      startTimeoutMs,
     })
     process.onUnexpectedExit = (code, signal) => void supervise(this, process, code, signal)
     this.#roles.push(process)
@@ -181,8 +186,9 @@ export class ScenarioRun {
     role: RoleName,
     label: string,
     flags: Record<string, string | number> = {},
+    startTimeoutMs?: number,
   ): Promise<RoleProcess> {
-    const process = await this.createRole(role, label, flags)
+    const process = await this.createRole(role, label, flags, startTimeoutMs)
     await process.start()
     this.event(`${label} started`, `pid ${process.pid}, port ${process.port}`)
     return process

@@ -12,6 +12,7 @@ import { apiFuzz } from './10-api-fuzz.ts'
 import { aggregatorKill } from './11-aggregator-kill.ts'
 import { zombieAggregator } from './12-zombie-aggregator.ts'
 import { postgresDownAggregator } from './13-postgres-down-aggregator.ts'
+import { deadLetterSaverKill } from './14-dead-letter-saver-kill.ts'
 
 /** Every scenario of the suite, in the order of issue 6. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -28,4 +29,5 @@ export const SCENARIOS: readonly Scenario[] = [
   aggregatorKill,
   zombieAggregator,
   postgresDownAggregator,
+  deadLetterSaverKill,
 ]

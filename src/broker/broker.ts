@@ -14,6 +14,8 @@ export interface IncomingRecord {
   readonly key: string | null
   readonly value: Buffer
   readonly timestampMs: number
+  /** Present only when the record has headers (a redriven dead letter names its origin there). */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** Records handed out together. `commit` stores, for each partition, the offset after the last record. */

@@ -7,6 +7,8 @@ export type Role =
   | 'saver'
   | 'aggregate'
   | 'admin'
+  | 'dead-letter-saver'
+  | 'dead-letters'
   | 'simulate'
   | 'up'
   | 'migrate'
@@ -37,6 +39,8 @@ const all: Role[] = [
   'saver',
   'aggregate',
   'admin',
+  'dead-letter-saver',
+  'dead-letters',
   'simulate',
   'up',
   'migrate',
@@ -44,11 +48,33 @@ const all: Role[] = [
   'topics',
   'inventory',
 ]
-const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
-// The admin role reads the consumer groups' offsets for the console's flow view.
-const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'doctor', 'topics']
+const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'dead-letter-saver', 'up']
+// The admin role reads the consumer groups' offsets for the console's flow view, and publishes
+// redriven dead letters back to their source topic.
+const brokerUsers: Role[] = [
+  'ingest',
+  'saver',
+  'aggregate',
+  'admin',
+  'dead-letter-saver',
+  'up',
+  'doctor',
+  'topics',
+]
 // Ingest reads device tokens and the sensor registry.
-const dbUsers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor', 'inventory']
+const dbUsers: Role[] = [
+  'ingest',
+  'saver',
+  'aggregate',
+  'admin',
+  'dead-letter-saver',
+  'up',
+  'migrate',
+  'doctor',
+  'inventory',
+]
+const deadLetterSavers: Role[] = ['dead-letter-saver', 'up']
+const redrivers: Role[] = ['admin', 'up']
 const aggregators: Role[] = ['aggregate', 'up']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 /** Roles that open the embedded log or PGlite when --embedded is set. */
@@ -384,7 +410,7 @@ const TABLE = [
     description: 'how far in the future a timestamp may be, in ms',
     schema: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'an integer from 0 to 86400000' }),
     default: 300_000,
-    roles: ['ingest', 'saver', 'aggregate', 'up', 'doctor'],
+    roles: ['ingest', 'saver', 'aggregate', 'admin', 'up', 'doctor'],
   },
   {
     key: 'groupId',
@@ -578,6 +604,52 @@ const TABLE = [
     schema: positive(100_000),
     default: 1000,
     roles: ['admin', 'up'],
+  },
+  {
+    key: 'deadLetterSaverPort',
+    flag: 'dead-letter-saver-port',
+    env: 'DEAD_LETTER_SAVER_PORT',
+    description: "port of the dead-letter saver's /health, /ready and /metrics",
+    schema: port,
+    default: 8084,
+    roles: deadLetterSavers,
+  },
+  {
+    key: 'deadLetterGroup',
+    flag: 'dead-letter-group',
+    env: 'DEAD_LETTER_GROUP',
+    description: 'consumer group that stores the errors topic into dead_letters',
+    schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
+    default: 'dead-letter-saver',
+    roles: [...deadLetterSavers, 'doctor'],
+  },
+  {
+    key: 'redriveRate',
+    flag: 'redrive-rate',
+    env: 'REDRIVE_RATE',
+    description: 'most dead letters a bulk redrive sends back per second',
+    schema: positive(100_000),
+    default: 200,
+    roles: redrivers,
+  },
+  {
+    key: 'adminUrl',
+    flag: 'admin-url',
+    env: 'FLOWLINE_ADMIN_URL',
+    description: 'base URL of the admin API that `flowline dead-letters` talks to',
+    schema: Type.String({ pattern: '^https?://', description: 'an http:// or https:// URL' }),
+    default: 'http://127.0.0.1:8081',
+    roles: ['dead-letters'],
+  },
+  {
+    key: 'apiToken',
+    flag: 'api-token',
+    env: 'FLOWLINE_API_TOKEN',
+    description: 'bearer token sent to the admin API (empty: none)',
+    schema: Type.String(),
+    default: '',
+    roles: ['dead-letters'],
+    secret: true,
   },
   {
     key: 'simulator',

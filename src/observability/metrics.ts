@@ -108,6 +108,29 @@ export function createMetrics() {
       registers,
     }),
     ...aggregatorMetrics(registers),
+    ...deadLetterMetrics(registers),
+  }
+}
+
+/** What the dead-letter saver and the admin API's redrives export. */
+function deadLetterMetrics(registers: Registry[]) {
+  return {
+    deadLettersStored: new Counter({
+      name: 'flowline_dead_letters_stored_total',
+      help: 'Errors-topic entries stored into dead_letters (copies already stored are not counted)',
+      registers,
+    }),
+    deadLettersRefused: new Counter({
+      name: 'flowline_dead_letters_refused_total',
+      help: 'Errors-topic entries not stored because they are not permanent failures',
+      registers,
+    }),
+    deadLettersActed: new Counter({
+      name: 'flowline_dead_letters_acted_total',
+      help: 'Dead letters redriven or discarded, by action (redrive, bulk_redrive, discard)',
+      labelNames: ['action'],
+      registers,
+    }),
   }
 }
 

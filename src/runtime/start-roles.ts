@@ -6,7 +6,9 @@ import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
+import { FLOW_ROLES, type FlowRole } from '../roles/admin/flow/metric-sources.ts'
 import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
+import { startDeadLetterSaver } from '../roles/dead-letters/dead-letter-saver-role.ts'
 import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
@@ -15,7 +17,7 @@ import { toStorageError } from '../storage/storage-errors.ts'
 import { createBroker, createGroupLag, createReadStorage, createStorage, topicsOf } from './composition.ts'
 import { untilReady } from './startup-wait.ts'
 
-export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
+export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'dead-letter-saver' | 'admin'
 
 /** A process running one or more roles over shared connections. */
 export interface Pipeline {
@@ -39,8 +41,9 @@ export async function startPipeline(
 ): Promise<Pipeline> {
   const logger = createLogger(config.logLevel, logName)
   const metrics = createMetrics()
-  const needsBroker = roles.includes('ingest') || roles.includes('saver') || roles.includes('aggregate')
-  // Ingest reads device tokens and the sensor registry (cached) from the database.
+  // Every role uses both now: ingest reads device tokens and the sensor registry (cached) from the
+  // database, and admin publishes redriven dead letters.
+  const needsBroker = roles.length > 0
   const needsStorage = roles.length > 0
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
@@ -56,7 +59,8 @@ export async function startPipeline(
   }
   try {
     // Kafka and PostgreSQL may still be starting (compose, a node reboot): wait, bounded and logged.
-    if (broker)
+    // The admin role only publishes redrives: it starts, and reads, while the broker is down.
+    if (broker && roles.some((role) => role !== 'admin'))
       await untilReady('kafka', () => broker.ensureTopics(topicsOf(config)), logger, config.startupWaitMs)
     // --no-migrate-on-start: in a rolling upgrade `flowline migrate` runs first, once, and the old
     // and new versions of the roles both work with the migrated schema.
@@ -87,9 +91,19 @@ export async function startPipeline(
       running.push(await startSaver(config, broker, storage, logger, metrics))
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (storage && readStorage)
+    if (broker && storage && roles.includes('dead-letter-saver'))
+      running.push(await startDeadLetterSaver(config, broker, storage, logger, metrics))
+    if (broker && storage && readStorage)
       running.push(
-        await startAdmin(config, readStorage, storage, logger, metrics, roles, await createGroupLag(config)),
+        await startAdmin(
+          config,
+          readStorage,
+          { storage, broker },
+          logger,
+          metrics,
+          roles.filter((role): role is FlowRole => (FLOW_ROLES as readonly string[]).includes(role)),
+          await createGroupLag(config),
+        ),
       )
   } catch (error) {
     await stop()

@@ -118,6 +118,30 @@ export class MeasurementsRepository {
     }))
   }
 
+  /**
+   * The stored row of a reading, if any, with when it was stored. The time is compared the way
+   * the saver wrote it (`to_timestamp(ms / 1000)`), so a millisecond matches exactly.
+   */
+  async find(
+    sensorId: string,
+    timestampMs: number,
+  ): Promise<(StoredMeasurement & { readonly stored_at: string }) | undefined> {
+    const row = await this.#db
+      .selectFrom('measurements')
+      .select(['id', 'sensor_id', 'temperature', 'ts', 'ingested_at'])
+      .where('sensor_id', '=', sensorId)
+      .where('ts', '=', sql<Date>`to_timestamp(${timestampMs}::float8 / 1000)`)
+      .executeTakeFirst()
+    if (!row) return undefined
+    return {
+      id: String(row.id),
+      sensor_id: row.sensor_id,
+      temperature: row.temperature,
+      timestamp: row.ts.toISOString(),
+      stored_at: row.ingested_at.toISOString(),
+    }
+  }
+
   /** Total rows, for tests and the checker of the fault suite. */
   async count(): Promise<number> {
     const row = await this.#db

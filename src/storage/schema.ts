@@ -116,6 +116,44 @@ export interface SensorRegistryTable {
   updated_at: Generated<Date>
 }
 
+export type DeadLetterStatus = 'new' | 'redriven' | 'discarded'
+
+export interface DeadLettersTable {
+  id: Generated<string | bigint>
+  errors_topic: string
+  errors_partition: number
+  errors_offset: ColumnType<string | bigint, string | bigint, never>
+  source_topic: string
+  source_partition: number
+  source_offset: ColumnType<string | bigint, string | bigint, never>
+  source_key: string | null
+  payload: ColumnType<Buffer | Uint8Array, Buffer, never>
+  reason: string
+  field: string | null
+  category: Generated<'permanent'>
+  sensor_id: string | null
+  measured_at: Date | null
+  failed_at: Date
+  first_seen: Generated<Date>
+  status: Generated<DeadLetterStatus>
+  acted_by: string | null
+  acted_at: Date | null
+  redrive_count: Generated<number>
+}
+
+export interface DeadLetterRedrivesTable {
+  id: Generated<string | bigint>
+  filter: ColumnType<unknown, string, never>
+  matched: number
+  redriven: Generated<number>
+  skipped: Generated<number>
+  state: Generated<'running' | 'done' | 'failed'>
+  error: string | null
+  started_by: string
+  started_at: Generated<Date>
+  updated_at: Generated<Date>
+}
+
 export interface Schema {
   measurements: MeasurementsTable
   sensors: SensorsTable
@@ -127,4 +165,6 @@ export interface Schema {
   auth_settings: { name: string; value: string }
   audit_log: AuditLogTable
   sensor_registry: SensorRegistryTable
+  dead_letters: DeadLettersTable
+  dead_letter_redrives: DeadLetterRedrivesTable
 }

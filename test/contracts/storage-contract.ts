@@ -38,6 +38,7 @@ export function runStorageContract(
         '0003-stream-windows',
         '0004-partition-measurements',
         '0005-platform',
+        '0006-dead-letters',
         '0007-inventory-streams',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')

@@ -48,11 +48,12 @@ describe('docker-compose.yml', () => {
       services: Record<string, Record<string, unknown> & { command?: string[] }>
     }
     const roles = Object.entries(services).filter(([, service]) =>
-      ['ingest', 'saver', 'aggregate', 'admin'].includes(service.command?.[0] ?? ''),
+      ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin'].includes(service.command?.[0] ?? ''),
     )
     assert.deepEqual(roles.map(([name]) => name).sort(), [
       'admin',
       'aggregate',
+      'dead-letter-saver',
       'ingest-1',
       'ingest-2',
       'saver',

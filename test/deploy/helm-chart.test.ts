@@ -139,7 +139,7 @@ describe('Helm chart deploy/helm/flowline', () => {
         const policies = byKind(docs, 'NetworkPolicy').map((doc) => doc.metadata.name)
         for (const name of deployments) assert.ok(policies.includes(name), `no NetworkPolicy for ${name}`)
         const budgets = byKind(docs, 'PodDisruptionBudget').map((doc) => doc.metadata.name)
-        for (const role of ['ingest', 'saver', 'aggregate', 'admin'])
+        for (const role of ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin'])
           assert.ok(budgets.includes(`flowline-${role}`), role)
         const topics = byKind(docs, 'KafkaTopic')
         for (const topic of topics)

@@ -14,7 +14,7 @@ export interface MetricsTarget {
 /** Every `--<role>-port` flag `flowline up` has, so that each role takes a free port. */
 function portFlags(): string[] {
   const help = run(process.execPath, [...NODE_FLAGS, MAIN, 'up', '--help']).stdout
-  return [...new Set(help.match(/--[a-z]+-port\b/g) ?? [])]
+  return [...new Set(help.match(/--[a-z-]+-port\b/g) ?? [])]
 }
 
 /**

@@ -12,7 +12,10 @@ type Cleanup = { after: TestContext['after'] }
 /** A validated configuration with test overrides given as flags, as the CLI would pass them. */
 export function testConfig(flags: Record<string, unknown> = {}) {
   // The saver consumes only the measurement stream unless a test asks for more.
-  return loadConfig({ logLevel: 'warn', bootstrapApiKey: HARNESS_API_KEY, streams: 'measurements', ...flags }, {})
+  return loadConfig(
+    { logLevel: 'warn', bootstrapApiKey: HARNESS_API_KEY, streams: 'measurements', ...flags },
+    {},
+  )
 }
 
 export const quietLogger = () => createLogger('silent', 'test')

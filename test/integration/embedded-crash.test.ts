@@ -14,12 +14,18 @@ describe('embedded mode (`npm start`): one process, embedded log and PGlite', ()
   it('keeps every measurement that got a 202 exactly once across kill -9 and restarts', async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'flowline-embedded-'))
     t.after(() => rm(dataDir, { recursive: true, force: true }))
-    const [adminPort, saverPort, aggregatePort] = await Promise.all([freePort(), freePort(), freePort()])
+    const [adminPort, saverPort, aggregatePort, deadLetterSaverPort] = await Promise.all([
+      freePort(),
+      freePort(),
+      freePort(),
+      freePort(),
+    ])
     const flags = {
       'data-dir': dataDir,
       'admin-port': adminPort,
       'saver-port': saverPort,
       'aggregate-port': aggregatePort,
+      'dead-letter-saver-port': deadLetterSaverPort,
       'log-level': 'warn',
     }
     const running = await createRole('up', { flags: { ...flags, embedded: true, simulator: false } })

@@ -55,9 +55,15 @@ async function migrateFilledTable(storage: Storage) {
   const sensorsBefore = await repository.sensors()
 
   const applied = await storage.migrate()
-  // 0003 (the aggregator's tables) and 0005 (the platform's) do not touch `measurements`, 0007 only adds a
-  // nullable column; they are pending here too.
-  assert.deepEqual(applied, ['0003-stream-windows', '0004-partition-measurements', '0005-platform', '0007-inventory-streams'])
+  // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) do not touch
+  // `measurements`, 0007 only adds a nullable column; they are pending here too.
+  assert.deepEqual(applied, [
+    '0003-stream-windows',
+    '0004-partition-measurements',
+    '0005-platform',
+    '0006-dead-letters',
+    '0007-inventory-streams',
+  ])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
   assert.deepEqual(after, before, 'every row kept, once, with its id and timestamps')
@@ -86,6 +92,7 @@ async function migrateFilledTable(storage: Storage) {
     '0003-stream-windows',
     '0004-partition-measurements',
     '0005-platform',
+    '0006-dead-letters',
     '0007-inventory-streams',
   ])
 }

@@ -13,6 +13,7 @@ import type { Metrics } from '../../observability/metrics.ts'
 import { RegistryRepository } from '../../registry/registry-repository.ts'
 import { registerSensorRoutes } from '../../registry/sensor-routes.ts'
 import { ConsoleReadRepository } from '../../storage/console-read-repository.ts'
+import { DeadLettersRepository } from '../../storage/dead-letters-repository.ts'
 import { ProductEventsRepository } from '../../storage/inventory/product-events-repository.ts'
 import { ProductsRepository, ProductsWriteRepository } from '../../storage/inventory/products-repository.ts'
 import { StockReadRepository } from '../../storage/inventory/stock-read-repository.ts'
@@ -20,12 +21,15 @@ import type { MeasurementsRepository } from '../../storage/measurements-reposito
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
+import type { DeadLetterActions } from '../dead-letters/dead-letter-actions.ts'
 import { registerConsoleRoutes } from './console-routes.ts'
 import { registerConsoleStatic } from './console-static.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { registerDeadLetterRoutes } from './dead-letter-routes.ts'
 import { registerFlowRoutes } from './flow/flow-routes.ts'
 import type { FlowSampler } from './flow/flow-sampler.ts'
 import { registerInventoryRoutes } from './inventory-routes.ts'
+import { registerLookupRoute } from './lookup-route.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -45,6 +49,8 @@ export interface AdminAppOptions {
   readonly consoleDist?: string
   /** How often the console's live streams look for new rows, in ms (default 1000). */
   readonly livePollMs?: number
+  /** Redrive and discard; without them the dead-letter routes are not served. */
+  readonly deadLetterActions?: DeadLetterActions
 }
 
 const StoredMeasurement = Type.Object({
@@ -76,7 +82,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   const app = await createHttpApp({
     name: 'admin',
     description:
-      'Reads the measurements, windows and alerts stored in PostgreSQL; the product catalog and stock.',
+      'Reads the measurements, windows and alerts stored in PostgreSQL; the product catalog and stock; browses, redrives and discards dead letters.',
     logger: options.logger,
     metrics,
     auth: options.auth.guard,
@@ -178,6 +184,16 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit,
   })
+  const deadLetters = new DeadLettersRepository(options.storage.db)
+  registerLookupRoute(app, { measurements: repository, deadLetters, query })
+  if (options.deadLetterActions)
+    registerDeadLetterRoutes(app, {
+      repository: deadLetters,
+      actions: options.deadLetterActions,
+      query,
+      defaultLimit: options.defaultLimit,
+      maxLimit: options.maxLimit,
+    })
   return app
 }
 

@@ -1,19 +1,26 @@
 import { createAuth } from '../../auth/auth-setup.ts'
+import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
+import { DeadLetterActions } from '../dead-letters/dead-letter-actions.ts'
 import { createAdminApp } from './admin-app.ts'
 import { CONSOLE_PATH } from './console-static.ts'
 import { FlowSampler, type GroupLagReader } from './flow/flow-sampler.ts'
 import { type FlowRole, httpSourcesOf, inProcessSource } from './flow/metric-sources.ts'
 
+/**
+ * Starts the admin API. It reads from `readStorage` (a replica, say); the registry, accounts,
+ * products, redrives and discards are written to the primary `writes.storage`, and redrives
+ * publish through `writes.broker`.
+ */
 export async function startAdmin(
   config: Config,
-  storage: Storage,
-  primary: Storage,
+  readStorage: Storage,
+  writes: { readonly storage: Storage; readonly broker: Broker },
   logger: Logger,
   metrics: Metrics,
   /** The roles running in this process, whose metrics the flow view reads directly. */
@@ -39,21 +46,35 @@ export async function startAdmin(
     groupLag,
     intervalMs: 1000,
   })
+  const deadLetterActions = new DeadLetterActions({
+    ...writes,
+    logger,
+    metrics,
+    errorsTopic: config.errorsTopic,
+    measurementsTopic: config.topic,
+    futureToleranceMs: config.futureToleranceMs,
+    ratePerSecond: config.redriveRate,
+  })
   const app = await createAdminApp({
-    storage,
-    repository: new MeasurementsRepository(storage.db),
+    storage: readStorage,
+    repository: new MeasurementsRepository(readStorage.db),
     logger,
     metrics,
     defaultLimit: config.defaultLimit,
     maxLimit: config.maxLimit,
-    primary,
-    auth: await createAuth(config, primary, logger),
+    primary: writes.storage,
+    auth: await createAuth(config, writes.storage, logger),
     flow,
+    deadLetterActions,
   })
   const urls = await listen(app, 'admin', config.host, config.adminPort, logger, '/measurements')
   return {
     name: 'admin',
     urls: { console: urls.admin?.replace(/\/measurements$/, CONSOLE_PATH) ?? '', ...urls },
-    close: () => app.close(),
+    async close() {
+      // A bulk redrive stops between two chunks before the broker and the database close.
+      await deadLetterActions.close()
+      await app.close()
+    },
   }
 }

@@ -15,6 +15,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 /**
  * The errors-topic entry for a record: the reason, where it came from, and the original
  * payload (as text when it is valid UTF-8, otherwise base64) so it can be inspected or replayed.
+ * Only permanent failures (the data itself is wrong) are dead-lettered: an outage is retried by
+ * the consume loop and never gets here, and `category` says so to the dead-letter saver.
  */
 export function deadLetterRecord(
   record: IncomingRecord,
@@ -40,6 +42,8 @@ export function deadLetterRecord(
       source_topic: record.topic,
       partition: record.partition,
       offset: record.offset.toString(),
+      source_key: record.key,
+      category: 'permanent',
       payload,
       payload_encoding: payloadEncoding,
       failed_at: new Date().toISOString(),

@@ -5,6 +5,7 @@ import { sensorsFillfactor } from './0002-sensors-fillfactor.ts'
 import { createStreamWindows } from './0003-stream-windows.ts'
 import { partitionMeasurements } from './0004-partition-measurements.ts'
 import { createPlatform } from './0005-platform.ts'
+import { createDeadLetters } from './0006-dead-letters.ts'
 import { createInventoryStreams } from './0007-inventory-streams.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0003-stream-windows': createStreamWindows,
   '0004-partition-measurements': partitionMeasurements,
   '0005-platform': createPlatform,
+  '0006-dead-letters': createDeadLetters,
   '0007-inventory-streams': createInventoryStreams,
 }
 

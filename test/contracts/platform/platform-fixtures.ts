@@ -8,6 +8,7 @@ import { EmbeddedBroker } from '../../../src/broker/embedded/embedded-broker.ts'
 import { RegistryRepository } from '../../../src/registry/registry-repository.ts'
 import { SensorGate, type UnknownSensorPolicy } from '../../../src/registry/sensor-gate.ts'
 import { createAdminApp } from '../../../src/roles/admin/admin-app.ts'
+import { DeadLetterActions } from '../../../src/roles/dead-letters/dead-letter-actions.ts'
 import { createIngestApp } from '../../../src/roles/ingest/ingest-app.ts'
 import { inventoryIngestRoutes } from '../../../src/roles/ingest/ingest-role.ts'
 import { ProduceCoalescer } from '../../../src/roles/ingest/produce-coalescer.ts'
@@ -27,9 +28,25 @@ export const PASSWORD = 'correct horse battery'
 export async function adminApp(
   t: TestContext,
   storage: Storage,
+  /** With a broker, the dead-letter routes (which redrive through it) are served too. */
+  broker?: Broker,
 ): Promise<{ app: FastifyInstance; auth: AuthStack }> {
   const auth = await testAuth(storage)
+  const deadLetterActions = broker
+    ? new DeadLetterActions({
+        broker,
+        storage,
+        logger: quietLogger(),
+        metrics: createMetrics(),
+        errorsTopic: 'errors',
+        measurementsTopic: 'temperatures',
+        futureToleranceMs: 60_000,
+        ratePerSecond: 100,
+      })
+    : undefined
+  if (deadLetterActions) t.after(() => deadLetterActions.close())
   const app = await createAdminApp({
+    deadLetterActions,
     storage,
     repository: new MeasurementsRepository(storage.db),
     logger: quietLogger(),

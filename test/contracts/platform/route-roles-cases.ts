@@ -140,6 +140,46 @@ const ROUTES: readonly RouteCase[] = [
     url: '/products/SKU-1/events',
     access: 'viewer',
   },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/measurements/lookup',
+    url: '/measurements/lookup?sensor_id=s1&timestamp=2026-01-01T00:00:00Z',
+    access: 'viewer',
+  },
+  { app: 'admin', method: 'GET', path: '/dead-letters', url: '/dead-letters', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/dead-letters/{id}', url: '/dead-letters/1', access: 'viewer' },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/dead-letters/redrives/{id}',
+    url: '/dead-letters/redrives/1',
+    access: 'viewer',
+  },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/dead-letters/{id}/redrive',
+    url: '/dead-letters/1/redrive',
+    access: 'operator',
+    payload: {},
+  },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/dead-letters/{id}/discard',
+    url: '/dead-letters/1/discard',
+    access: 'operator',
+    payload: {},
+  },
+  {
+    app: 'admin',
+    method: 'POST',
+    path: '/dead-letters/redrive',
+    url: '/dead-letters/redrive',
+    access: 'operator',
+    payload: { dry_run: true },
+  },
   { app: 'admin', method: 'GET', path: '/stock-alerts', url: '/stock-alerts', access: 'viewer' },
   { app: 'admin', method: 'POST', path: '/products', url: '/products', access: 'operator', payload: {} },
   {
@@ -197,8 +237,8 @@ interface Caller {
 export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshStorage): Promise<void> {
   const storage = await freshStorage(t)
   await storage.migrate()
-  const { app: admin } = await adminApp(t, storage)
   const { broker, topic } = await logWithTopic(t)
+  const { app: admin } = await adminApp(t, storage, broker)
   const ingest = await ingestApp(t, storage, broker, topic)
   const apps = { admin, ingest }
 

@@ -19,6 +19,7 @@ describe('secret settings', () => {
       FLOWLINE_BOOTSTRAP_API_KEY: `fla_${'a'.repeat(12)}_${'B'.repeat(43)}`,
       FLOWLINE_DEVICE_TOKEN: 'flt_device',
       FLOWLINE_METRICS_TOKEN: 'metrics-token',
+      FLOWLINE_API_TOKEN: 'flt_example-token',
     }
     const secrets = SETTINGS.filter((setting) => setting.secret).map((setting) => setting.env)
     assert.deepEqual(secrets.sort(), Object.keys(values).sort(), 'the secret settings this test covers')
@@ -32,6 +33,7 @@ describe('secret settings', () => {
       env[`${variable}_FILE`] = file
     }
     const config = loadConfig({}, env)
+    assert.equal(config.apiToken, values.FLOWLINE_API_TOKEN)
     assert.equal(config.databaseUrl, values.DATABASE_URL)
     assert.equal(config.databaseReadUrl, values.DATABASE_READ_URL)
     assert.equal(config.kafkaSaslPassword, 'pa ss\nword')
