@@ -14,6 +14,8 @@ export interface IncomingRecord {
   readonly key: string | null
   readonly value: Buffer
   readonly timestampMs: number
+  /** The record's headers (W3C `traceparent` among them), absent when it has none. */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** Records handed out together. `commit` stores, for each partition, the offset after the last record. */

@@ -256,6 +256,7 @@ export class PartitionLog {
           key: stored.key,
           value: stored.value,
           timestampMs: stored.timestampMs,
+          ...(stored.headers && { headers: stored.headers }),
         })
         next = stored.offset + 1n
       }

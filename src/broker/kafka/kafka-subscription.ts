@@ -83,6 +83,7 @@ function toBatch(messages: KafkaMessage[]): RecordBatch {
       key: message.key ?? null,
       value: message.value ?? Buffer.alloc(0),
       timestampMs: Number(message.timestamp),
+      ...(message.headers.size > 0 && { headers: Object.fromEntries(message.headers) }),
     }
   })
   return {
