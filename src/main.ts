@@ -124,7 +124,11 @@ addSettings(
   'migrate',
 ).action(async (flags) => {
   const settings = config('migrate', flags)
-  const storage = await createStorage(settings, createLogger(settings.logLevel, 'migrate'), createMetrics())
+  const storage = await createStorage(
+    settings,
+    createLogger(settings.logLevel, 'migrate', { format: settings.logFormat }),
+    createMetrics(),
+  )
   try {
     const { applied, partitions } = await runMigrate(settings, storage)
     process.stdout.write(

@@ -2,7 +2,16 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
-export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up' | 'migrate' | 'doctor'
+export type Role =
+  | 'ingest'
+  | 'saver'
+  | 'aggregate'
+  | 'admin'
+  | 'simulate'
+  | 'up'
+  | 'migrate'
+  | 'doctor'
+  | 'trace'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -22,7 +31,7 @@ export interface Setting {
   readonly secret?: boolean
 }
 
-const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
+const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor', 'trace']
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
 const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor']
 const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
@@ -556,6 +565,62 @@ const TABLE = [
     schema: Type.Boolean(),
     default: true,
     roles: ['simulate'],
+  },
+  {
+    key: 'otlpEndpoint',
+    flag: 'otlp-endpoint',
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    description:
+      'OpenTelemetry collector to export traces to over OTLP/HTTP, e.g. http://127.0.0.1:4318 (empty: no export; the other OTEL_EXPORTER_OTLP_* variables apply)',
+    schema: Type.Union([Type.Literal(''), Type.String({ pattern: '^https?://\\S+$' })], {
+      description: 'empty or an http(s) URL',
+    }),
+    default: '',
+    roles: servers,
+  },
+  {
+    key: 'traceSampleRatio',
+    flag: 'trace-sample-ratio',
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    description:
+      'share of new traces recorded, 0 to 1 (parent-based: a sampled parent is always followed); 0 with no --otlp-endpoint and no --trace-store turns tracing off',
+    schema: Type.Number({ minimum: 0, maximum: 1, description: 'a number from 0 to 1' }),
+    default: 0,
+    roles: servers,
+  },
+  {
+    key: 'traceStore',
+    flag: 'trace-store',
+    env: 'FLOWLINE_TRACE_STORE',
+    description:
+      'keep the latest spans in memory so GET /measurements/journey can show them with no collector (`npm start` sets it)',
+    schema: Type.Boolean(),
+    default: false,
+    roles: servers,
+  },
+  {
+    key: 'logFormat',
+    flag: 'log-format',
+    env: 'FLOWLINE_LOG_FORMAT',
+    description:
+      'log lines as JSON, pretty (coloured, for a person), or auto: pretty on a terminal, JSON otherwise',
+    schema: Type.Union(
+      ['auto', 'json', 'pretty'].map((format) => Type.Literal(format)),
+      {
+        description: 'one of auto, json, pretty',
+      },
+    ),
+    default: 'auto',
+    roles: all,
+  },
+  {
+    key: 'adminUrl',
+    flag: 'admin-url',
+    env: 'FLOWLINE_ADMIN_URL',
+    description: 'base URL of the admin API that `flowline trace` asks',
+    schema: Type.String({ pattern: '^https?://\\S+$', description: 'an http(s) URL' }),
+    default: 'http://127.0.0.1:8081',
+    roles: ['trace'],
   },
   {
     key: 'logLevel',

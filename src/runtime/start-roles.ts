@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts'
 import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
+import { startTracing } from '../observability/tracing.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
 import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
 import { startIngest } from '../roles/ingest/ingest-role.ts'
@@ -33,7 +34,14 @@ export async function startPipeline(
   roles: readonly ServerRole[],
   logName: string,
 ): Promise<Pipeline> {
-  const logger = createLogger(config.logLevel, logName)
+  // Before the logger (its trace ids) and before the adapters (the pg instrumentation hooks the import).
+  const tracing = await startTracing({
+    serviceName: `flowline-${logName}`,
+    otlpEndpoint: config.otlpEndpoint,
+    sampleRatio: config.traceSampleRatio,
+    store: config.traceStore,
+  })
+  const logger = createLogger(config.logLevel, logName, { format: config.logFormat })
   const metrics = createMetrics()
   const needsBroker = roles.includes('ingest') || roles.includes('saver') || roles.includes('aggregate')
   const needsStorage = roles.includes('saver') || roles.includes('aggregate') || roles.includes('admin')
@@ -48,6 +56,8 @@ export async function startPipeline(
     await broker?.close()
     if (readStorage !== storage) await readStorage?.close()
     await storage?.close()
+    // Last: the spans of the final batches are exported.
+    await tracing.shutdown()
   }
   try {
     if (broker) await broker.ensureTopics(topicsOf(config))

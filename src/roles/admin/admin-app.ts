@@ -5,11 +5,13 @@ import { FlowlineError } from '../../errors.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { activeSpanStore } from '../../observability/tracing.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { registerJourneyRoutes } from './journey-routes.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -136,6 +138,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     },
     async () => query('sensors', () => repository.sensors()),
   )
+  registerJourneyRoutes(app, { db: options.storage.db, store: activeSpanStore(), query })
   registerWindowRoutes(app, {
     repository: new WindowsReadRepository(options.storage.db),
     query,

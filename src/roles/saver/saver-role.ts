@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
@@ -5,6 +6,7 @@ import { brokerAndStorageReady, exitWhenLoopFails } from '../../consumer/consume
 import { createHttpApp } from '../../http/http-app.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
+import { messagingSystem, traceBatches, withProducerSpans } from '../../observability/messaging-spans.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
@@ -35,7 +37,8 @@ export async function startSaver(
     logger,
   )
   const handler = createSaverHandler({
-    broker,
+    // Dead letters get a producer span linking to the records they carry.
+    broker: withProducerSpans(broker),
     repository: new MeasurementsRepository(storage.db),
     logger,
     metrics,
@@ -57,10 +60,18 @@ export async function startSaver(
         : Math.min(config.saverBatchSize, SINGLE_CONNECTION_MAX_BATCH),
       maxWaitMs: config.saverBatchWaitMs,
     })
+    // Tracing wraps the subscription and the handler: the batch span covers decode, write and commit.
+    const traced = traceBatches(
+      { subscription, ...handler },
+      {
+        system: messagingSystem(broker),
+        group: config.groupId,
+        member: `${hostname()}/${process.pid}/${member}`,
+      },
+    )
     const consumer = runBatchConsumer({
       name: config.groupId,
-      subscription,
-      ...handler,
+      ...traced,
       logger,
       metrics,
       // Each member decodes its next batch while PostgreSQL inserts the current one.

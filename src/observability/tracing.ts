@@ -1,0 +1,157 @@
+import { createRequire } from 'node:module'
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Link,
+  propagation,
+  type SpanKind,
+  trace,
+} from '@opentelemetry/api'
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
+import { W3CTraceContextPropagator } from '@opentelemetry/core'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { registerInstrumentations } from '@opentelemetry/instrumentation'
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
+import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
+import {
+  BatchSpanProcessor,
+  ParentBasedSampler,
+  type Sampler,
+  SamplingDecision,
+  type SpanProcessor,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace'
+import { SpanStore } from './span-store.ts'
+
+export interface TracingSettings {
+  /** `service.name` of the spans, e.g. `flowline-ingest`; OTEL_SERVICE_NAME overrides it. */
+  readonly serviceName: string
+  /** OTLP/HTTP collector base URL (`/v1/traces` is added); empty for no export. */
+  readonly otlpEndpoint: string
+  /** Share of new traces sampled, 0 to 1. */
+  readonly sampleRatio: number
+  /** Keep the latest spans in memory for the journey view. */
+  readonly store: boolean
+}
+
+/** Tracing as a process runs it: off (the API's no-op tracer) or on with its span store. */
+export interface Tracing {
+  readonly enabled: boolean
+  readonly store: SpanStore | undefined
+  shutdown(): Promise<void>
+}
+
+/**
+ * Read on the hot paths before anything else: with tracing off, ingest and the saver skip every
+ * span, header and context call, so the only cost is this boolean.
+ */
+let active = false
+let spanStore: SpanStore | undefined
+
+export function tracingActive(): boolean {
+  return active
+}
+
+/** The in-process span store, when `--trace-store` is on in this process. */
+export function activeSpanStore(): SpanStore | undefined {
+  return spanStore
+}
+
+export const tracer = () => trace.getTracer('flowline')
+
+/** Most links on one consumer batch span: one per sampled record, and a batch holds at most 5,000. */
+const MAX_LINKS = 5000
+/** Routes that probes and scrapers call every few seconds: tracing them would drown the journeys. */
+const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics'])
+
+/**
+ * A consumer's batch span has no parent but links to the records' producer spans. It is sampled
+ * when any of them is, so a sampled measurement's journey never stops at the consumer; otherwise
+ * the ratio decides, as for any new trace.
+ */
+class LinkAwareRatioSampler implements Sampler {
+  readonly #ratio: Sampler
+
+  constructor(ratio: number) {
+    this.#ratio = new TraceIdRatioBasedSampler(ratio)
+  }
+
+  shouldSample(
+    ctx: Context,
+    traceId: string,
+    name: string,
+    kind: SpanKind,
+    attributes: Attributes,
+    links: Link[],
+  ) {
+    if (links.some((link) => (link.context.traceFlags & 1) === 1))
+      return { decision: SamplingDecision.RECORD_AND_SAMPLED }
+    return this.#ratio.shouldSample(ctx, traceId, name, kind, attributes, links)
+  }
+
+  toString(): string {
+    return `LinkAwareRatioSampler{${this.#ratio.toString()}}`
+  }
+}
+
+/**
+ * Starts OpenTelemetry for this process: W3C trace context, parent-based sampling at the given
+ * ratio, the HTTP and pg instrumentations, OTLP/HTTP export and the span store as asked. With no
+ * endpoint, no store and a ratio of 0 nothing is installed: tracing is off.
+ *
+ * Must run before the first `pg` import (the composition root imports it lazily, after this).
+ */
+export async function startTracing(settings: TracingSettings): Promise<Tracing> {
+  if (settings.otlpEndpoint === '' && !settings.store && settings.sampleRatio === 0)
+    return { enabled: false, store: undefined, shutdown: async () => {} }
+  const processors: SpanProcessor[] = []
+  if (settings.otlpEndpoint !== '') {
+    const url = `${settings.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`
+    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), maxQueueSize: 8192 }))
+  }
+  const store = settings.store ? new SpanStore() : undefined
+  if (store) processors.push(store)
+  const detected = detectResources({ detectors: [envDetector] })
+  await detected.waitForAsyncAttributes?.()
+  const provider = new TracerProvider({
+    resource: resourceFromAttributes({ 'service.name': settings.serviceName }).merge(detected),
+    sampler: new ParentBasedSampler({ root: new LinkAwareRatioSampler(settings.sampleRatio) }),
+    spanLimits: { linkCountLimit: MAX_LINKS },
+    spanProcessors: processors,
+  })
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator())
+  trace.setGlobalTracerProvider(provider)
+  const unregister = registerInstrumentations({
+    tracerProvider: provider,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+        // Outgoing calls are the exporter's own and the simulator's: not part of a journey.
+        ignoreOutgoingRequestHook: () => true,
+      }),
+      new PgInstrumentation({ requireParentSpan: true }),
+    ],
+  })
+  // Fastify loaded `node:http` before this ran; requiring it again lets the instrumentation patch
+  // the shared module (the server's `emit`), which servers created later use.
+  createRequire(import.meta.url)('node:http')
+  active = true
+  spanStore = store
+  return {
+    enabled: true,
+    store,
+    async shutdown() {
+      active = false
+      spanStore = undefined
+      unregister()
+      await provider.shutdown().catch(() => {})
+      trace.disable()
+      propagation.disable()
+      context.disable()
+    },
+  }
+}
