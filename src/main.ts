@@ -6,6 +6,7 @@ import type { Role } from './config/settings.ts'
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { formatReport, runDoctor } from './operations/doctor.ts'
+import { formatJourney, type JourneyAnswer } from './operations/journey-report.ts'
 import { runMigrate } from './operations/migrate.ts'
 import { createStorage } from './runtime/composition.ts'
 import { onShutdownSignal } from './runtime/shutdown.ts'
@@ -158,6 +159,34 @@ addSettings(
   })
   process.stdout.write(formatReport(report))
   process.exitCode = report.exitCode
+})
+
+addSettings(
+  program
+    .command('trace')
+    .argument('<sensor_id>', 'the sensor')
+    .argument('<timestamp>', 'the measurement time: ISO-8601 or epoch milliseconds')
+    .description("Prints one measurement's journey: ingest, the log, the saver and the database, with times"),
+  'trace',
+).action(async (sensorId: string, timestamp: string, flags: Record<string, unknown>) => {
+  const settings = config('trace', flags)
+  const url = new URL('/measurements/journey', settings.adminUrl)
+  url.search = new URLSearchParams({ sensor_id: sensorId, timestamp }).toString()
+  try {
+    const response = await fetch(url)
+    const body = (await response.json()) as JourneyAnswer & { message?: string }
+    if (!response.ok) {
+      process.stderr.write(`flowline trace: ${body.message ?? response.statusText}\n`)
+      process.exitCode = 1
+      return
+    }
+    process.stdout.write(formatJourney(body))
+  } catch (error) {
+    process.stderr.write(
+      `flowline trace: cannot reach the admin API at ${settings.adminUrl}: ${(error as Error).message}\n`,
+    )
+    process.exitCode = 1
+  }
 })
 
 await program.parseAsync(process.argv)
