@@ -72,13 +72,7 @@ function producerHops(store: SpanStore, link: Link): Hop[] {
 }
 
 /** Consumed by a group's batch, written by its SQL or dead-lettered, then its offsets committed. */
-function consumerHops(
-  store: SpanStore,
-  batch: ReadableSpan,
-  link: Link,
-  sensorId: string,
-  timestampMs: number,
-) {
+function consumerHops(store: SpanStore, batch: ReadableSpan, link: Link) {
   const group = batch.attributes['messaging.consumer.group.name']
   const hops: Hop[] = [
     {
@@ -97,7 +91,10 @@ function consumerHops(
   const children = store.childrenOf(batch)
   for (const child of children) {
     if (!child.name.startsWith('send ')) continue
-    if (!child.links.some((candidate) => isMeasurementLink(candidate, sensorId, timestampMs))) continue
+    // A dead-letter entry links to the same producer context as the batch did.
+    const sameRecord = (candidate: Link) =>
+      candidate.context.spanId === link.context.spanId && candidate.context.traceId === link.context.traceId
+    if (!child.links.some(sameRecord)) continue
     hops.push({
       hop: 'dead_lettered',
       at: iso(child.endTime),
@@ -137,6 +134,6 @@ export function journeyFromTraces(store: SpanStore, sensorId: string, timestampM
   if (!first) return []
   return [
     ...producerHops(store, first.link),
-    ...batches.flatMap(({ batch, link }) => consumerHops(store, batch, link, sensorId, timestampMs)),
+    ...batches.flatMap(({ batch, link }) => consumerHops(store, batch, link)),
   ]
 }
