@@ -13,7 +13,11 @@ describe('every entry point starts node with NODE_FLAGS', () => {
 
   it('the npm scripts that run Flowline', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
-    assert.equal(scripts.start, `node ${flags} src/main.ts up --embedded`)
+    // npm start traces every measurement into the in-process store, for the journey view.
+    assert.equal(
+      scripts.start,
+      `node ${flags} src/main.ts up --embedded --trace-store --trace-sample-ratio 1`,
+    )
     assert.equal(scripts.flowline, `node ${flags} src/main.ts`)
   })
 
