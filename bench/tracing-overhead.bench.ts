@@ -65,9 +65,10 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
   }
   const processes: RoleProcess[] = []
   try {
-    processes.push(await startRole('ingest', { port, flags: common }))
+    processes.push(await startRole('ingest', { port, flags: common, startTimeoutMs: 180_000 }))
     const saver = await startRole('saver', {
       port: port + 1,
+      startTimeoutMs: 180_000,
       flags: { ...common, 'database-url': database.url, group: `${name}_saver` },
     })
     processes.push(saver)
