@@ -77,10 +77,17 @@ export async function publishTraced<R extends OutgoingRecord>(
 export function withProducerSpans(broker: Broker): Broker {
   if (!tracingActive()) return broker
   const system = messagingSystem(broker)
-  return Object.assign(Object.create(broker) as Broker, {
-    publish: (records: readonly OutgoingRecord[]) =>
+  // Delegates explicitly: the adapters keep their state in private fields, which a prototype
+  // chain would not reach.
+  return {
+    name: broker.name,
+    ensureTopics: (topics) => broker.ensureTopics(topics),
+    publish: (records) =>
       publishTraced(system, records, (traced) => broker.publish(traced), {}, sampledLinks(records)),
-  })
+    subscribe: (options) => broker.subscribe(options),
+    isReachable: () => broker.isReachable(),
+    close: () => broker.close(),
+  }
 }
 
 /** The sampled producer contexts that records carry, each with where the record sits. */
@@ -156,6 +163,8 @@ export function traceBatches<Prepared>(loop: BatchLoop<Prepared>, options: Batch
         const span = startBatchSpan(batch, links, options)
         const traced: RecordBatch = {
           records: batch.records,
+          // A commit that fails is retried by the loop; a batch never committed (shutdown, rebalance)
+          // leaves its span unended, and so unexported: it is read again and traced again.
           async commit() {
             await batch.commit()
             span.addEvent('offsets committed')

@@ -62,6 +62,14 @@ export function activeSpanStore(): SpanStore | undefined {
 
 export const tracer = () => trace.getTracer('flowline')
 
+/** Names the HTTP server span after its route (`POST /measurements`), as the HTTP conventions ask. */
+export function nameServerSpan(method: string, route: string | undefined): void {
+  if (route === undefined) return
+  const span = trace.getActiveSpan()
+  span?.setAttribute('http.route', route)
+  span?.updateName(`${method} ${route}`)
+}
+
 /** Most links on one consumer batch span: one per sampled record, and a batch holds at most 5,000. */
 const MAX_LINKS = 5000
 /** Routes that probes and scrapers call every few seconds: tracing them would drown the journeys. */
