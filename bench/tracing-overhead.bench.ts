@@ -13,6 +13,7 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import {
+  cpuSecondsOf,
   freePortRange,
   metricSum,
   type RoleProcess,
@@ -73,6 +74,8 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
     })
     processes.push(saver)
     const inserted = async () => metricSum(await scrapeMetrics(saver.url), 'flowline_rows_inserted_total')
+    // CPU of ingest and saver: less swayed by other tenants of a shared machine than throughput.
+    const cpu = () => processes.reduce((total, proc) => total + cpuSecondsOf(proc.pid ?? -1), 0)
     const load = startLoad({
       url: `http://127.0.0.1:${port}`,
       batch: 100,
@@ -86,13 +89,16 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
     })
     await sleep(load.windowStartMs - Date.now())
     const before = await inserted()
+    const cpuBefore = cpu()
     await sleep(load.windowEndMs - Date.now())
     const after = await inserted()
+    const cpuUs = Math.round(((cpu() - cpuBefore) / Math.max(1, after - before)) * 1e7) / 10
     const result = await load.done
     return {
       stored: Math.round((after - before) / windowS),
       accepted: result.acceptedRatePerS,
       p99: result.http.p99,
+      cpuUs,
     }
   } finally {
     await Promise.all(processes.map((proc) => proc.stop()))
@@ -101,23 +107,28 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
 }
 
 const sink = await startSink()
-const results = new Map<string, Array<{ stored: number; accepted: number; p99: number }>>()
+const results = new Map<string, Array<{ stored: number; accepted: number; p99: number; cpuUs: number }>>()
 for (let round = 1; round <= rounds; round++) {
   for (const mode of MODES) {
     const result = await measure(mode, sink.url)
     results.set(mode.name, [...(results.get(mode.name) ?? []), result])
     process.stderr.write(
-      `round ${round} ${mode.name.padEnd(6)} stored ${result.stored}/s accepted ${result.accepted}/s HTTP p99 ${result.p99} ms\n`,
+      `round ${round} ${mode.name.padEnd(6)} stored ${result.stored}/s accepted ${result.accepted}/s HTTP p99 ${result.p99} ms, ingest+saver CPU ${result.cpuUs} µs/measurement\n`,
     )
   }
 }
 await sink.close()
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
-const off = mean((results.get('off') ?? []).map((r) => r.stored))
+const off = results.get('off') ?? []
+const offStored = mean(off.map((r) => r.stored))
+const offCpu = mean(off.map((r) => r.cpuUs))
+const versus = (value: number, base: number) => `${(((value - base) / base) * 100).toFixed(1)} % vs off`
 for (const [name, runs] of results) {
   const stored = mean(runs.map((r) => r.stored))
+  const cpuUs = mean(runs.map((r) => r.cpuUs))
   process.stdout.write(
-    `${name.padEnd(6)} stored ${runs.map((r) => r.stored).join(', ')} /s (mean ${Math.round(stored)}, ${(((stored - off) / off) * 100).toFixed(1)} % vs off)\n`,
+    `${name.padEnd(6)} stored ${runs.map((r) => r.stored).join(', ')} /s (mean ${Math.round(stored)}, ${versus(stored, offStored)}); ` +
+      `CPU ${runs.map((r) => r.cpuUs).join(', ')} µs/measurement (mean ${cpuUs.toFixed(1)}, ${versus(cpuUs, offCpu)})\n`,
   )
 }
 process.stdout.write(`OTLP exported: ${(sink.bytes() / 1e6).toFixed(1)} MB\n`)
