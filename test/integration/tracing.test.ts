@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
 import { freePortRange, startRole } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
@@ -294,6 +296,20 @@ describe('tracing: one measurement followed across HTTP, the log and SQL', { tim
     ])
     assert.equal(traced.hops.find((hop) => hop.hop === 'written')?.statement, 'pglite.query:WITH')
     assert.equal(traced.hops.find((hop) => hop.hop === 'received')?.trace_id, client.traceId)
+    const printed = await promisify(execFile)(process.execPath, [
+      new URL('../../src/main.ts', import.meta.url).pathname,
+      'trace',
+      sampled.sensor_id,
+      sampled.timestamp,
+      '--admin-url',
+      pipeline.adminUrl,
+    ])
+    assert.match(printed.stdout, /^embedded-traced at .*: sampled$/m)
+    assert.match(
+      printed.stdout,
+      /acknowledged +temperatures_\S+ partition \d+ offset 0, \d+ ms after receipt/,
+    )
+    assert.match(printed.stdout, new RegExp(`traces: .*${client.traceId}`))
     const batch = await pipeline.receiver.waitFor('embedded batch span', (span) => span.kind === CONSUMER)
     assert.equal(batch.attributes['messaging.system'], 'flowline_embedded_log')
 
