@@ -60,8 +60,11 @@ export async function publishTraced<R extends OutgoingRecord>(
   )
   const carrier: Record<string, string> = {}
   propagation.inject(trace.setSpan(parent, span), carrier)
-  // One headers object for the whole request: the same context for each of its records.
-  const traced = records.map((record) => ({ ...record, headers: { ...record.headers, ...carrier } }))
+  // Records without headers of their own share one object: the same context for each of them.
+  const traced = records.map((record) => ({
+    ...record,
+    headers: record.headers ? { ...record.headers, ...carrier } : carrier,
+  }))
   try {
     await publish(traced)
   } catch (error) {
