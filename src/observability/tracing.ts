@@ -8,23 +8,8 @@ import {
   type SpanKind,
   trace,
 } from '@opentelemetry/api'
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { registerInstrumentations } from '@opentelemetry/instrumentation'
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http'
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg'
-import { detectResources, envDetector, resourceFromAttributes } from '@opentelemetry/resources'
-import {
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  SamplingDecision,
-  type SpanProcessor,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace'
-import { SpanStore } from './span-store.ts'
+import type { Sampler } from '@opentelemetry/sdk-trace'
+import type { SpanStore } from './span-store.ts'
 
 export interface TracingSettings {
   /** `service.name` of the spans, e.g. `flowline-ingest`; OTEL_SERVICE_NAME overrides it. */
@@ -75,33 +60,29 @@ const MAX_LINKS = 5000
 /** Routes that probes and scrapers call every few seconds: tracing them would drown the journeys. */
 const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics'])
 
+type SdkTrace = typeof import('@opentelemetry/sdk-trace')
+
 /**
  * A consumer's batch span has no parent but links to the records' producer spans. It is sampled
  * when any of them is, so a sampled measurement's journey never stops at the consumer; otherwise
  * the ratio decides, as for any new trace.
  */
-class LinkAwareRatioSampler implements Sampler {
-  readonly #ratio: Sampler
-
-  constructor(ratio: number) {
-    this.#ratio = new TraceIdRatioBasedSampler(ratio)
-  }
-
-  shouldSample(
-    ctx: Context,
-    traceId: string,
-    name: string,
-    kind: SpanKind,
-    attributes: Attributes,
-    links: Link[],
-  ) {
-    if (links.some((link) => (link.context.traceFlags & 1) === 1))
-      return { decision: SamplingDecision.RECORD_AND_SAMPLED }
-    return this.#ratio.shouldSample(ctx, traceId, name, kind, attributes, links)
-  }
-
-  toString(): string {
-    return `LinkAwareRatioSampler{${this.#ratio.toString()}}`
+function linkAwareRatioSampler(sdk: SdkTrace, ratio: number): Sampler {
+  const byRatio = new sdk.TraceIdRatioBasedSampler(ratio)
+  return {
+    shouldSample(
+      ctx: Context,
+      traceId: string,
+      _name: string,
+      _kind: SpanKind,
+      _attributes: Attributes,
+      links: Link[],
+    ) {
+      if (links.some((link) => (link.context.traceFlags & 1) === 1))
+        return { decision: sdk.SamplingDecision.RECORD_AND_SAMPLED }
+      return byRatio.shouldSample(ctx, traceId)
+    },
+    toString: () => `LinkAwareRatioSampler{${byRatio.toString()}}`,
   }
 }
 
@@ -115,18 +96,42 @@ class LinkAwareRatioSampler implements Sampler {
 export async function startTracing(settings: TracingSettings): Promise<Tracing> {
   if (settings.otlpEndpoint === '' && !settings.store && settings.sampleRatio === 0)
     return { enabled: false, store: undefined, shutdown: async () => {} }
-  const processors: SpanProcessor[] = []
+  // Loaded only when tracing is on: the SDK, exporter and instrumentations take seconds to import
+  // on a busy machine, which a process that does not trace should not pay at start.
+  const [sdk, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/context-async-hooks'),
+      import('@opentelemetry/core'),
+    ])
+  const [
+    { registerInstrumentations },
+    { HttpInstrumentation },
+    { PgInstrumentation },
+    resources,
+    { SpanStore },
+  ] = await Promise.all([
+    import('@opentelemetry/instrumentation'),
+    import('@opentelemetry/instrumentation-http'),
+    import('@opentelemetry/instrumentation-pg'),
+    import('@opentelemetry/resources'),
+    import('./span-store.ts'),
+  ])
+  const processors: import('@opentelemetry/sdk-trace').SpanProcessor[] = []
   if (settings.otlpEndpoint !== '') {
     const url = `${settings.otlpEndpoint.replace(/\/+$/, '')}/v1/traces`
-    processors.push(new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), maxQueueSize: 8192 }))
+    processors.push(
+      new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }), maxQueueSize: 8192 }),
+    )
   }
   const store = settings.store ? new SpanStore() : undefined
   if (store) processors.push(store)
-  const detected = detectResources({ detectors: [envDetector] })
+  const detected = resources.detectResources({ detectors: [resources.envDetector] })
   await detected.waitForAsyncAttributes?.()
-  const provider = new TracerProvider({
-    resource: resourceFromAttributes({ 'service.name': settings.serviceName }).merge(detected),
-    sampler: new ParentBasedSampler({ root: new LinkAwareRatioSampler(settings.sampleRatio) }),
+  const provider = new sdk.TracerProvider({
+    resource: resources.resourceFromAttributes({ 'service.name': settings.serviceName }).merge(detected),
+    sampler: new sdk.ParentBasedSampler({ root: linkAwareRatioSampler(sdk, settings.sampleRatio) }),
     spanLimits: { linkCountLimit: MAX_LINKS },
     spanProcessors: processors,
   })
