@@ -10,6 +10,7 @@ import { checkInventory, formatInventoryCheck } from './inventory/inventory-chec
 import { createLogger } from './observability/logger.ts'
 import { createMetrics } from './observability/metrics.ts'
 import { formatReport, runDoctor } from './operations/doctor.ts'
+import { formatJourney, type JourneyAnswer } from './operations/journey-report.ts'
 import { runMigrate } from './operations/migrate.ts'
 import { formatTopics, runTopics } from './operations/topics.ts'
 import { runInventoryScenario } from './roles/simulator/inventory-scenario.ts'
@@ -192,7 +193,11 @@ addSettings(
   'migrate',
 ).action(async (flags) => {
   const settings = config('migrate', flags)
-  const storage = await createStorage(settings, createLogger(settings.logLevel, 'migrate'), createMetrics())
+  const storage = await createStorage(
+    settings,
+    createLogger(settings.logLevel, 'migrate', { format: settings.logFormat }),
+    createMetrics(),
+  )
   try {
     const { applied, partitions } = await runMigrate(settings, storage)
     process.stdout.write(
@@ -262,6 +267,37 @@ addSettings(
     process.exitCode = 1
   }
 })
+
+addSettings(
+  program
+    .command('trace')
+    .argument('<sensor_id>', 'the sensor')
+    .argument('<timestamp>', 'the measurement time: ISO-8601 or epoch milliseconds')
+    .description("Prints one measurement's journey: ingest, the log, the saver and the database, with times"),
+  'trace',
+).action(async (sensorId: string, timestamp: string, flags: Record<string, unknown>) => {
+  const settings = config('trace', flags)
+  const url = new URL('/measurements/journey', settings.adminUrl)
+  url.search = new URLSearchParams({ sensor_id: sensorId, timestamp }).toString()
+  try {
+    const response = await fetch(url, {
+      headers: settings.apiToken ? { authorization: `Bearer ${settings.apiToken}` } : {},
+    })
+    const body = (await response.json()) as JourneyAnswer & { message?: string }
+    if (!response.ok) {
+      process.stderr.write(`flowline trace: ${body.message ?? response.statusText}\n`)
+      process.exitCode = 1
+      return
+    }
+    process.stdout.write(formatJourney(body))
+  } catch (error) {
+    process.stderr.write(
+      `flowline trace: cannot reach the admin API at ${settings.adminUrl}: ${(error as Error).message}\n`,
+    )
+    process.exitCode = 1
+  }
+})
+
 addSettings(
   program
     .command('inventory')

@@ -14,7 +14,7 @@ export interface IncomingRecord {
   readonly key: string | null
   readonly value: Buffer
   readonly timestampMs: number
-  /** Present only when the record has headers (a redriven dead letter names its origin there). */
+  /** The record's headers (W3C `traceparent` among them; a redriven dead letter names its origin there), absent when it has none. */
   readonly headers?: Readonly<Record<string, string>>
 }
 

@@ -15,6 +15,7 @@ export type Role =
   | 'doctor'
   | 'topics'
   | 'inventory'
+  | 'trace'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -47,6 +48,7 @@ const all: Role[] = [
   'doctor',
   'topics',
   'inventory',
+  'trace',
 ]
 const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'dead-letter-saver', 'up']
 // The admin role reads the consumer groups' offsets for the console's flow view, and publishes
@@ -636,10 +638,10 @@ const TABLE = [
     key: 'adminUrl',
     flag: 'admin-url',
     env: 'FLOWLINE_ADMIN_URL',
-    description: 'base URL of the admin API that `flowline dead-letters` talks to',
+    description: 'base URL of the admin API that `flowline dead-letters` and `flowline trace` talk to',
     schema: Type.String({ pattern: '^https?://', description: 'an http:// or https:// URL' }),
     default: 'http://127.0.0.1:8081',
-    roles: ['dead-letters'],
+    roles: ['dead-letters', 'trace'],
   },
   {
     key: 'apiToken',
@@ -648,7 +650,7 @@ const TABLE = [
     description: 'bearer token sent to the admin API (empty: none)',
     schema: Type.String(),
     default: '',
-    roles: ['dead-letters'],
+    roles: ['dead-letters', 'trace'],
     secret: true,
   },
   {
@@ -875,6 +877,53 @@ const TABLE = [
     schema: Type.Integer({ minimum: 0, maximum: 3_600_000, description: 'an integer from 0 to 3600000' }),
     default: 60_000,
     roles: servers,
+  },
+  {
+    key: 'otlpEndpoint',
+    flag: 'otlp-endpoint',
+    env: 'OTEL_EXPORTER_OTLP_ENDPOINT',
+    description:
+      'OpenTelemetry collector to export traces to over OTLP/HTTP, e.g. http://127.0.0.1:4318 (empty: no export; the other OTEL_EXPORTER_OTLP_* variables apply)',
+    schema: Type.Union([Type.Literal(''), Type.String({ pattern: '^https?://\\S+$' })], {
+      description: 'empty or an http(s) URL',
+    }),
+    default: '',
+    roles: servers,
+  },
+  {
+    key: 'traceSampleRatio',
+    flag: 'trace-sample-ratio',
+    env: 'OTEL_TRACES_SAMPLER_ARG',
+    description:
+      'share of new traces recorded, 0 to 1 (parent-based: a sampled parent is always followed); 0 with no --otlp-endpoint and no --trace-store turns tracing off',
+    schema: Type.Number({ minimum: 0, maximum: 1, description: 'a number from 0 to 1' }),
+    default: 0,
+    roles: servers,
+  },
+  {
+    key: 'traceStore',
+    flag: 'trace-store',
+    env: 'FLOWLINE_TRACE_STORE',
+    description:
+      'keep the latest spans in memory so GET /measurements/journey can show them with no collector (`npm start` sets it)',
+    schema: Type.Boolean(),
+    default: false,
+    roles: servers,
+  },
+  {
+    key: 'logFormat',
+    flag: 'log-format',
+    env: 'FLOWLINE_LOG_FORMAT',
+    description:
+      'log lines as JSON, pretty (coloured, for a person), or auto: pretty on a terminal, JSON otherwise',
+    schema: Type.Union(
+      ['auto', 'json', 'pretty'].map((format) => Type.Literal(format)),
+      {
+        description: 'one of auto, json, pretty',
+      },
+    ),
+    default: 'auto',
+    roles: all,
   },
   {
     key: 'logLevel',

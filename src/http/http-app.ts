@@ -16,6 +16,7 @@ import {
 import { ERROR_CODES, type ErrorCode, FlowlineError } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
+import { nameServerSpan, tracingActive } from '../observability/tracing.ts'
 
 export const ErrorBody = Type.Object(
   {
@@ -61,6 +62,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   })
   await app.register(swaggerUi, { routePrefix: '/docs' })
 
+  // Only when tracing is on: otherwise no hook runs per request.
+  if (tracingActive())
+    app.addHook('onRequest', async (request) => nameServerSpan(request.method, request.routeOptions.url))
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched'
     options.metrics.httpRequests.inc({

@@ -6,6 +6,7 @@ import type { Config } from '../config/config.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { GroupLagReader } from '../roles/admin/flow/flow-sampler.ts'
+import { recordSqlSpan } from '../observability/sql-spans.ts'
 import type { Storage } from '../storage/storage.ts'
 
 /**
@@ -50,6 +51,8 @@ export async function createStorage(config: Config, logger: Logger, metrics: Met
       logger.debug({ sql: sqlText.replace(/\s+/g, ' ').slice(0, 300), durationMs, failed }, 'sql')
     }
     if (failed) metrics.sqlDuration.observe({ operation: 'statement', outcome: 'error' }, durationMs / 1000)
+    // The pg instrumentation traces the server's statements; PGlite's are traced from here.
+    if (config.embedded) recordSqlSpan(sqlText, durationMs, failed)
   }
   if (config.embedded) {
     const { PGliteStorage } = await import('../storage/pglite-storage.ts')

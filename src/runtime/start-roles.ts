@@ -5,6 +5,7 @@ import { StorageUnavailableError } from '../errors.ts'
 import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
+import { startTracing } from '../observability/tracing.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
 import { FLOW_ROLES, type FlowRole } from '../roles/admin/flow/metric-sources.ts'
 import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
@@ -39,7 +40,14 @@ export async function startPipeline(
   roles: readonly ServerRole[],
   logName: string,
 ): Promise<Pipeline> {
-  const logger = createLogger(config.logLevel, logName)
+  // Before the logger (its trace ids) and before the adapters (the pg instrumentation hooks the import).
+  const tracing = await startTracing({
+    serviceName: `flowline-${logName}`,
+    otlpEndpoint: config.otlpEndpoint,
+    sampleRatio: config.traceSampleRatio,
+    store: config.traceStore,
+  })
+  const logger = createLogger(config.logLevel, logName, { format: config.logFormat })
   const metrics = createMetrics()
   // Every role uses both now: ingest reads device tokens and the sensor registry (cached) from the
   // database, and admin publishes redriven dead letters.
@@ -56,6 +64,8 @@ export async function startPipeline(
     await broker?.close()
     if (readStorage !== storage) await readStorage?.close()
     await storage?.close()
+    // Last: the spans of the final batches are exported.
+    await tracing.shutdown()
   }
   try {
     // Kafka and PostgreSQL may still be starting (compose, a node reboot): wait, bounded and logged.

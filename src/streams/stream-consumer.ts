@@ -1,7 +1,9 @@
+import { hostname } from 'node:os'
 import type { Broker, IncomingRecord, RecordBatch } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../consumer/batch-consumer.ts'
 import { exitWhenLoopFails } from '../consumer/consumer-role.ts'
+import { messagingSystem, traceBatches, withProducerSpans } from '../observability/messaging-spans.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { deadLetterRecord, type Rejection } from '../roles/saver/dead-letter.ts'
@@ -139,7 +141,8 @@ export async function startStreamConsumers<Item>(
   const handler = createStreamHandler({
     definition,
     sink: definition.createSink(storage, config),
-    broker,
+    // Dead letters get a producer span linking to the records they carry.
+    broker: withProducerSpans(broker),
     logger: logger.child({ stream: definition.name }),
     metrics,
     groupId,
@@ -159,10 +162,14 @@ export async function startStreamConsumers<Item>(
       maxBatch,
       maxWaitMs: config.saverBatchWaitMs,
     })
+    // Tracing wraps the subscription and the handler: the batch span covers decode, write and commit.
+    const traced = traceBatches(
+      { subscription, ...handler },
+      { system: messagingSystem(broker), group: groupId, member: `${hostname()}/${process.pid}/${member}` },
+    )
     const consumer = runBatchConsumer({
       name: groupId,
-      subscription,
-      ...handler,
+      ...traced,
       logger,
       metrics,
       // Each member decodes its next batch while the database writes the current one.

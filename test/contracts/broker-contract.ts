@@ -159,6 +159,19 @@ export function runBrokerContract(name: string, factory: () => Promise<BrokerUnd
       return records
     }
 
+    contractTest('delivers each record with the headers it was published with', async () => {
+      const topic = await topicWith(2)
+      const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01'
+      await broker.publish([
+        { topic, key: 'sensor-1', value: 'with headers', headers: { traceparent, 'x-flowline': 'é ü' } },
+        { topic, key: 'sensor-2', value: 'without headers' },
+      ])
+      const records = await (await reader(uniqueName('group'), topic)).take(2, { commit: true })
+      const byValue = new Map(records.map((record) => [text(record), record]))
+      assert.deepEqual(byValue.get('with headers')?.headers, { traceparent, 'x-flowline': 'é ü' })
+      assert.equal(byValue.get('without headers')?.headers, undefined)
+    })
+
     contractTest('keeps the order of each key across concurrent publish calls', async () => {
       const topic = await topicWith(3)
       await publishConcurrently(topic, 8, 60)

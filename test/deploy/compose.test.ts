@@ -83,4 +83,43 @@ describe('docker-compose.yml', () => {
     writeFileSync(join(dir, 'docker-compose.yml'), compose.replace(/^ {2}LOG_LEVEL:\n/m, ''))
     assert.deepEqual(staleFiles(dir), ['.env.example', 'docker-compose.yml'])
   })
+
+  it('wires the trace pipeline of the monitoring profile: collector → Jaeger', () => {
+    const { services } = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+      services: Record<
+        string,
+        { profiles?: string[]; expose?: string[]; ports?: string[]; volumes?: string[] }
+      >
+    }
+    const collector = parse(
+      readFileSync(join(ROOT, 'deploy/compose/otel-collector/config.yaml'), 'utf8'),
+    ) as {
+      receivers: Record<string, unknown>
+      processors: Record<string, unknown>
+      exporters: Record<string, { endpoint: string }>
+      service: {
+        pipelines: Record<string, { receivers: string[]; processors: string[]; exporters: string[] }>
+      }
+    }
+    // No collector binary here (none in a package registry): the structure is checked instead.
+    const traces = collector.service.pipelines.traces
+    assert.ok(traces, 'a traces pipeline')
+    for (const name of traces.receivers) assert.ok(collector.receivers[name], `receiver ${name} defined`)
+    for (const name of traces.processors) assert.ok(collector.processors[name], `processor ${name} defined`)
+    for (const name of traces.exporters) {
+      const [host, port] = (collector.exporters[name]?.endpoint ?? '').split(':')
+      assert.deepEqual(
+        services[host ?? '']?.profiles,
+        ['monitoring'],
+        `exporter ${name} sends to a monitoring service`,
+      )
+      assert.ok(services[host ?? '']?.expose?.includes(port ?? ''), `${host} exposes ${port}`)
+    }
+    assert.deepEqual(services['otel-collector']?.profiles, ['monitoring'])
+    assert.ok(services['otel-collector']?.expose?.includes('4318'), 'the roles reach OTLP/HTTP on 4318')
+    assert.ok(
+      services['otel-collector']?.volumes?.some((volume) => volume.includes('otel-collector/config.yaml')),
+    )
+    assert.ok(services.jaeger?.ports?.includes('16686:16686'), 'the Jaeger UI on the host')
+  })
 })

@@ -17,6 +17,7 @@ import { DeadLettersRepository } from '../../storage/dead-letters-repository.ts'
 import { ProductEventsRepository } from '../../storage/inventory/product-events-repository.ts'
 import { ProductsRepository, ProductsWriteRepository } from '../../storage/inventory/products-repository.ts'
 import { StockReadRepository } from '../../storage/inventory/stock-read-repository.ts'
+import { activeSpanStore } from '../../observability/tracing.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
@@ -30,6 +31,7 @@ import { registerFlowRoutes } from './flow/flow-routes.ts'
 import type { FlowSampler } from './flow/flow-sampler.ts'
 import { registerInventoryRoutes } from './inventory-routes.ts'
 import { registerLookupRoute } from './lookup-route.ts'
+import { registerJourneyRoutes } from './journey-routes.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -160,6 +162,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     query,
   )
   registerPlatformRoutes(app, options.auth)
+  registerJourneyRoutes(app, { db: options.storage.db, store: activeSpanStore(), query })
   registerWindowRoutes(app, {
     repository: new WindowsReadRepository(options.storage.db),
     query,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { probesOnly } from '../../auth/access-hooks.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
@@ -7,6 +8,7 @@ import { parseWindowSpec } from '../../domain/window-spec.ts'
 import { createHttpApp } from '../../http/http-app.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
+import { messagingSystem, traceBatches, withProducerSpans } from '../../observability/messaging-spans.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { AlertsRepository } from './alerts-repository.ts'
@@ -32,7 +34,8 @@ export async function startAggregate(
   metrics: Metrics,
 ): Promise<RunningRole> {
   const specs = config.windows.map(parseWindowSpec)
-  const outbox = new OutboxPublisher(storage.db, broker, metrics)
+  // Window and alert events get a producer span (child of the batch span when published inside it).
+  const outbox = new OutboxPublisher(storage.db, withProducerSpans(broker), metrics)
   const members = storage.capabilities.concurrentConnections ? config.aggregateConsumers : 1
   const consumers: BatchConsumer[] = []
   const timers: NodeJS.Timeout[] = []
@@ -60,11 +63,17 @@ export async function startAggregate(
       maxWaitMs: config.saverBatchWaitMs,
       startAt: aggregator.startAt,
     })
+    const traced = traceBatches(
+      { subscription, prepare: aggregator.prepare, handle: aggregator.handle },
+      {
+        system: messagingSystem(broker),
+        group: config.aggregateGroup,
+        member: `${hostname()}/${process.pid}/${member}`,
+      },
+    )
     const consumer = runBatchConsumer({
       name: config.aggregateGroup,
-      subscription,
-      prepare: aggregator.prepare,
-      handle: aggregator.handle,
+      ...traced,
       logger,
       metrics,
       readAhead: 1,

@@ -6,6 +6,7 @@ import { encodeMeasurement, MeasurementInput } from '../../domain/measurement.ts
 import { type ItemProblem, validateMeasurement } from '../../domain/validation.ts'
 import { createHttpApp, ErrorBody } from '../../http/http-app.ts'
 import type { Logger } from '../../observability/logger.ts'
+import { messagingSystem, publishTraced } from '../../observability/messaging-spans.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { SensorGate } from '../../registry/sensor-gate.ts'
 import type { ProduceCoalescer } from './produce-coalescer.ts'
@@ -79,6 +80,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
       }
     },
   })
+  const system = messagingSystem(options.broker)
   // Only JSON and NDJSON are accepted; Fastify answers 415 for any other type. Bodies are read
   // as bytes because Fastify's own decoding would replace invalid UTF-8 instead of refusing it.
   app.removeAllContentTypeParsers()
@@ -161,7 +163,10 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
           throw error
         }
       }
-      await options.coalescer.submit(records)
+      // A producer span per request when traced; its context goes into each record's headers.
+      await publishTraced(system, records, (traced) => options.coalescer.submit(traced), {
+        'flowline.request_id': request.id,
+      })
       return reply.code(202).send({ accepted: records.length })
     },
   )

@@ -48,5 +48,7 @@ export function deadLetterRecord(
       payload_encoding: payloadEncoding,
       failed_at: new Date().toISOString(),
     }),
+    // The record's trace context goes on with it: its dead-letter entry and a redrive continue the journey.
+    ...(record.headers && { headers: record.headers }),
   }
 }

@@ -103,7 +103,7 @@ describe('auth parts', () => {
         done()
       },
     })
-    const real = createLogger('info', 'test', sink)
+    const real = createLogger('info', 'test', { destination: sink })
     real.info(
       {
         req: { headers: { authorization: 'Bearer flt_x_y', cookie: 'flowline_session=abc' } },

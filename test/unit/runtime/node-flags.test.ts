@@ -13,10 +13,11 @@ describe('every entry point starts node with NODE_FLAGS', () => {
 
   it('the npm scripts that run Flowline', () => {
     const { scripts } = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
-    // `npm start` builds the web console first when its sources changed.
+    // `npm start` builds the web console first when its sources changed, and traces every
+    // measurement into the in-process store, for the journey view.
     assert.equal(
       scripts.start,
-      `node web/scripts/build-console.ts && node ${flags} src/main.ts up --embedded`,
+      `node web/scripts/build-console.ts && node ${flags} src/main.ts up --embedded --trace-store --trace-sample-ratio 1`,
     )
     assert.equal(scripts.flowline, `node ${flags} src/main.ts`)
   })

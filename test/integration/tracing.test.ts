@@ -1,0 +1,327 @@
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, it, type TestContext } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { promisify } from 'node:util'
+import { authHeaders, freePortRange, HARNESS_API_KEY, startRole } from '../../harness/index.ts'
+import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
+import { startOtlpReceiver } from '../helpers/otlp-receiver.ts'
+import { readRecords } from '../helpers/pipeline.ts'
+import { createTestDatabase, KAFKA_BROKERS, requireKafka, uniqueName } from '../helpers/services.ts'
+
+const SERVER = 2
+const CLIENT = 3
+const PRODUCER = 4
+const CONSUMER = 5
+
+/** Every HTTP call of this file, so that credentials can be added in one place. */
+async function call(url: string, init: { body?: unknown; headers?: Record<string, string> } = {}) {
+  const response = await fetch(url, {
+    method: init.body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json', ...authHeaders(), ...init.headers },
+    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+  })
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> }
+}
+
+/** A client's own sampled trace context, as a sensor gateway that traces would send it. */
+function clientContext() {
+  const traceId = randomBytes(16).toString('hex')
+  const spanId = randomBytes(8).toString('hex')
+  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01` }
+}
+
+interface Hop {
+  hop: string
+  [detail: string]: unknown
+}
+
+/** Asks the journey until `ready` accepts it (the saver stores asynchronously), bounded. */
+async function journey(
+  adminUrl: string,
+  sensorId: string,
+  timestamp: string,
+  ready: (hops: Hop[]) => boolean,
+) {
+  const url = `${adminUrl}/measurements/journey?sensor_id=${encodeURIComponent(sensorId)}&timestamp=${encodeURIComponent(timestamp)}`
+  const deadline = Date.now() + 60_000
+  let last: { status: number; body: Record<string, unknown> } | undefined
+  while (Date.now() < deadline) {
+    last = await call(url)
+    if (last.status === 200 && ready(last.body.hops as Hop[]))
+      return last.body as { sampled: boolean; hops: Hop[] }
+    await sleep(300)
+  }
+  assert.fail(`journey of ${sensorId} at ${timestamp} never complete: ${JSON.stringify(last)}`)
+}
+
+const hopNames = (hops: Hop[]) => hops.map((hop) => hop.hop)
+
+/** A reading taken `secondsAgo` before now, to the millisecond: ingest refuses the future. */
+const takenAgo = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString()
+
+/** `flowline up` with tracing to the test's receiver, ratio 0: only requests that arrive sampled are traced. */
+async function startTracedPipeline(t: TestContext, flags: Record<string, string | number | boolean>) {
+  const receiver = await startOtlpReceiver(t)
+  const base = await freePortRange(4)
+  const topic = uniqueName('temperatures')
+  const errorsTopic = uniqueName('errors')
+  const up = await startRole('up', {
+    port: base,
+    flags: {
+      ...flags,
+      topic,
+      'errors-topic': errorsTopic,
+      'windows-topic': uniqueName('windows'),
+      'alerts-topic': uniqueName('alerts'),
+      group: uniqueName('saver'),
+      'admin-port': base + 1,
+      'saver-port': base + 2,
+      'aggregate-port': base + 3,
+      'batch-wait': 20,
+      simulator: false,
+      aggregator: false,
+      'otlp-endpoint': receiver.url,
+      'trace-sample-ratio': 0,
+      'trace-store': true,
+      'log-level': 'warn',
+    },
+  })
+  t.after(() => up.stop())
+  return { receiver, topic, errorsTopic, ingestUrl: up.url, adminUrl: `http://127.0.0.1:${base + 1}` }
+}
+
+async function realFlags(t: TestContext) {
+  await requireKafka()
+  const { url, drop } = await createTestDatabase()
+  t.after(drop)
+  return { kafka: KAFKA_BROKERS.join(','), 'database-url': url }
+}
+
+async function embeddedFlags(t: TestContext) {
+  const dataDir = await mkdtemp(join(tmpdir(), 'flowline-tracing-'))
+  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  return { embedded: true, 'data-dir': dataDir }
+}
+
+describe('tracing: one measurement followed across HTTP, the log and SQL', { timeout: 240_000 }, () => {
+  it('real Kafka and PostgreSQL: HTTP span → produce span → saver batch span → SQL span, with the record coordinates', async (t) => {
+    const pipeline = await startTracedPipeline(t, await realFlags(t))
+    const client = clientContext()
+    const sampled = {
+      sensor_id: uniqueName('traced'),
+      temperature: 21.5,
+      timestamp: takenAgo(1),
+    }
+    const unsampled = {
+      sensor_id: uniqueName('untraced'),
+      temperature: 19,
+      timestamp: takenAgo(2),
+    }
+    const accepted = await call(`${pipeline.ingestUrl}/measurements`, {
+      body: [sampled],
+      headers: { traceparent: client.traceparent },
+    })
+    assert.equal(accepted.status, 202)
+    assert.equal((await call(`${pipeline.ingestUrl}/measurements`, { body: [unsampled] })).status, 202)
+
+    const { receiver } = pipeline
+    const http = await receiver.waitFor(
+      'ingest HTTP span',
+      (span) => span.kind === SERVER && span.traceId === client.traceId,
+    )
+    assert.equal(http.parentSpanId, client.spanId, 'the HTTP span continues the client trace')
+    const produce = await receiver.waitFor(
+      'produce span',
+      (span) => span.kind === PRODUCER && span.parentSpanId === http.spanId,
+    )
+    assert.equal(produce.name, `send ${pipeline.topic}`)
+    assert.equal(produce.attributes['messaging.system'], 'kafka')
+    assert.equal(produce.attributes['messaging.destination.name'], pipeline.topic)
+    assert.equal(produce.attributes['messaging.operation.type'], 'send')
+    assert.match(String(produce.attributes['flowline.request_id']), /^req-/)
+
+    // Where Kafka really put the record, and the context it carries.
+    const reader = new KafkaBroker({
+      bootstrapBrokers: KAFKA_BROKERS,
+      clientId: uniqueName('reader'),
+      requestTimeoutMs: 5000,
+    })
+    t.after(() => reader.close())
+    const records = await readRecords(reader, pipeline.topic, 2)
+    const record = records.find((candidate) => candidate.key === sampled.sensor_id)
+    assert.ok(record)
+    assert.equal(record.headers?.traceparent, `00-${client.traceId}-${produce.spanId}-01`)
+    assert.equal(
+      records.find((candidate) => candidate.key === unsampled.sensor_id)?.headers,
+      undefined,
+      'an unsampled request sends no trace header',
+    )
+
+    const batch = await receiver.waitFor(
+      'saver batch span',
+      (span) => span.kind === CONSUMER && span.links.some((link) => link.spanId === produce.spanId),
+    )
+    assert.equal(batch.name, `process ${pipeline.topic}`)
+    assert.equal(batch.attributes['messaging.destination.name'], pipeline.topic)
+    assert.equal(batch.attributes['messaging.operation.type'], 'process')
+    const link = batch.links.find((candidate) => candidate.spanId === produce.spanId)
+    assert.equal(link?.traceId, client.traceId)
+    assert.equal(link?.attributes['messaging.destination.partition.id'], String(record.partition))
+    assert.equal(link?.attributes['messaging.kafka.offset'], Number(record.offset))
+    assert.equal(link?.attributes['messaging.kafka.message.key'], sampled.sensor_id)
+    assert.deepEqual(
+      batch.events.map((event) => event.name),
+      ['decoded', 'offsets committed'],
+      'the batch span covers decode and the offset commit',
+    )
+    const sqlSpan = await receiver.waitFor(
+      'SQL span of the batch',
+      (span) =>
+        span.kind === CLIENT && span.parentSpanId === batch.spanId && span.name.startsWith('pg.query:'),
+    )
+    assert.equal(sqlSpan.traceId, batch.traceId)
+    assert.equal(
+      receiver.spans.some((span) =>
+        span.links.some((l) => l.attributes['messaging.kafka.message.key'] === unsampled.sensor_id),
+      ),
+      false,
+      'the unsampled measurement left no span',
+    )
+
+    const traced = await journey(pipeline.adminUrl, sampled.sensor_id, sampled.timestamp, (hops) =>
+      hopNames(hops).includes('committed'),
+    )
+    assert.equal(traced.sampled, true)
+    assert.deepEqual([...new Set(hopNames(traced.hops))].sort(), [
+      'acknowledged',
+      'committed',
+      'consumed',
+      'received',
+      'stored',
+      'written',
+    ])
+    const acknowledged = traced.hops.find((hop) => hop.hop === 'acknowledged')
+    assert.equal(acknowledged?.partition, record.partition)
+    assert.equal(acknowledged?.offset, String(record.offset))
+    assert.equal(
+      traced.hops.find((hop) => hop.hop === 'received')?.request_id,
+      produce.attributes['flowline.request_id'],
+    )
+
+    const untraced = await journey(
+      pipeline.adminUrl,
+      unsampled.sensor_id,
+      unsampled.timestamp,
+      (hops) => hops.length > 0,
+    )
+    assert.equal(untraced.sampled, false)
+    assert.deepEqual(hopNames(untraced.hops), ['stored'])
+    assert.match(String(untraced.hops[0]?.row_id), /^\d+$/)
+  })
+
+  it('real Kafka: a dead-lettered record keeps its trace; the dead-letter publish links to it', async (t) => {
+    const pipeline = await startTracedPipeline(t, await realFlags(t))
+    const producer = new KafkaBroker({
+      bootstrapBrokers: KAFKA_BROKERS,
+      clientId: uniqueName('foreign'),
+      requestTimeoutMs: 5000,
+    })
+    t.after(() => producer.close())
+    // Another producer than ingest, which traces, writes a reading out of range.
+    const client = clientContext()
+    const bad = { sensor_id: uniqueName('faulty'), temperature: 5000, timestamp: takenAgo(3) }
+    await producer.publish([
+      {
+        topic: pipeline.topic,
+        key: bad.sensor_id,
+        value: JSON.stringify(bad),
+        headers: { traceparent: client.traceparent },
+      },
+    ])
+    const { receiver } = pipeline
+    const batch = await receiver.waitFor(
+      'saver batch span',
+      (span) => span.kind === CONSUMER && span.links.some((link) => link.spanId === client.spanId),
+    )
+    const deadLetter = await receiver.waitFor(
+      'dead-letter produce span',
+      (span) => span.kind === PRODUCER && span.parentSpanId === batch.spanId,
+    )
+    assert.equal(deadLetter.attributes['messaging.destination.name'], pipeline.errorsTopic)
+    assert.ok(
+      deadLetter.links.some((link) => link.traceId === client.traceId && link.spanId === client.spanId),
+      'the dead-letter publish links to the record it dead-letters',
+    )
+    const [entry] = await readRecords(producer, pipeline.errorsTopic, 1)
+    assert.equal(entry?.headers?.traceparent, `00-${batch.traceId}-${deadLetter.spanId}-01`)
+    assert.match(JSON.parse(entry?.value.toString() ?? '{}').reason, /temperature/)
+
+    const traced = await journey(pipeline.adminUrl, bad.sensor_id, bad.timestamp, (hops) =>
+      hopNames(hops).includes('committed'),
+    )
+    assert.equal(traced.sampled, true)
+    assert.ok(hopNames(traced.hops).includes('dead_lettered'))
+    assert.ok(!hopNames(traced.hops).includes('stored'), 'nothing was stored')
+  })
+
+  it('embedded log and PGlite: the journey of a sampled and of an unsampled measurement', async (t) => {
+    const pipeline = await startTracedPipeline(t, await embeddedFlags(t))
+    const client = clientContext()
+    const sampled = { sensor_id: 'embedded-traced', temperature: 22, timestamp: takenAgo(4) }
+    const unsampled = {
+      sensor_id: 'embedded-untraced',
+      temperature: 23,
+      timestamp: takenAgo(5),
+    }
+    const headers = { traceparent: client.traceparent }
+    assert.equal((await call(`${pipeline.ingestUrl}/measurements`, { body: sampled, headers })).status, 202)
+    assert.equal((await call(`${pipeline.ingestUrl}/measurements`, { body: unsampled })).status, 202)
+
+    const traced = await journey(pipeline.adminUrl, sampled.sensor_id, sampled.timestamp, (hops) =>
+      hopNames(hops).includes('committed'),
+    )
+    assert.equal(traced.sampled, true)
+    assert.deepEqual([...new Set(hopNames(traced.hops))].sort(), [
+      'acknowledged',
+      'committed',
+      'consumed',
+      'received',
+      'stored',
+      'written',
+    ])
+    assert.equal(traced.hops.find((hop) => hop.hop === 'written')?.statement, 'pglite.query:WITH')
+    assert.equal(traced.hops.find((hop) => hop.hop === 'received')?.trace_id, client.traceId)
+    const printed = await promisify(execFile)(process.execPath, [
+      new URL('../../src/main.ts', import.meta.url).pathname,
+      'trace',
+      sampled.sensor_id,
+      sampled.timestamp,
+      '--admin-url',
+      pipeline.adminUrl,
+      '--api-token',
+      HARNESS_API_KEY,
+    ])
+    assert.match(printed.stdout, /^embedded-traced at .*: sampled$/m)
+    assert.match(
+      printed.stdout,
+      /acknowledged +temperatures_\S+ partition \d+ offset 0, \d+ ms after receipt/,
+    )
+    assert.match(printed.stdout, new RegExp(`traces: .*${client.traceId}`))
+    const batch = await pipeline.receiver.waitFor('embedded batch span', (span) => span.kind === CONSUMER)
+    assert.equal(batch.attributes['messaging.system'], 'flowline_embedded_log')
+
+    const untraced = await journey(
+      pipeline.adminUrl,
+      unsampled.sensor_id,
+      unsampled.timestamp,
+      (hops) => hops.length > 0,
+    )
+    assert.equal(untraced.sampled, false)
+    assert.deepEqual(hopNames(untraced.hops), ['stored'])
+  })
+})
