@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command } from 'commander'
+import { registerEtlCommands } from './cli/etl-commands.ts'
 import { addSettings } from './cli/options.ts'
 import { ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
@@ -101,7 +102,8 @@ addSettings(
 addSettings(
   program.command('up').description('All roles in one process (and the simulator unless --no-simulator)'),
   'up',
-).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'admin'], flags))
+).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'admin', 'etl'], flags))
+registerEtlCommands(program, config, (flags) => serve('etl', ['etl'], flags))
 addSettings(
   program.command('simulate').description('Sensor simulator: posts measurements to the ingest API'),
   'simulate',

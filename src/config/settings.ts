@@ -2,7 +2,17 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { WINDOW_SPEC_PATTERN } from '../domain/window-spec.ts'
 
 /** The roles a setting applies to; `--help` of each subcommand lists only its own settings. */
-export type Role = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'simulate' | 'up' | 'migrate' | 'doctor'
+export type Role =
+  | 'ingest'
+  | 'saver'
+  | 'aggregate'
+  | 'admin'
+  | 'etl'
+  | 'etl-client'
+  | 'simulate'
+  | 'up'
+  | 'migrate'
+  | 'doctor'
 
 /**
  * One configurable value. The same entry produces the command-line flag, the environment
@@ -22,10 +32,21 @@ export interface Setting {
   readonly secret?: boolean
 }
 
-const all: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'simulate', 'up', 'migrate', 'doctor']
-const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'up']
+const all: Role[] = [
+  'ingest',
+  'saver',
+  'aggregate',
+  'admin',
+  'etl',
+  'etl-client',
+  'simulate',
+  'up',
+  'migrate',
+  'doctor',
+]
+const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'etl', 'up']
 const brokerUsers: Role[] = ['ingest', 'saver', 'aggregate', 'up', 'doctor']
-const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'up', 'migrate', 'doctor']
+const dbUsers: Role[] = ['saver', 'aggregate', 'admin', 'etl', 'up', 'migrate', 'doctor']
 const aggregators: Role[] = ['aggregate', 'up']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 /** Roles that open the embedded log or PGlite when --embedded is set. */
@@ -147,7 +168,7 @@ const TABLE = [
       'apply pending migrations at start (--no-migrate-on-start for rolling upgrades: run `flowline migrate`)',
     schema: Type.Boolean(),
     default: true,
-    roles: ['saver', 'admin', 'up'],
+    roles: ['saver', 'admin', 'etl', 'up'],
   },
   {
     key: 'partitionDaysAhead',
@@ -556,6 +577,64 @@ const TABLE = [
     schema: Type.Boolean(),
     default: true,
     roles: ['simulate'],
+  },
+  {
+    key: 'etlPort',
+    flag: 'etl-port',
+    env: 'ETL_PORT',
+    description: "port of the ETL worker's run API (/etl/runs), /health, /ready and /metrics",
+    schema: port,
+    default: 8084,
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlConcurrency',
+    flag: 'etl-concurrency',
+    env: 'ETL_CONCURRENCY',
+    description: 'runs one ETL worker process executes at once, per pipeline',
+    schema: positive(64),
+    default: 2,
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlHeartbeatSeconds',
+    flag: 'etl-heartbeat-seconds',
+    env: 'ETL_HEARTBEAT_SECONDS',
+    description: 'a run whose worker is silent this long is retried (or failed) by the other workers',
+    schema: Type.Integer({ minimum: 10, maximum: 3600, description: 'an integer from 10 to 3600' }),
+    default: 10,
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlImportDir',
+    flag: 'etl-import-dir',
+    env: 'ETL_IMPORT_DIR',
+    description: 'directory import pipelines may read files from (a `file` parameter is relative to it)',
+    schema: Type.String({ minLength: 1 }),
+    default: './imports',
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlSchedules',
+    flag: 'etl-schedules',
+    env: 'ETL_SCHEDULES',
+    description:
+      'schedules, `pipeline|cron|time zone[|k=v&k=v]` separated by `;`, e.g. `daily-rollups|15 0 * * *|Europe/Paris`',
+    schema: Type.String({
+      pattern: '^([a-z0-9-]+\\|[^|;]+\\|[A-Za-z_]+(/[A-Za-z0-9_+-]+)*(\\|[^;]*)?(;|$))*$',
+      description: 'pipeline|cron|IANA time zone[|params], separated by ;',
+    }),
+    default: '',
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlUrl',
+    flag: 'etl-url',
+    env: 'ETL_URL',
+    description: "base URL of an ETL worker's run API, for `flowline etl run|runs|show|logs|cancel|retry`",
+    schema: Type.String({ pattern: '^https?://', description: 'an http(s):// URL' }),
+    default: 'http://127.0.0.1:8084',
+    roles: ['etl-client'],
   },
   {
     key: 'logLevel',

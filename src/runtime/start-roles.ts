@@ -5,13 +5,14 @@ import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { startAdmin } from '../roles/admin/admin-role.ts'
 import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
+import { startEtl } from '../roles/etl/etl-role.ts'
 import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
-import { createBroker, createReadStorage, createStorage, topicsOf } from './composition.ts'
+import { createBroker, createReadStorage, createRunQueue, createStorage, topicsOf } from './composition.ts'
 
-export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin'
+export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'admin' | 'etl'
 
 /** A process running one or more roles over shared connections. */
 export interface Pipeline {
@@ -36,7 +37,7 @@ export async function startPipeline(
   const logger = createLogger(config.logLevel, logName)
   const metrics = createMetrics()
   const needsBroker = roles.includes('ingest') || roles.includes('saver') || roles.includes('aggregate')
-  const needsStorage = roles.includes('saver') || roles.includes('aggregate') || roles.includes('admin')
+  const needsStorage = roles.some((role) => role !== 'ingest')
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
   const readStorage =
@@ -63,6 +64,10 @@ export async function startPipeline(
     if (broker && storage && roles.includes('aggregate'))
       running.push(await startAggregate(config, broker, storage, logger, metrics))
     if (readStorage) running.push(await startAdmin(config, readStorage, logger, metrics))
+    if (storage && roles.includes('etl'))
+      running.push(
+        await startEtl(config, storage, await createRunQueue(config, storage, logger), logger, metrics),
+      )
   } catch (error) {
     await stop()
     throw error

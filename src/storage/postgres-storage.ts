@@ -1,6 +1,9 @@
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
-import { KyselyStorage, type QueryListener } from './kysely-storage.ts'
+import { from as copyFrom } from 'pg-copy-streams'
+import { copyStatement, KyselyStorage, type QueryListener } from './kysely-storage.ts'
 import { migrateToLatest } from './migrations/index.ts'
 
 export interface PostgresStorageOptions {
@@ -12,6 +15,7 @@ export interface PostgresStorageOptions {
 /** Storage on a PostgreSQL server through a pg connection pool. */
 export class PostgresStorage extends KyselyStorage {
   readonly #connectionString: string
+  readonly #pool: pg.Pool
 
   constructor(options: PostgresStorageOptions) {
     const pool = new pg.Pool({
@@ -28,6 +32,21 @@ export class PostgresStorage extends KyselyStorage {
     pool.on('connect', (client) => client.on('error', () => {}))
     super('postgres', { concurrentConnections: true }, new PostgresDialect({ pool }), options.onQuery)
     this.#connectionString = options.connectionString
+    this.#pool = pool
+  }
+
+  /** COPY FROM STDIN through pg-copy-streams, with the stream's backpressure. */
+  async copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void> {
+    const client = await this.#pool.connect()
+    try {
+      const copy = client.query(copyFrom(copyStatement(table, columns, 'STDIN')))
+      await pipeline(Readable.from(chunks), copy)
+      client.release()
+    } catch (error) {
+      // A COPY that failed half way leaves the connection in an unknown state: discard it.
+      client.release(error as Error)
+      throw error
+    }
   }
 
   /**

@@ -15,6 +15,11 @@ export interface Storage {
   readonly name: string
   readonly capabilities: StorageCapabilities
   readonly db: Kysely<Schema>
+  /**
+   * Bulk-loads CSV text (each chunk whole lines, no header) into `table` with COPY, the fastest
+   * way into PostgreSQL. Chunks are pulled as the database takes them, so memory stays bounded.
+   */
+  copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>
   /** Applies pending migrations; returns the names of those it applied. */
   migrate(): Promise<string[]>
   isReachable(): Promise<boolean>

@@ -37,6 +37,7 @@ export function runStorageContract(
         '0002-sensors-fillfactor',
         '0003-stream-windows',
         '0004-partition-measurements',
+        '0008-etl',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)

@@ -4,6 +4,7 @@ import { createMeasurements } from './0001-measurements.ts'
 import { sensorsFillfactor } from './0002-sensors-fillfactor.ts'
 import { createStreamWindows } from './0003-stream-windows.ts'
 import { partitionMeasurements } from './0004-partition-measurements.ts'
+import { createEtl } from './0008-etl.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -11,6 +12,7 @@ const migrations: Record<string, Migration> = {
   '0002-sensors-fillfactor': sensorsFillfactor,
   '0003-stream-windows': createStreamWindows,
   '0004-partition-measurements': partitionMeasurements,
+  '0008-etl': createEtl,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
