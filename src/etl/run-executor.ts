@@ -43,7 +43,7 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
   }
   const logger = deps.logger.child({ runId, pipeline: pipeline.name, attempt })
   const tracker = new RunTracker(runId, attempt, repository)
-  const signal = AbortSignal.any([job.signal, tracker.cancelSignal])
+  const signal = AbortSignal.any([job.signal, tracker.cancelSignal, tracker.writeFailureSignal])
   tracker.log(`attempt ${attempt} of ${maxAttempts} started on ${deps.worker}`)
   tracker.start()
   try {
@@ -71,7 +71,10 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
     await repository.finish(runId, 'succeeded', undefined, attempt)
     logger.info({ counts: tracker.counts }, 'run succeeded')
   } catch (error) {
-    if (tracker.cancelSignal.aborted) {
+    // pg-boss aborts the job's signal on a cancel too, sometimes before the tracker sees the flag.
+    const cancelled =
+      tracker.cancelSignal.aborted || (await repository.cancelRequested(runId).catch(() => false))
+    if (cancelled) {
       tracker.log('cancelled', 'warn')
       await tracker.stop().catch(() => {})
       await repository.finish(runId, 'cancelled', undefined, attempt)

@@ -44,8 +44,10 @@ export class RunQueue {
         deleteAfterSeconds: 7 * 24 * 3600,
       }
       const name = queueName(pipeline.name)
-      if (await this.#boss.getQueue(name)) await this.#boss.updateQueue(name, options)
-      else await this.#boss.createQueue(name, options)
+      // A queue's policy is fixed at creation; the rest follows the pipeline's current declaration.
+      const { policy, ...updatable } = options
+      if (await this.#boss.getQueue(name)) await this.#boss.updateQueue(name, updatable)
+      else await this.#boss.createQueue(name, { policy, ...updatable })
     }
   }
 

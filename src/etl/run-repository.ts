@@ -151,6 +151,12 @@ export class RunRepository {
     return rows[0]?.status
   }
 
+  async cancelRequested(id: string): Promise<boolean> {
+    const { rows } = await sql<{ cancel_requested: boolean }>`
+      SELECT cancel_requested FROM etl_runs WHERE id = ${id}`.execute(this.#db)
+    return rows[0]?.cancel_requested ?? false
+  }
+
   async get(id: string): Promise<RunView | undefined> {
     const { rows } = await sql<RunRow>`SELECT * FROM etl_runs WHERE id = ${id}`.execute(this.#db)
     return rows[0] && toView(rows[0])

@@ -3,6 +3,8 @@ import type { RunRepository } from './run-repository.ts'
 
 const FLUSH_INTERVAL_MS = 500
 const MAX_BUFFERED_REJECTS = 1000
+/** Consecutive failed flushes (10 s) after which the run fails rather than buffer on. */
+const MAX_FAILED_FLUSHES = 20
 
 /**
  * The running side of a run: counts, progress, log lines and rejects are buffered in memory and
@@ -16,13 +18,15 @@ export class RunTracker {
   readonly #attempt: number
   readonly #repository: RunRepository
   readonly #cancel = new AbortController()
+  readonly #writeFailure = new AbortController()
   #done = 0
   #total: number | undefined
   #logs: { runId: string; level: string; message: string; at: Date }[] = []
   #rejects: { line: number; reason: string; raw: string }[] = []
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> = Promise.resolve()
-  #failure: Error | undefined
+  #failedFlushes = 0
+  #lastError: Error | undefined
 
   constructor(runId: string, attempt: number, repository: RunRepository) {
     this.#runId = runId
@@ -56,8 +60,9 @@ export class RunTracker {
   }
 
   /**
-   * Writes what is buffered. Flushes never overlap; one that fails is reported by the next call
-   * of `stop` (the run fails with it), not thrown into the timer.
+   * Writes what is buffered. Flushes never overlap. A failed one keeps its lines for the next
+   * (a busy database may refuse a connection for a moment); after 10 s of failures the run's
+   * signal aborts and `stop` throws, so the run fails and is retried rather than lose rejects.
    */
   flush(): Promise<void> {
     this.#flushing = this.#flushing.then(async () => {
@@ -65,9 +70,13 @@ export class RunTracker {
       const rejects = this.#rejects
       this.#logs = []
       this.#rejects = []
+      let rejectsWritten = false
+      let logsWritten = false
       try {
         await this.#repository.insertRejects(this.#runId, rejects)
+        rejectsWritten = true
         await this.#repository.appendLogs(logs)
+        logsWritten = true
         const stop = await this.#repository.heartbeat(
           this.#runId,
           this.#attempt,
@@ -76,18 +85,32 @@ export class RunTracker {
           this.#total,
         )
         if (stop && !this.#cancel.signal.aborted) this.#cancel.abort(new RunCancelledError())
+        this.#failedFlushes = 0
       } catch (error) {
-        this.#failure ??= error as Error
+        if (!rejectsWritten) this.#rejects = [...rejects, ...this.#rejects]
+        if (!logsWritten) this.#logs = [...logs, ...this.#logs]
+        this.#lastError = error as Error
+        if (++this.#failedFlushes >= MAX_FAILED_FLUSHES && !this.#writeFailure.signal.aborted)
+          this.#writeFailure.abort(error)
       }
     })
     return this.#flushing
   }
 
-  /** Stops the timer and writes the rest; throws if a write failed during the run. */
+  /** Aborted when the run's progress could not be written for 10 s. */
+  get writeFailureSignal(): AbortSignal {
+    return this.#writeFailure.signal
+  }
+
+  /** Stops the timer and writes the rest, trying a few times; throws if it cannot. */
   async stop(): Promise<void> {
     clearInterval(this.#timer)
-    await this.flush()
-    if (this.#failure) throw this.#failure
+    for (let tries = 0; tries < 5; tries++) {
+      await this.flush()
+      if (this.#failedFlushes === 0) return
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    throw this.#lastError ?? new Error('could not write the run')
   }
 }
 

@@ -26,6 +26,10 @@ export abstract class KyselyStorage implements Storage {
     })
   }
 
+  bulk(): Kysely<Schema> {
+    return this.db
+  }
+
   abstract copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>
 
   migrate(): Promise<string[]> {

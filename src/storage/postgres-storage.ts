@@ -5,6 +5,7 @@ import pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
 import { copyStatement, KyselyStorage, type QueryListener } from './kysely-storage.ts'
 import { migrateToLatest } from './migrations/index.ts'
+import type { Schema } from './schema.ts'
 
 export interface PostgresStorageOptions {
   readonly connectionString: string
@@ -16,6 +17,7 @@ export interface PostgresStorageOptions {
 export class PostgresStorage extends KyselyStorage {
   readonly #connectionString: string
   readonly #pool: pg.Pool
+  #bulk: { pool: pg.Pool; db: Kysely<Schema> } | undefined
 
   constructor(options: PostgresStorageOptions) {
     const pool = new pg.Pool({
@@ -35,9 +37,33 @@ export class PostgresStorage extends KyselyStorage {
     this.#pool = pool
   }
 
-  /** COPY FROM STDIN through pg-copy-streams, with the stream's backpressure. */
+  /** A pool of two connections without query timeout, opened on first use. */
+  override bulk(): Kysely<Schema> {
+    if (!this.#bulk) {
+      const pool = new pg.Pool({
+        connectionString: this.#connectionString,
+        max: 2,
+        connectionTimeoutMillis: 10_000,
+      })
+      pool.on('error', () => {})
+      pool.on('connect', (client) => client.on('error', () => {}))
+      this.#bulk = { pool, db: new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) }) }
+    }
+    return this.#bulk.db
+  }
+
+  override async close(): Promise<void> {
+    await this.#bulk?.db.destroy()
+    await super.close()
+  }
+
+  /**
+   * COPY FROM STDIN through pg-copy-streams, with the stream's backpressure, on a bulk connection:
+   * a large COPY takes longer than the pool's 30 s query timeout.
+   */
   async copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void> {
-    const client = await this.#pool.connect()
+    this.bulk()
+    const client = await (this.#bulk as { pool: pg.Pool }).pool.connect()
     try {
       const copy = client.query(copyFrom(copyStatement(table, columns, 'STDIN')))
       await pipeline(Readable.from(chunks), copy)

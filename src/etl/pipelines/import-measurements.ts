@@ -120,7 +120,9 @@ async function stage(context: RunContext<ImportParams>): Promise<void> {
     await copyIntoStaging(context.storage, table, toCopyChunks(cleanRows()))
   } catch (error) {
     source.stream.destroy()
-    await dropStaging(context.storage, table).catch(() => {})
+    await dropStaging(context.storage, table).catch((dropError: Error) =>
+      context.log(`staging table not dropped: ${dropError.message}`, 'warn'),
+    )
     throw signal.aborted ? (signal.reason ?? error) : error
   }
   context.progress(source.bytesRead(), source.bytesRead())

@@ -37,7 +37,7 @@ export async function startEtl(
     pipelines: PIPELINES,
     repository,
     storage,
-    logger: logger.child({ role: 'etl' }),
+    logger,
     worker: `${hostname()}:${process.pid}`,
     importDir: config.etlImportDir,
     concurrency: config.etlConcurrency,

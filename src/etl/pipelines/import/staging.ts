@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Storage } from '../../../storage/storage.ts'
 import type { CleanRow } from './cleaning.ts'
@@ -20,7 +21,7 @@ export async function createStaging(storage: Storage, table: string): Promise<vo
 }
 
 export async function dropStaging(storage: Storage, table: string): Promise<void> {
-  await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(storage.db)
+  await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(storage.bulk())
 }
 
 /** CSV text for COPY, in chunks of ROWS_PER_CHUNK rows, from clean rows with their line numbers. */
@@ -33,6 +34,9 @@ export async function* toCopyChunks(
     if (lines.length === ROWS_PER_CHUNK) {
       yield lines.join('')
       lines = []
+      // Parsing a buffered file resolves only promises, which would starve timers and sockets
+      // (heartbeats, the queue's polls, the API) for as long as the file lasts: let them run.
+      await yieldToEventLoop()
     }
   }
   if (lines.length > 0) yield lines.join('')
@@ -47,9 +51,9 @@ export async function copyIntoStaging(
 }
 
 export async function lastStagedLine(storage: Storage, table: string): Promise<number> {
-  await sql`CREATE INDEX ON ${sql.table(table)} USING brin (line)`.execute(storage.db)
+  await sql`CREATE INDEX ON ${sql.table(table)} USING brin (line)`.execute(storage.bulk())
   const { rows } = await sql<{ last: string | number | null }>`
-    SELECT max(line) AS last FROM ${sql.table(table)}`.execute(storage.db)
+    SELECT max(line) AS last FROM ${sql.table(table)}`.execute(storage.bulk())
   return Number(rows[0]?.last ?? 0)
 }
 
@@ -88,6 +92,6 @@ export async function insertStagedLines(
                                 THEN excluded.last_temperature ELSE s.last_temperature END
       RETURNING 1
     )
-    SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(storage.db)
+    SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(storage.bulk())
   return rows[0]?.inserted ?? 0
 }
