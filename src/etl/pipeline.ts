@@ -62,6 +62,8 @@ export interface Pipeline<S extends TObject = TObject> {
   readonly concurrency: 1 | 'unlimited'
   /** The unit of `progress`, shown beside it. */
   readonly progressUnit: string
+  /** Runs after the steps whatever their outcome (success, failure, cancel): drop temporary tables. */
+  readonly cleanup?: (context: RunContext<Static<S>>) => Promise<void>
   /** Seconds a single attempt may run before pg-boss expires it (and retries it). */
   readonly timeoutSeconds: number
 }

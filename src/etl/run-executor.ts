@@ -46,9 +46,10 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
   const signal = AbortSignal.any([job.signal, tracker.cancelSignal, tracker.writeFailureSignal])
   tracker.log(`attempt ${attempt} of ${maxAttempts} started on ${deps.worker}`)
   tracker.start()
+  let context: RunContext<Static<TObject>> | undefined
   try {
     const params = validateParams(pipeline.name, pipeline.params, job.data.params) as Static<TObject>
-    const context: RunContext<Static<TObject>> = {
+    context = {
       runId,
       attempt,
       params,
@@ -67,6 +68,7 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
       await step.run(context)
       tracker.log(`step ${step.name} done in ${Math.round(performance.now() - started)} ms`)
     }
+    await cleanUp(pipeline, context)
     await tracker.stop()
     await repository.finish(runId, 'succeeded', undefined, attempt)
     logger.info({ counts: tracker.counts }, 'run succeeded')
@@ -74,6 +76,7 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
     // pg-boss aborts the job's signal on a cancel too, sometimes before the tracker sees the flag.
     const cancelled =
       tracker.cancelSignal.aborted || (await repository.cancelRequested(runId).catch(() => false))
+    if (context) await cleanUp(pipeline, context)
     if (cancelled) {
       tracker.log('cancelled', 'warn')
       await tracker.stop().catch(() => {})
@@ -95,6 +98,13 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
     await repository.requeue(runId, message, attempt)
     throw error
   }
+}
+
+async function cleanUp(pipeline: Pipeline, context: RunContext<Static<TObject>>): Promise<void> {
+  await pipeline.cleanup?.(context).catch((error: Error) => {
+    context.logger.warn({ err: error }, 'run cleanup failed')
+    context.log('cleanup failed (the worker log has the details)', 'warn')
+  })
 }
 
 export { RunCancelledError }

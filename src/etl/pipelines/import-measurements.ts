@@ -65,6 +65,7 @@ export const importMeasurements = definePipeline({
     { name: 'extract-clean-stage', run: stage },
     { name: 'load', run: load },
   ],
+  cleanup: (context) => dropStaging(context.storage, stagingTable(context.runId)),
 })
 
 async function stage(context: RunContext<ImportParams>): Promise<void> {
@@ -120,9 +121,6 @@ async function stage(context: RunContext<ImportParams>): Promise<void> {
     await copyIntoStaging(context.storage, table, toCopyChunks(cleanRows()))
   } catch (error) {
     source.stream.destroy()
-    await dropStaging(context.storage, table).catch((dropError: Error) =>
-      context.log(`staging table not dropped: ${dropError.message}`, 'warn'),
-    )
     throw signal.aborted ? (signal.reason ?? error) : error
   }
   context.progress(source.bytesRead(), source.bytesRead())
@@ -136,16 +134,11 @@ async function load(context: RunContext<ImportParams>): Promise<void> {
   const { counts, storage } = context
   const table = stagingTable(context.runId)
   const started = performance.now()
-  try {
-    const last = await lastStagedLine(storage, table)
-    for (let from = 0; from <= last; from += LINES_PER_INSERT) {
-      context.signal.throwIfAborted()
-      counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
-      counts.duplicates = counts.valid - counts.loaded
-    }
+  const last = await lastStagedLine(storage, table)
+  for (let from = 0; from <= last; from += LINES_PER_INSERT) {
+    context.signal.throwIfAborted()
+    counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
     counts.duplicates = counts.valid - counts.loaded
-  } finally {
-    await dropStaging(storage, table).catch(() => {})
   }
   const seconds = (performance.now() - started) / 1000
   context.log(
