@@ -28,10 +28,14 @@ export const ERROR_CODES = {
   BODY_TOO_LARGE: { status: 413, retryable: false },
   TOO_MANY_ITEMS: { status: 413, retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, retryable: false },
+  // An ETL source that cannot be read as asked (missing file, no such column, HTTP 404).
+  SOURCE_INVALID: { status: 400, retryable: false },
   // A passing state of a dependency: the same request succeeds once it is over.
   OVERLOADED: { status: 429, retryable: true },
   BROKER_UNAVAILABLE: { status: 503, retryable: true },
   STORAGE_UNAVAILABLE: { status: 503, retryable: true },
+  // An ETL source that failed in a way that may pass (HTTP 5xx, connection reset).
+  SOURCE_UNAVAILABLE: { status: 503, retryable: true },
   // Needs a person: a role that meets one of these stops with its message.
   STORAGE_REJECTED: { status: 500, retryable: false },
   BROKER_AUTHENTICATION: { status: 503, retryable: false },

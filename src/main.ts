@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { provisionLocalAdmin, provisionSimulatorToken } from './auth/local-access.ts'
 import { addCredentialCommands } from './cli/credential-commands.ts'
 import { addDeadLettersCommand } from './cli/dead-letters-command.ts'
+import { registerEtlCommands } from './cli/etl-commands.ts'
 import { addSettings } from './cli/options.ts'
 import { type Config, ConfigError, loadConfig } from './config/config.ts'
 import type { Role } from './config/settings.ts'
@@ -152,8 +153,9 @@ addSettings(
 addSettings(
   program.command('up').description('All roles in one process (and the simulator unless --no-simulator)'),
   'up',
-).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin'], flags))
+).action((flags) => serve('up', ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin', 'etl'], flags))
 addDeadLettersCommand(program, config)
+registerEtlCommands(program, config, (flags) => serve('etl', ['etl'], flags))
 addSettings(
   program.command('simulate').description('Sensor simulator: posts measurements to the ingest API'),
   'simulate',

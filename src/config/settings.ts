@@ -9,6 +9,8 @@ export type Role =
   | 'admin'
   | 'dead-letter-saver'
   | 'dead-letters'
+  | 'etl'
+  | 'etl-client'
   | 'simulate'
   | 'up'
   | 'migrate'
@@ -42,6 +44,8 @@ const all: Role[] = [
   'admin',
   'dead-letter-saver',
   'dead-letters',
+  'etl',
+  'etl-client',
   'simulate',
   'up',
   'migrate',
@@ -50,7 +54,7 @@ const all: Role[] = [
   'inventory',
   'trace',
 ]
-const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'dead-letter-saver', 'up']
+const servers: Role[] = ['ingest', 'saver', 'aggregate', 'admin', 'dead-letter-saver', 'etl', 'up']
 // The admin role reads the consumer groups' offsets for the console's flow view, and publishes
 // redriven dead letters back to their source topic.
 const brokerUsers: Role[] = [
@@ -70,6 +74,7 @@ const dbUsers: Role[] = [
   'aggregate',
   'admin',
   'dead-letter-saver',
+  'etl',
   'up',
   'migrate',
   'doctor',
@@ -82,7 +87,7 @@ const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description:
 /** Roles that open the embedded log or PGlite when --embedded is set. */
 const modeUsers: Role[] = [...servers, 'migrate', 'doctor', 'topics', 'inventory']
 /** Roles that serve an API behind authentication. */
-const authUsers: Role[] = ['ingest', 'admin', 'up']
+const authUsers: Role[] = ['ingest', 'admin', 'etl', 'up']
 /** Roles that keep the partitions of `measurements`. */
 const partitionKeepers: Role[] = ['saver', 'up', 'migrate', 'doctor']
 
@@ -200,7 +205,7 @@ const TABLE = [
       'apply pending migrations at start (--no-migrate-on-start for rolling upgrades: run `flowline migrate`)',
     schema: Type.Boolean(),
     default: true,
-    roles: ['saver', 'admin', 'up'],
+    roles: ['saver', 'admin', 'etl', 'up'],
   },
   {
     key: 'partitionDaysAhead',
@@ -650,7 +655,7 @@ const TABLE = [
     description: 'bearer token sent to the admin API (empty: none)',
     schema: Type.String(),
     default: '',
-    roles: ['dead-letters', 'trace'],
+    roles: ['dead-letters', 'trace', 'etl-client'],
     secret: true,
   },
   {
@@ -924,6 +929,64 @@ const TABLE = [
     ),
     default: 'auto',
     roles: all,
+  },
+  {
+    key: 'etlPort',
+    flag: 'etl-port',
+    env: 'ETL_PORT',
+    description: "port of the ETL worker's run API (/etl/runs), /health, /ready and /metrics",
+    schema: port,
+    default: 8085,
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlConcurrency',
+    flag: 'etl-concurrency',
+    env: 'ETL_CONCURRENCY',
+    description: 'runs one ETL worker process executes at once, per pipeline',
+    schema: positive(64),
+    default: 2,
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlHeartbeatSeconds',
+    flag: 'etl-heartbeat-seconds',
+    env: 'ETL_HEARTBEAT_SECONDS',
+    description: 'a run whose worker is silent this long is retried (or failed) by the other workers',
+    schema: Type.Integer({ minimum: 10, maximum: 3600, description: 'an integer from 10 to 3600' }),
+    default: 10,
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlImportDir',
+    flag: 'etl-import-dir',
+    env: 'ETL_IMPORT_DIR',
+    description: 'directory import pipelines may read files from (a `file` parameter is relative to it)',
+    schema: Type.String({ minLength: 1 }),
+    default: './imports',
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlSchedules',
+    flag: 'etl-schedules',
+    env: 'ETL_SCHEDULES',
+    description:
+      'schedules, `pipeline|cron|time zone[|k=v&k=v]` separated by `;`, e.g. `daily-rollups|15 0 * * *|Europe/Paris`',
+    schema: Type.String({
+      pattern: '^([a-z0-9-]+\\|[^|;]+\\|[A-Za-z_]+(/[A-Za-z0-9_+-]+)*(\\|[^;]*)?(;|$))*$',
+      description: 'pipeline|cron|IANA time zone[|params], separated by ;',
+    }),
+    default: '',
+    roles: ['etl', 'up'],
+  },
+  {
+    key: 'etlUrl',
+    flag: 'etl-url',
+    env: 'ETL_URL',
+    description: "base URL of an ETL worker's run API, for `flowline etl run|runs|show|logs|cancel|retry`",
+    schema: Type.String({ pattern: '^https?://', description: 'an http(s):// URL' }),
+    default: 'http://127.0.0.1:8085',
+    roles: ['etl-client'],
   },
   {
     key: 'logLevel',

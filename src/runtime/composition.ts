@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import type { Broker } from '../broker/broker.ts'
 import type { KafkaBrokerOptions } from '../broker/kafka/kafka-broker.ts'
 import type { Config } from '../config/config.ts'
+import type { RunQueue } from '../etl/run-queue.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import type { GroupLagReader } from '../roles/admin/flow/flow-sampler.ts'
@@ -91,6 +92,33 @@ export async function createGroupLag(config: Config): Promise<GroupLagReader | u
     clientId: 'flowline-console',
     requestTimeoutMs: 2000,
   })
+}
+
+/**
+ * The ETL's job queue: pg-boss on the PostgreSQL server, or on the same PGlite instance as the
+ * storage through pg-boss's PGlite adapter. pg-boss's monitor checks the jobs' heartbeats at
+ * half the heartbeat period, so a lost worker's run is retried within about 1.5 periods.
+ */
+export async function createRunQueue(config: Config, storage: Storage, logger: Logger): Promise<RunQueue> {
+  const { PgBoss, fromPglite } = await import('pg-boss')
+  const { RunQueue } = await import('../etl/run-queue.ts')
+  const intervals = {
+    superviseIntervalSeconds: Math.max(1, Math.floor(config.etlHeartbeatSeconds / 2)),
+    monitorIntervalSeconds: Math.max(1, Math.floor(config.etlHeartbeatSeconds / 2)),
+    cronWorkerIntervalSeconds: 5,
+    instanceName: 'flowline-etl',
+  }
+  let boss: InstanceType<typeof PgBoss>
+  if (config.embedded) {
+    const { PGliteStorage } = await import('../storage/pglite-storage.ts')
+    if (!(storage instanceof PGliteStorage)) throw new Error('embedded mode runs the ETL queue on PGlite')
+    boss = new PgBoss({ ...intervals, db: fromPglite(storage.pglite), backend: 'pglite' })
+  } else {
+    boss = new PgBoss({ ...intervals, connectionString: config.databaseUrl, max: 4 })
+  }
+  // pg-boss reports its own failures (a lost connection, a failed maintenance) as events.
+  boss.on('error', (error) => logger.warn({ err: error }, 'etl queue error'))
+  return new RunQueue(boss, config.etlHeartbeatSeconds)
 }
 
 /** The topics Flowline needs, created when missing. */

@@ -10,15 +10,23 @@ import { startAdmin } from '../roles/admin/admin-role.ts'
 import { FLOW_ROLES, type FlowRole } from '../roles/admin/flow/metric-sources.ts'
 import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
 import { startDeadLetterSaver } from '../roles/dead-letters/dead-letter-saver-role.ts'
+import { startEtl } from '../roles/etl/etl-role.ts'
 import { startIngest } from '../roles/ingest/ingest-role.ts'
 import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { toStorageError } from '../storage/storage-errors.ts'
-import { createBroker, createGroupLag, createReadStorage, createStorage, topicsOf } from './composition.ts'
+import {
+  createBroker,
+  createGroupLag,
+  createReadStorage,
+  createRunQueue,
+  createStorage,
+  topicsOf,
+} from './composition.ts'
 import { untilReady } from './startup-wait.ts'
 
-export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'dead-letter-saver' | 'admin'
+export type ServerRole = 'ingest' | 'saver' | 'aggregate' | 'dead-letter-saver' | 'admin' | 'etl'
 
 /** A process running one or more roles over shared connections. */
 export interface Pipeline {
@@ -49,9 +57,9 @@ export async function startPipeline(
   })
   const logger = createLogger(config.logLevel, logName, { format: config.logFormat })
   const metrics = createMetrics()
-  // Every role uses both now: ingest reads device tokens and the sensor registry (cached) from the
-  // database, and admin publishes redriven dead letters.
-  const needsBroker = roles.length > 0
+  // Every role uses the database (ingest reads device tokens and the sensor registry, cached), and
+  // all but the ETL the broker (admin publishes redriven dead letters).
+  const needsBroker = roles.some((role) => role !== 'etl')
   const needsStorage = roles.length > 0
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
@@ -114,6 +122,10 @@ export async function startPipeline(
           roles.filter((role): role is FlowRole => (FLOW_ROLES as readonly string[]).includes(role)),
           await createGroupLag(config),
         ),
+      )
+    if (storage && roles.includes('etl'))
+      running.push(
+        await startEtl(config, storage, await createRunQueue(config, storage, logger), logger, metrics),
       )
   } catch (error) {
     await stop()

@@ -10,7 +10,7 @@ export type QueryListener = (sqlText: string, durationMs: number, failed: boolea
  * What both adapters share: Kysely over a dialect, the same migrations and the same health
  * check. An adapter only says which dialect and what it can do.
  */
-export class KyselyStorage implements Storage {
+export abstract class KyselyStorage implements Storage {
   readonly name: string
   readonly capabilities: StorageCapabilities
   readonly db: Kysely<Schema>
@@ -25,6 +25,12 @@ export class KyselyStorage implements Storage {
         : undefined,
     })
   }
+
+  bulk(): Kysely<Schema> {
+    return this.db
+  }
+
+  abstract copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.db as Kysely<unknown>)
@@ -42,4 +48,10 @@ export class KyselyStorage implements Storage {
   async close(): Promise<void> {
     await this.db.destroy()
   }
+}
+
+/** The COPY statement both adapters run; identifiers quoted so a staging table name is safe. */
+export function copyStatement(table: string, columns: readonly string[], source: string): string {
+  const quote = (name: string) => `"${name.replaceAll('"', '""')}"`
+  return `COPY ${quote(table)} (${columns.map(quote).join(', ')}) FROM ${source} WITH (FORMAT csv)`
 }

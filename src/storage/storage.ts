@@ -15,6 +15,16 @@ export interface Storage {
   readonly name: string
   readonly capabilities: StorageCapabilities
   readonly db: Kysely<Schema>
+  /**
+   * Bulk-loads CSV text (each chunk whole lines, no header) into `table` with COPY, the fastest
+   * way into PostgreSQL. Chunks are pulled as the database takes them, so memory stays bounded.
+   */
+  copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>
+  /**
+   * Kysely for bulk statements (an ETL load) that may run longer than the 30 s query timeout of
+   * `db`: on a server, a small pool of its own without that timeout; on PGlite, `db` itself.
+   */
+  bulk(): Kysely<Schema>
   /** Applies pending migrations; returns the names of those it applied. */
   migrate(): Promise<string[]>
   isReachable(): Promise<boolean>

@@ -40,6 +40,7 @@ export function runStorageContract(
         '0005-platform',
         '0006-dead-letters',
         '0007-inventory-streams',
+        '0008-etl',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)

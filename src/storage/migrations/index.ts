@@ -7,6 +7,7 @@ import { partitionMeasurements } from './0004-partition-measurements.ts'
 import { createPlatform } from './0005-platform.ts'
 import { createDeadLetters } from './0006-dead-letters.ts'
 import { createInventoryStreams } from './0007-inventory-streams.ts'
+import { createEtl } from './0008-etl.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   '0005-platform': createPlatform,
   '0006-dead-letters': createDeadLetters,
   '0007-inventory-streams': createInventoryStreams,
+  '0008-etl': createEtl,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -1,0 +1,127 @@
+/**
+ * Benchmark of the import pipeline: generates CSVs of the given row counts, imports each with a
+ * `flowline etl worker` process on a scratch database, and prints rows/s beside the COPY ceiling
+ * measured on the same file in the same run (psql \copy into an unlogged table), and the worker's
+ * peak RSS (VmHWM) per size, to show whether memory stays flat as the file grows.
+ *
+ *   node bench/etl-import.bench.ts 1000000 4000000     # row counts (about 66 bytes a row)
+ */
+import { execFileSync, spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { scratchDatabase } from '../harness/index.ts'
+import { NODE_FLAGS } from '../src/runtime/node-flags.ts'
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const MAIN = join(import.meta.dirname, '../src/main.ts')
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n > 0)
+if (sizes.length === 0) sizes.push(200_000, 800_000)
+
+async function writeCsv(path: string, rows: number): Promise<number> {
+  const out = createWriteStream(path)
+  const start = Date.parse('2026-11-01T00:00:00Z')
+  out.write('sensor_id,temperature,timestamp\n')
+  for (let i = 0; i < rows; i += 10_000) {
+    const lines: string[] = []
+    for (let j = i; j < Math.min(rows, i + 10_000); j++)
+      lines.push(
+        `bench-${j % 1000},${((j % 500) / 10).toFixed(1)},${new Date(start + Math.floor(j / 1000) * 1000).toISOString()}\n`,
+      )
+    if (!out.write(lines.join(''))) await once(out, 'drain')
+  }
+  out.end()
+  await once(out, 'finish')
+  return (await stat(path)).size
+}
+
+function copyCeiling(url: string, file: string): number {
+  execFileSync('psql', [
+    url,
+    '-qc',
+    'CREATE UNLOGGED TABLE copy_ceiling (sensor_id text, temperature float8, ts timestamptz)',
+  ])
+  const started = performance.now()
+  execFileSync('psql', [url, '-qc', `\\copy copy_ceiling FROM '${file}' WITH (FORMAT csv, HEADER true)`])
+  const seconds = (performance.now() - started) / 1000
+  execFileSync('psql', [url, '-qc', 'DROP TABLE copy_ceiling'])
+  return seconds
+}
+
+async function importWithWorker(url: string, dir: string, file: string, port: number) {
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, MAIN, 'etl', 'worker', '--database-url', url, '--etl-import-dir', dir],
+    {
+      env: { ...process.env, ETL_PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  const base = `http://127.0.0.1:${port}`
+  try {
+    for (let i = 0; i < 600; i++) {
+      if (
+        await fetch(`${base}/ready`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break
+      await new Promise((resolve) => setTimeout(resolve, 200))
+    }
+    const run = (await (
+      await fetch(`${base}/etl/runs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ pipeline: 'import-measurements', params: { source: file } }),
+      })
+    ).json()) as { id: string }
+    for (let i = 0; i < 36_000; i++) {
+      const view = (await (await fetch(`${base}/etl/runs/${run.id}`)).json()) as {
+        status: string
+        duration_ms: number
+        counts: { loaded: number; read: number }
+        error: string | null
+      }
+      if (['succeeded', 'failed', 'cancelled'].includes(view.status)) {
+        const status = await readFile(`/proc/${child.pid}/status`, 'utf8')
+        const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+        return { ...view, peakRssMb: Math.round(peakKb / 1024) }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+    throw new Error('the import did not finish in 5 hours')
+  } finally {
+    child.kill('SIGTERM')
+  }
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-bench-'))
+try {
+  for (const [index, rows] of sizes.entries()) {
+    const file = `bench-${rows}.csv`
+    const bytes = await writeCsv(join(dir, file), rows)
+    const { url, drop } = await scratchDatabase(DATABASE_URL, {})
+    try {
+      // The worker migrates the database at start; the ceiling is measured right after the import.
+      const run = await importWithWorker(url, dir, file, 18_700 + index)
+      const ceilingS = copyCeiling(url, join(dir, file))
+      const seconds = run.duration_ms / 1000
+      process.stdout.write(
+        `${rows} rows (${(bytes / 1e6).toFixed(1)} MB): ${run.status}, loaded ${run.counts.loaded} in ${seconds.toFixed(1)} s = ` +
+          `${Math.round(rows / seconds)} rows/s; COPY ceiling ${Math.round(rows / ceilingS)} rows/s ` +
+          `(${(rows / seconds / (rows / ceilingS)).toFixed(2)}×); worker peak RSS ${run.peakRssMb} MB\n`,
+      )
+    } finally {
+      await drop()
+      await rm(join(dir, file), { force: true })
+    }
+  }
+} finally {
+  await rm(dir, { recursive: true, force: true })
+}

@@ -1,0 +1,97 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
+import { sql } from 'kysely'
+import type { Storage } from '../../../storage/storage.ts'
+import type { CleanRow } from './cleaning.ts'
+
+/** Rows per COPY chunk: about 250 KB of CSV, big enough to amortise a call, small to bound memory. */
+const ROWS_PER_CHUNK = 5000
+/** Input lines per INSERT from staging: each statement stays seconds long, and a cancel lands between two. */
+export const LINES_PER_INSERT = 500_000
+
+/** The staging table of a run: unlogged (it is rebuilt on a retry anyway), dropped when loaded. */
+export function stagingTable(runId: string): string {
+  return `etl_stage_${runId.replaceAll('-', '')}`
+}
+
+export async function createStaging(storage: Storage, table: string): Promise<void> {
+  await dropStaging(storage, table)
+  await sql`CREATE UNLOGGED TABLE ${sql.table(table)} (
+    sensor_id text NOT NULL, temperature double precision NOT NULL, ts_ms double precision NOT NULL, line bigint NOT NULL
+  )`.execute(storage.db)
+}
+
+export async function dropStaging(storage: Storage, table: string): Promise<void> {
+  await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(storage.bulk())
+}
+
+/** CSV text for COPY, in chunks of ROWS_PER_CHUNK rows, from clean rows with their line numbers. */
+export async function* toCopyChunks(
+  rows: AsyncIterable<{ row: CleanRow; line: number }>,
+): AsyncGenerator<string> {
+  let lines: string[] = []
+  for await (const { row, line } of rows) {
+    lines.push(`"${row.sensorId.replaceAll('"', '""')}",${row.celsius},${row.timestampMs},${line}\n`)
+    if (lines.length === ROWS_PER_CHUNK) {
+      yield lines.join('')
+      lines = []
+      // Parsing a buffered file resolves only promises, which would starve timers and sockets
+      // (heartbeats, the queue's polls, the API) for as long as the file lasts: let them run.
+      await yieldToEventLoop()
+    }
+  }
+  if (lines.length > 0) yield lines.join('')
+}
+
+export async function copyIntoStaging(
+  storage: Storage,
+  table: string,
+  chunks: AsyncIterable<string>,
+): Promise<void> {
+  await storage.copyCsv(table, ['sensor_id', 'temperature', 'ts_ms', 'line'], chunks)
+}
+
+export async function lastStagedLine(storage: Storage, table: string): Promise<number> {
+  await sql`CREATE INDEX ON ${sql.table(table)} USING brin (line)`.execute(storage.bulk())
+  const { rows } = await sql<{ last: string | number | null }>`
+    SELECT max(line) AS last FROM ${sql.table(table)}`.execute(storage.bulk())
+  return Number(rows[0]?.last ?? 0)
+}
+
+/**
+ * Moves staged lines `[from, to)` into `measurements` with one `INSERT ... ON CONFLICT DO
+ * NOTHING`: a row already there (an earlier run, the saver, a duplicate line of the same file)
+ * is skipped, so running an import again loads nothing twice. The sensors summary counts the
+ * rows really inserted, in the same statement, as the saver's does. Returns how many.
+ */
+export async function insertStagedLines(
+  storage: Storage,
+  table: string,
+  from: number,
+  to: number,
+): Promise<number> {
+  const { rows } = await sql<{ inserted: number }>`
+    WITH inserted AS (
+      INSERT INTO measurements (sensor_id, temperature, ts)
+      SELECT sensor_id, temperature, to_timestamp(ts_ms / 1000) FROM ${sql.table(table)}
+      WHERE line >= ${from} AND line < ${to}
+      ORDER BY sensor_id, ts_ms
+      ON CONFLICT (sensor_id, ts) DO NOTHING
+      RETURNING sensor_id, temperature, ts
+    ), per_sensor AS (
+      SELECT sensor_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
+             (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
+      FROM inserted GROUP BY sensor_id
+    ), summary AS (
+      INSERT INTO sensors AS s (sensor_id, measurement_count, first_seen, last_seen, last_temperature)
+      SELECT sensor_id, n, first_ts, last_ts, last_temperature FROM per_sensor ORDER BY sensor_id
+      ON CONFLICT (sensor_id) DO UPDATE SET
+        measurement_count = s.measurement_count + excluded.measurement_count,
+        first_seen = least(s.first_seen, excluded.first_seen),
+        last_seen = greatest(s.last_seen, excluded.last_seen),
+        last_temperature = CASE WHEN excluded.last_seen >= s.last_seen
+                                THEN excluded.last_temperature ELSE s.last_temperature END
+      RETURNING 1
+    )
+    SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(storage.bulk())
+  return rows[0]?.inserted ?? 0
+}

@@ -1,0 +1,98 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { gzipSync } from 'node:zlib'
+import { sql } from 'kysely'
+import type { Config } from '../../src/config/config.ts'
+import { type EtlWorker, startEtlWorker } from '../../src/etl/etl-worker.ts'
+import { PIPELINES } from '../../src/etl/pipelines/index.ts'
+import { RunRepository, type RunView } from '../../src/etl/run-repository.ts'
+import { RunService } from '../../src/etl/run-service.ts'
+import type { Schedule } from '../../src/etl/schedules.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import { createRunQueue } from '../../src/runtime/composition.ts'
+import type { Storage } from '../../src/storage/storage.ts'
+import { quietLogger } from './pipeline.ts'
+
+export interface EtlHarness {
+  readonly service: RunService
+  readonly repository: RunRepository
+  readonly importDir: string
+  /** Starts one more worker on the same database (its own pg-boss instance), named `name`. */
+  startWorker(name: string, schedules?: readonly Schedule[]): Promise<EtlWorker>
+  writeImport(name: string, text: string, gzip?: boolean): Promise<void>
+  /** Polls the run until `done(run)` or the deadline; returns the last run read. */
+  waitFor(id: string, done: (run: RunView) => boolean, timeoutMs?: number): Promise<RunView>
+  close(): Promise<void>
+}
+
+/** An ETL on a migrated storage: the run service, workers on demand, an import directory. */
+export async function openEtl(storage: Storage, config: Config): Promise<EtlHarness> {
+  const importDir = await mkdtemp(join(tmpdir(), 'flowline-etl-imports-'))
+  const repository = new RunRepository(storage.db)
+  const logger = process.env.ETL_TEST_LOG ? createLogger('warn', 'etl-test') : quietLogger()
+  const clientQueue = await createRunQueue(config, storage, logger)
+  await clientQueue.start(PIPELINES)
+  const workers: EtlWorker[] = []
+  const service = new RunService(repository, clientQueue, PIPELINES)
+  return {
+    service,
+    repository,
+    importDir,
+    async startWorker(name, schedules = []) {
+      const queue = await createRunQueue(config, storage, logger)
+      const worker = await startEtlWorker({
+        queue,
+        pipelines: PIPELINES,
+        repository,
+        storage,
+        logger,
+        worker: name,
+        importDir,
+        concurrency: 2,
+        heartbeatSeconds: config.etlHeartbeatSeconds,
+        schedules,
+      })
+      workers.push(worker)
+      return worker
+    },
+    writeImport: (name, text, gzip = false) => writeFile(join(importDir, name), gzip ? gzipSync(text) : text),
+    async waitFor(id, done, timeoutMs = 120_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        // A loaded machine may refuse a connection for a moment: poll again rather than fail.
+        const run = await service.get(id).catch(() => undefined)
+        if (run && done(run)) return run
+        if (Date.now() > deadline)
+          throw new Error(`run ${id} still ${run?.status} after ${timeoutMs} ms: ${JSON.stringify(run)}`)
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
+    },
+    async close() {
+      for (const worker of workers) await worker.stop(5000)
+      await clientQueue.stop(1000)
+      await rm(importDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export const finished = (run: RunView) => ['succeeded', 'failed', 'cancelled'].includes(run.status)
+
+/** The rows of `measurements` as `sensor|epoch ms|temperature`, sorted. */
+export async function measurementRows(storage: Storage): Promise<string[]> {
+  const { rows } = await sql<{ key: string }>`
+    SELECT sensor_id || '|' || (extract(epoch FROM ts) * 1000)::bigint || '|' || temperature AS key
+    FROM measurements ORDER BY 1`.execute(storage.db)
+  return rows.map((row) => row.key)
+}
+
+/** A CSV of `rows` good readings from 100 sensors (`<prefix>-N`), one a minute, from 2026-11-01. */
+export function generatedCsv(rows: number, prefix = 'sensor'): string {
+  const start = Date.parse('2026-11-01T00:00:00Z')
+  const lines = ['sensor_id,temperature,timestamp']
+  for (let i = 0; i < rows; i++)
+    lines.push(
+      `${prefix}-${i % 100},${(i % 400) / 10},${new Date(start + Math.floor(i / 100) * 60_000).toISOString()}`,
+    )
+  return `${lines.join('\n')}\n`
+}

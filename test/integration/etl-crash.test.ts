@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict'
+import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { authHeaders, credentialEnv, HARNESS_API_KEY } from '../../harness/index.ts'
+import type { RunView } from '../../src/etl/run-repository.ts'
+import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
+import { generatedCsv } from '../helpers/etl.ts'
+import { createTestDatabase } from '../helpers/services.ts'
+
+const MAIN = join(import.meta.dirname, '../../src/main.ts')
+
+/** The one place these tests call the ETL API, so credentials can be added in one place. */
+async function etlHttp<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...authHeaders(), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`)
+  return (await response.json()) as T
+}
+
+async function startWorker(
+  url: string,
+  importDir: string,
+  port: number,
+): Promise<{ child: ChildProcess; base: string }> {
+  const child = spawn(
+    process.execPath,
+    [...NODE_FLAGS, MAIN, 'etl', 'worker', '--database-url', url, '--etl-import-dir', importDir],
+    {
+      env: { ...process.env, ...credentialEnv, ETL_PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  )
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 120_000
+  for (;;) {
+    const up = await fetch(`${base}/ready`)
+      .then((r) => r.ok)
+      .catch(() => false)
+    if (up) return { child, base }
+    assert.ok(Date.now() < deadline && child.exitCode === null, 'the worker did not start')
+    await new Promise((resolve) => setTimeout(resolve, 300))
+  }
+}
+
+async function waitFor(
+  base: string,
+  id: string,
+  done: (run: RunView) => boolean,
+  timeoutMs: number,
+): Promise<RunView> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const run = await etlHttp<RunView>(base, 'GET', `/etl/runs/${id}`).catch(() => undefined)
+    if (run && done(run)) return run
+    assert.ok(Date.now() < deadline, `run ${id}: ${JSON.stringify(run)}`)
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+}
+
+test('a worker SIGKILLed mid-import: another retries the run, every good row is stored once, API and CLI agree', {
+  timeout: 600_000,
+}, async (t) => {
+  const { url, drop } = await createTestDatabase()
+  const importDir = await mkdtemp(join(tmpdir(), 'flowline-etl-crash-'))
+  const workers: ChildProcess[] = []
+  t.after(async () => {
+    for (const child of workers) child.kill('SIGKILL')
+    await rm(importDir, { recursive: true, force: true })
+    await drop()
+  })
+  const rows = 300_000
+  // Good rows, then the first 1,000 again (duplicates) and 10 bad ones.
+  const good = generatedCsv(rows)
+  const dups = good.split('\n').slice(1, 1001).join('\n')
+  const bad = Array.from({ length: 10 }, (_, i) => `bad-${i},hot,2026-11-01T00:00:00Z`).join('\n')
+  await writeFile(join(importDir, 'crash.csv'), `${good}${dups}\n${bad}\n`)
+
+  const a = await startWorker(url, importDir, 18300 + (process.pid % 500))
+  workers.push(a.child)
+  const run = await etlHttp<RunView>(a.base, 'POST', '/etl/runs', {
+    pipeline: 'import-measurements',
+    params: { source: 'crash.csv' },
+  })
+  await waitFor(a.base, run.id, (r) => r.status === 'running' && r.counts.read > 20_000, 180_000)
+  a.child.kill('SIGKILL')
+  const killedAt = Date.now()
+
+  const b = await startWorker(url, importDir, 18900 + (process.pid % 500))
+  workers.push(b.child)
+  const done = await waitFor(
+    b.base,
+    run.id,
+    (r) => r.status === 'succeeded' || r.status === 'failed',
+    400_000,
+  )
+  assert.equal(done.status, 'succeeded', done.error ?? '')
+  assert.equal(done.attempt, 2, 'the second attempt finished the run')
+  assert.deepEqual(
+    { read: done.counts.read, valid: done.counts.valid, rejected: done.counts.rejected },
+    { read: rows + 1010, valid: rows + 1000, rejected: 10 },
+  )
+  t.diagnostic(`retried and finished ${Math.round((Date.now() - killedAt) / 1000)} s after the SIGKILL`)
+
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  const { rows: stored } = await client.query<{ n: number; distinct: number }>(
+    `SELECT count(*)::int AS n, count(DISTINCT (sensor_id, ts))::int AS distinct FROM measurements`,
+  )
+  assert.deepEqual(stored[0], { n: rows, distinct: rows }, 'every good row once')
+  const { rows: summary } = await client.query<{ n: number }>(
+    'SELECT sum(measurement_count)::int AS n FROM sensors',
+  )
+  assert.equal(summary[0]?.n, rows, 'the sensors summary counts each row once')
+  await client.end()
+
+  const logs = await etlHttp<{ items: { message: string }[] }>(b.base, 'GET', `/etl/runs/${run.id}/logs`)
+  assert.equal(logs.items.filter((line) => /attempt \d of 3 started/.test(line.message)).length, 2)
+
+  const shown = await promisify(execFile)(process.execPath, [
+    MAIN,
+    'etl',
+    'show',
+    run.id,
+    '--json',
+    '--etl-url',
+    b.base,
+    '--api-token',
+    HARNESS_API_KEY,
+  ])
+  const cli = JSON.parse(shown.stdout) as RunView
+  const api = await etlHttp<RunView>(b.base, 'GET', `/etl/runs/${run.id}`)
+  assert.deepEqual(cli.counts, api.counts, 'the CLI shows the counts the API does')
+  assert.equal(cli.status, api.status)
+  const listed = await promisify(execFile)(process.execPath, [
+    MAIN,
+    'etl',
+    'runs',
+    '--etl-url',
+    b.base,
+    '--api-token',
+    HARNESS_API_KEY,
+  ])
+  assert.match(
+    listed.stdout,
+    new RegExp(
+      `${run.id}\\s+import-measurements\\s+succeeded.*${api.counts.loaded.toLocaleString('en-US')}\\s+10`,
+    ),
+  )
+})
