@@ -1,9 +1,13 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
+import { CredentialsRepository } from '../../src/auth/credentials-repository.ts'
 import type { Config } from '../../src/config/config.ts'
+import { createEtlApp } from '../../src/roles/etl/etl-app.ts'
 import type { Storage } from '../../src/storage/storage.ts'
+import { testAuth } from '../helpers/credentials.ts'
 import { type EtlHarness, finished, generatedCsv, measurementRows, openEtl } from '../helpers/etl.ts'
+import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
 
 export interface EtlSetup {
   storage: Storage
@@ -49,6 +53,52 @@ export function runEtlContract(name: string, open: () => Promise<EtlSetup>): voi
       await etl?.close()
       await setup?.storage.close()
       await setup?.cleanup()
+    })
+
+    it('answers its run API only to the right roles: viewers read, operators trigger, cancel and retry', async () => {
+      const auth = await testAuth(setup.storage)
+      const app = await createEtlApp({
+        storage: setup.storage,
+        service: etl.service,
+        logger: quietLogger(),
+        metrics: createMetrics(),
+        auth: auth.guard,
+      })
+      try {
+        const credentials = new CredentialsRepository(setup.storage.db)
+        const keyOf = async (role: 'viewer' | 'operator') =>
+          `Bearer ${(await credentials.createToken({ kind: 'api_key', name: `etl-${role}`, role }, 'test')).token}`
+        const callers = { none: undefined, viewer: await keyOf('viewer'), operator: await keyOf('operator') }
+        const documented = Object.entries(
+          (await app.inject('/docs/json')).json().paths as Record<string, object>,
+        )
+        const failures: string[] = []
+        for (const [path, operations] of documented)
+          for (const method of Object.keys(operations)) {
+            // Event streams never end: their access is the same as the run they follow (viewer).
+            if (path.endsWith('/events')) continue
+            const url = path.replace('{id}', '00000000-0000-0000-0000-000000000000')
+            const writes = method !== 'get'
+            for (const [caller, authorization] of Object.entries(callers)) {
+              const response = await app.inject({
+                method: method.toUpperCase() as 'GET' | 'POST',
+                url,
+                headers: authorization ? { authorization } : {},
+                ...(writes ? { payload: {} } : {}),
+              })
+              const expected = caller === 'none' ? 401 : caller === 'viewer' && writes ? 403 : undefined
+              const right =
+                expected === undefined
+                  ? response.statusCode !== 401 && response.statusCode !== 403 && response.statusCode < 500
+                  : response.statusCode === expected
+              if (!right) failures.push(`${method.toUpperCase()} ${url} as ${caller}: ${response.statusCode}`)
+            }
+          }
+        assert.ok(documented.length >= 5, 'the run API is documented')
+        assert.deepEqual(failures, [])
+      } finally {
+        await app.close()
+      }
     })
 
     it('loads exactly the good rows, reports every bad one with its line and reason, and a second run loads nothing', async () => {

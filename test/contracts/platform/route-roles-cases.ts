@@ -147,6 +147,13 @@ const ROUTES: readonly RouteCase[] = [
     url: '/measurements/lookup?sensor_id=s1&timestamp=2026-01-01T00:00:00Z',
     access: 'viewer',
   },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/measurements/journey',
+    url: '/measurements/journey?sensor_id=s1&timestamp=2026-01-01T00:00:00Z',
+    access: 'viewer',
+  },
   { app: 'admin', method: 'GET', path: '/dead-letters', url: '/dead-letters', access: 'viewer' },
   { app: 'admin', method: 'GET', path: '/dead-letters/{id}', url: '/dead-letters/1', access: 'viewer' },
   {
