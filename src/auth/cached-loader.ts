@@ -20,7 +20,7 @@ interface Entry<V> {
 }
 
 /**
- * A time-bounded cache in front of a batched read. Keys asked for in the same tick by concurrent
+ * A time-bounded cache in front of a batched read. Keys asked for in the same turn of the event loop by concurrent
  * requests leave in one query, and a key already on its way is not asked for twice.
  */
 export class CachedLoader<V> {
@@ -36,16 +36,26 @@ export class CachedLoader<V> {
   /** The value of `key`, undefined when it does not exist. */
   load(key: string, now = Date.now()): V | undefined | Promise<V | undefined> {
     const entry = this.#entries.get(key)
-    if (entry && now - entry.loadedAt < this.#options.ttlMs) return entry.value
-    const waiting = this.#pending.get(key)
-    if (waiting) return waiting.promise
+    if (entry && now - entry.loadedAt < this.#options.ttlMs) {
+      // Refresh ahead: past half its TTL a key in use is read again in the background, so a
+      // device sending more often than the TTL never waits for the database, and an entry is
+      // still never served older than the TTL.
+      if (now - entry.loadedAt >= this.#options.ttlMs / 2 && !this.#pending.has(key))
+        this.#request(key).promise.catch(() => {})
+      return entry.value
+    }
+    return (this.#pending.get(key) ?? this.#request(key)).promise
+  }
+
+  /** Queues `key` for the next batched read. */
+  #request(key: string): PromiseWithResolvers<V | undefined> {
     const request = Promise.withResolvers<V | undefined>()
     this.#pending.set(key, request)
     if (!this.#scheduled) {
       this.#scheduled = true
-      queueMicrotask(() => void this.#flush())
+      setImmediate(() => void this.#flush())
     }
-    return request.promise
+    return request
   }
 
   /** Forgets a key, so the next load reads it (after a change made by this process). */

@@ -31,6 +31,9 @@ const named = (ids: readonly string[]) =>
 export class SensorGate {
   readonly #options: SensorGateOptions
   readonly #admissions: CachedLoader<SensorAdmission>
+  /** Unknown sensors of concurrent requests, registered in one statement. */
+  readonly #toRegister = new Set<string>()
+  #registration: Promise<void> | undefined
 
   constructor(options: SensorGateOptions) {
     this.#options = options
@@ -81,8 +84,20 @@ export class SensorGate {
         'UNKNOWN_SENSOR',
         `Sensors not in the registry: ${named(unknown)}; register them first (POST /sensors/{id}); nothing of the request was accepted`,
       )
-    await this.#options.registry.registerAuto(unknown)
+    await this.#register(unknown)
     for (const id of unknown) this.#admissions.set(id, { status: 'active', tags: [] })
+  }
+
+  /** Registers `ids` with those of the other requests of this tick, in one INSERT. */
+  #register(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.#toRegister.add(id)
+    this.#registration ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      const batch = [...this.#toRegister]
+      this.#toRegister.clear()
+      this.#registration = undefined
+      return this.#options.registry.registerAuto(batch)
+    })
+    return this.#registration
   }
 }
 

@@ -6,8 +6,8 @@ import type { Config } from '../config/config.ts'
 import type { RunQueue } from '../etl/run-queue.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
-import type { GroupLagReader } from '../roles/admin/flow/flow-sampler.ts'
 import { recordSqlSpan } from '../observability/sql-spans.ts'
+import type { GroupLagReader } from '../roles/admin/flow/flow-sampler.ts'
 import type { Storage } from '../storage/storage.ts'
 
 /**
