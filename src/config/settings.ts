@@ -652,7 +652,7 @@ const TABLE = [
     key: 'apiToken',
     flag: 'api-token',
     env: 'FLOWLINE_API_TOKEN',
-    description: 'bearer token sent to the admin API (empty: none)',
+    description: 'bearer token sent to the admin API or the ETL API (empty: none)',
     schema: Type.String(),
     default: '',
     roles: ['dead-letters', 'trace', 'etl-client'],
