@@ -191,7 +191,9 @@ async function redriveAfterCorrection(t: TestContext, open: OpenPair) {
   const redriven = await api('POST', `/dead-letters/${bad.id}/redrive`, { payload: corrected })
   assert.equal(redriven.status, 200, JSON.stringify(redriven.body))
   assert.equal(redriven.body.status, 'redriven')
-  assert.equal(redriven.body.acted_by, 'anonymous')
+  // Who redrove it: the caller's own principal (the harness's admin API key), as /auth/me names it.
+  assert.equal(redriven.body.acted_by, (await api('GET', '/auth/me')).body.username)
+  assert.notEqual(redriven.body.acted_by, 'anonymous')
   assert.equal(redriven.body.redrive_count, 1)
   await until(async () => ((await rows('dl-bad')) === 1 ? true : undefined), 'the corrected reading stored')
 
