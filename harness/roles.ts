@@ -176,9 +176,25 @@ export class RoleProcess {
   }
 }
 
-/** A RoleProcess on `options.port` or a free port outside the low ephemeral range, not started yet. */
+/** The ports `up` opens besides ingest's, each of which must not meet another run's. */
+const UP_SIDE_PORT_FLAGS = [
+  'admin-port',
+  'saver-port',
+  'aggregate-port',
+  'dead-letter-saver-port',
+  'etl-port',
+]
+
+/**
+ * A RoleProcess on `options.port` or a free port outside the low ephemeral range, not started yet.
+ * `up` also gets free ports for the roles it runs besides ingest, unless its flags name them.
+ */
 export async function createRole(role: string, options: RoleOptions = {}): Promise<RoleProcess> {
-  return new RoleProcess(role, options.port ?? (await freePortRange(1)), options)
+  const port = options.port ?? (await freePortRange(1))
+  if (role !== 'up') return new RoleProcess(role, port, options)
+  const flags: Record<string, string | number | boolean> = { ...options.flags }
+  for (const flag of UP_SIDE_PORT_FLAGS) flags[flag] ??= await freePortRange(1, new Set([port]))
+  return new RoleProcess(role, port, { ...options, flags })
 }
 
 /** Starts `flowline <role>` with its settings and waits until it answers /health. */

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createRole, freePort } from '../../harness/index.ts'
+import { authHeaders, createRole, freePort } from '../../harness/index.ts'
 
 /** One POST of `count` measurements of a sensor of its own; returns the status and Retry-After. */
 async function post(
@@ -20,7 +20,7 @@ async function post(
   }))
   const response = await fetch(`${url}/measurements`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...authHeaders() },
     body: JSON.stringify(body),
   })
   await response.arrayBuffer()
@@ -77,9 +77,9 @@ describe('embedded backpressure: ingest stops accepting what the saver cannot st
     await up.start()
     t.after(() => up.kill())
     await postUntil(up.url, 202, 300)
-    const stored = await fetch(`http://127.0.0.1:${adminPort}/sensors`).then(
-      (r) => r.json() as Promise<unknown[]>,
-    )
-    assert.ok(stored.length >= refused.accepted / 50, `${stored.length} sensors stored`)
+    const stored = await fetch(`http://127.0.0.1:${adminPort}/sensors?limit=1000`, {
+      headers: authHeaders(),
+    }).then((r) => r.json() as Promise<{ items: unknown[] }>)
+    assert.ok(stored.items.length >= refused.accepted / 50, `${stored.items.length} sensors stored`)
   })
 })
