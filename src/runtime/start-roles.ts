@@ -95,7 +95,7 @@ export async function startPipeline(
       )
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
     }
-    if (storage && (roles.includes('ingest') || roles.includes('admin')))
+    if (storage && (roles.includes('ingest') || roles.includes('admin') || roles.includes('etl')))
       await provisionFromSettings(config, storage, logger).catch((error: unknown) =>
         // --no-migrate-on-start before `flowline migrate`: the tables are not there yet.
         logger.warn(
