@@ -180,8 +180,10 @@ export class WindowAggregator {
   #lateOf(readings: readonly Reading[]): string[] {
     const watermark = this.#watermarks.current
     const buckets: string[] = []
+    if (watermark === Number.NEGATIVE_INFINITY) return buckets
     for (const reading of readings) {
-      const end = Math.min(...this.#options.specs.map((spec) => firstWindowEnd(spec, reading.timestampMs)))
+      let end = Number.POSITIVE_INFINITY
+      for (const spec of this.#options.specs) end = Math.min(end, firstWindowEnd(spec, reading.timestampMs))
       if (end <= watermark) buckets.push(latenessBucket(watermark - reading.timestampMs))
     }
     return buckets
