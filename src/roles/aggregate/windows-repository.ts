@@ -190,14 +190,16 @@ export class WindowsRepository {
   /**
    * Closes the open windows of `partitions` that end at or before the watermark: marks them final
    * and queues one event each in the outbox, in one statement. Returns them (for window-mean alert
-   * rules) and how many windows of these partitions stay open.
+   * rules) and, when `countOpen`, how many windows of these partitions stay open (a scan of every
+   * open window: the tick asks, once a second, not every batch).
    */
   async closeWindows(
     trx: Db,
     partitions: readonly number[],
     watermarkMs: number,
     windowsTopic: string,
-  ): Promise<{ closed: ClosedWindow[]; stillOpen: number }> {
+    countOpen: boolean,
+  ): Promise<{ closed: ClosedWindow[]; stillOpen: number | undefined }> {
     const { rows } = await sql<{
       sensor_id: string | null
       size: string | null
@@ -216,7 +218,7 @@ export class WindowsRepository {
         ORDER BY closed.window_end, closed.sensor_id, closed.size
       ), still AS (
         SELECT count(*) AS still_open FROM measurement_windows
-        WHERE source_partition = ANY(${partitions}::int4[]) AND NOT final
+        WHERE ${countOpen} AND source_partition = ANY(${partitions}::int4[]) AND NOT final
       )
       SELECT c.sensor_id, c.size, extract(epoch FROM c.window_start) * 1000 AS start_ms, c.sum / c.count AS mean,
         still.still_open
@@ -232,6 +234,7 @@ export class WindowsRepository {
       })
     }
     // Rows the UPDATE just closed are still "open" in the statement's snapshot.
+    if (!countOpen) return { closed, stillOpen: undefined }
     return { closed, stillOpen: Math.max(0, Number(rows[0]?.still_open ?? 0) - closed.length) }
   }
 }
