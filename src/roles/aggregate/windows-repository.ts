@@ -26,7 +26,6 @@ export interface ClosedWindow {
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>
-const EPOCH = sql`timestamptz '1970-01-01 00:00:00+00'`
 const toMs = (value: unknown) => (value === null || value === undefined ? undefined : Number(value))
 
 /** The aggregator's SQL: one statement per step of a batch, the same on PostgreSQL and PGlite. */
