@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { freePort, metricSum, scrapeMetrics, startRole } from '../../harness/index.ts'
+import { cpuSecondsOf, freePort, metricSum, scrapeMetrics, startRole } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { encodeMeasurement } from '../../src/domain/measurement.ts'
 import type { BenchContext } from './e2e.ts'
@@ -11,7 +11,23 @@ export interface DrainComparison {
   /** Records/s of one process draining the same backlog alone, per round (saver and aggregator alternate). */
   readonly saverRatePerS: number[]
   readonly aggregatorRatePerS: number[]
+  /** CPU µs per record of the role's process and of PostgreSQL (postmaster + backends), per round. */
+  readonly saverCpuUs?: DrainCpu[]
+  readonly aggregatorCpuUs?: DrainCpu[]
 }
+
+export interface DrainCpu {
+  readonly role: number
+  readonly postgres: number
+}
+
+interface Drain {
+  readonly ratePerS: number
+  readonly cpuUs: DrainCpu
+}
+
+/** CPU seconds by pid, for the pids given. */
+const cpuByPid = (pids: readonly number[]) => new Map(pids.map((pid) => [pid, cpuSecondsOf(pid)]))
 
 const PARTITIONS = 4
 const SENSORS = 2000
@@ -50,7 +66,7 @@ async function drainOnce(
   topic: string,
   records: number,
   name: string,
-): Promise<number> {
+): Promise<Drain> {
   const databaseUrl = await context.services.createDatabase(name)
   const port = await freePort()
   const common = {
@@ -82,6 +98,9 @@ async function drainOnce(
       if (first === 0) await sleep(100)
     }
     const startedAt = performance.now()
+    const pid = process.pid ?? 0
+    const roleCpuAtStart = cpuSecondsOf(pid)
+    const postgresAtStart = cpuByPid(context.services.postgresPids())
     let done = first
     const deadline = Date.now() + 600_000
     while (done < records && Date.now() < deadline) {
@@ -89,7 +108,19 @@ async function drainOnce(
       done = await consumed()
     }
     if (done < records) throw new Error(`${role} consumed ${done} of ${records} records within 10 minutes`)
-    return Math.round((done - first) / ((performance.now() - startedAt) / 1000))
+    const seconds = (performance.now() - startedAt) / 1000
+    const handled = done - first
+    // A backend that started inside the window counts from 0; one that ended inside it is missed (rare: a pool).
+    let postgres = 0
+    for (const [pgPid, cpu] of cpuByPid(context.services.postgresPids()))
+      postgres += cpu - (postgresAtStart.get(pgPid) ?? 0)
+    return {
+      ratePerS: Math.round(handled / seconds),
+      cpuUs: {
+        role: Math.round(((cpuSecondsOf(pid) - roleCpuAtStart) * 1e6) / handled),
+        postgres: Math.round((postgres * 1e6) / handled),
+      },
+    }
   } finally {
     await process?.stop('SIGTERM', 30_000)
     await context.services.dropDatabase(name).catch(() => {})
@@ -113,15 +144,19 @@ export async function compareDrains(
     partitions: PARTITIONS,
     saverRatePerS: [],
     aggregatorRatePerS: [],
+    saverCpuUs: [],
+    aggregatorCpuUs: [],
   }
   try {
     for (let round = 0; round < rounds; round++) {
-      result.saverRatePerS.push(await drainOnce(context, 'saver', topic, records, `${topic}_s${round}`))
-      result.aggregatorRatePerS.push(
-        await drainOnce(context, 'aggregate', topic, records, `${topic}_a${round}`),
-      )
+      const saver = await drainOnce(context, 'saver', topic, records, `${topic}_s${round}`)
+      const aggregator = await drainOnce(context, 'aggregate', topic, records, `${topic}_a${round}`)
+      result.saverRatePerS.push(saver.ratePerS)
+      result.aggregatorRatePerS.push(aggregator.ratePerS)
+      result.saverCpuUs?.push(saver.cpuUs)
+      result.aggregatorCpuUs?.push(aggregator.cpuUs)
       context.log(
-        `  drain round ${round + 1}: saver ${result.saverRatePerS.at(-1)}/s, aggregator ${result.aggregatorRatePerS.at(-1)}/s`,
+        `  drain round ${round + 1}: saver ${saver.ratePerS}/s (${saver.cpuUs.role} + pg ${saver.cpuUs.postgres} µs/record), aggregator ${aggregator.ratePerS}/s (${aggregator.cpuUs.role} + pg ${aggregator.cpuUs.postgres} µs/record)`,
       )
     }
   } finally {

@@ -185,17 +185,18 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('## Window aggregator beside the saver', '')
     lines.push(
       'One process drains the same backlog alone (fresh database and group each time), saver and',
-      'aggregator alternating; records/s from the first record consumed to the last. Target for one',
-      'aggregator process: 150,000/s.',
+      'aggregator alternating; records/s from the first record consumed to the last, and CPU µs per',
+      'record of the role process + PostgreSQL over that time. Target for one aggregator process: 150,000/s.',
       '',
       row([
         'run',
         'records',
         'saver /s (rounds)',
         'aggregator /s (rounds)',
+        'CPU µs/record saver, aggregator (role + pg)',
         'E2E batched-100 without / with aggregator',
       ]),
-      row(['---:', '---:', '---', '---', '---']),
+      row(['---:', '---:', '---', '---', '---', '---']),
     )
     for (const run of drains) {
       const d = run.aggregateDrain
@@ -210,6 +211,7 @@ export function renderMarkdown(report: BenchReport): string {
           fmt(d.records),
           d.saverRatePerS.map((rate) => fmt(rate)).join(', '),
           d.aggregatorRatePerS.map((rate) => fmt(rate)).join(', '),
+          `${cpuCells(d.saverCpuUs)}; ${cpuCells(d.aggregatorCpuUs)}`,
           `${fmt(without)} / ${fmt(withAggregator)}${cost}`,
         ]),
       )
@@ -391,3 +393,8 @@ const METHOD = `## Method
   below the threshold or fewer than 0.25 cores are busy right now; what it found is in the JSON
   (\`quietness\`) and the load average column.
 `
+
+/** `role + pg` per round, or a dash for results written before the CPU was measured. */
+function cpuCells(rounds: readonly { role: number; postgres: number }[] | undefined): string {
+  return rounds?.map((cpu) => `${cpu.role} + ${cpu.postgres}`).join(', ') || '–'
+}

@@ -183,7 +183,7 @@ function aggregatorMetrics(registers: Registry[]) {
     }),
     openWindows: new Gauge({
       name: 'flowline_open_windows',
-      help: 'Windows not yet closed, in the partitions this process owns (counted at each close)',
+      help: 'Windows not yet closed, in the partitions this process owns (counted once a second)',
       registers,
     }),
     alertTransitions: new Counter({

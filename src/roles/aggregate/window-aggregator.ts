@@ -99,14 +99,15 @@ export class WindowAggregator {
     })
 
   handle = async (_batch: RecordBatch, decoded: Decoded[]): Promise<void> => {
-    await this.#inTurn(() => this.#apply(decoded))
-    await this.#options.outbox.publishPending()
+    const queued = await this.#inTurn(() => this.#apply(decoded))
+    // Most batches queue no event: skip the outbox's transaction then (the tick drains leftovers).
+    if (queued) await this.#options.outbox.publishPending()
   }
 
   /** Closes what the watermark passed when no batch comes; publishes what a crash left in the outbox. */
   tick = async (): Promise<void> => {
-    const transitions = await this.#inTurn(() =>
-      this.#options.windows.db.transaction().execute((trx) => this.#closeDue(trx, Date.now())),
+    const { transitions } = await this.#inTurn(() =>
+      this.#options.windows.db.transaction().execute((trx) => this.#closeDue(trx, Date.now(), true)),
     )
     this.#countTransitions(transitions)
     await this.#options.outbox.publishPending()
@@ -119,7 +120,8 @@ export class WindowAggregator {
     return turn
   }
 
-  async #apply(decoded: Decoded[]): Promise<void> {
+  /** Applies a batch in one transaction; true when it queued events in the outbox. */
+  async #apply(decoded: Decoded[]): Promise<boolean> {
     const { metrics, windows } = this.#options
     const partitions = [...new Set(decoded.map((item) => item.partition))]
     const nowMs = Date.now()
@@ -157,9 +159,11 @@ export class WindowAggregator {
       )
       for (const [partition, entry] of next) this.#watermarks.observe(partition, entry.newestEventMs, nowMs)
       const alerted = await this.#alertEvaluator.onReadings(trx, readings, this.#options.alertsTopic)
-      const closed = await this.#closeDue(trx, nowMs)
+      const closing = await this.#closeDue(trx, nowMs, false)
       if (next.size > 0) await windows.saveCheckpoints(trx, next)
-      return { merged, readings: readings.length, skipped, stale, late, transitions: [...alerted, ...closed] }
+      const transitions = [...alerted, ...closing.transitions]
+      const queued = merged.corrections > 0 || closing.closed > 0 || transitions.length > 0
+      return { merged, readings: readings.length, skipped, stale, late, transitions, queued }
     })
     metrics.recordsConsumed.inc({ group: 'aggregate', topic: this.#options.topic }, decoded.length)
     metrics.aggregatedRecords.inc(outcome.merged.merged)
@@ -169,6 +173,7 @@ export class WindowAggregator {
     for (const reason of outcome.skipped) metrics.aggregateSkipped.inc({ reason })
     for (const bucket of outcome.late) metrics.lateRecords.inc({ lateness: bucket })
     this.#countTransitions(outcome.transitions)
+    return outcome.queued
   }
 
   #countTransitions(transitions: readonly AlertTransition[]): void {
@@ -180,30 +185,40 @@ export class WindowAggregator {
   #lateOf(readings: readonly Reading[]): string[] {
     const watermark = this.#watermarks.current
     const buckets: string[] = []
+    if (watermark === Number.NEGATIVE_INFINITY) return buckets
     for (const reading of readings) {
-      const end = Math.min(...this.#options.specs.map((spec) => firstWindowEnd(spec, reading.timestampMs)))
+      let end = Number.POSITIVE_INFINITY
+      for (const spec of this.#options.specs) end = Math.min(end, firstWindowEnd(spec, reading.timestampMs))
       if (end <= watermark) buckets.push(latenessBucket(watermark - reading.timestampMs))
     }
     return buckets
   }
 
-  /** Closes the windows the watermark passed; returns the alert transitions their means caused. */
-  async #closeDue(trx: Transaction<Schema>, nowMs: number): Promise<AlertTransition[]> {
+  /**
+   * Closes the windows the watermark passed; returns how many, and the alert transitions their
+   * means caused. `countOpen` also refreshes the open-windows gauge.
+   */
+  async #closeDue(
+    trx: Transaction<Schema>,
+    nowMs: number,
+    countOpen: boolean,
+  ): Promise<{ closed: number; transitions: AlertTransition[] }> {
     const partitions = this.#watermarks.partitions
-    if (partitions.length === 0) return []
+    if (partitions.length === 0) return { closed: 0, transitions: [] }
     const watermark = this.#watermarks.advance(nowMs)
     const { closed, stillOpen } = await this.#options.windows.closeWindows(
       trx,
       partitions,
       watermark,
       this.#options.windowsTopic,
+      countOpen,
     )
     const transitions = await this.#alertEvaluator.onClosedWindows(trx, closed, this.#options.alertsTopic)
     const { metrics, topic } = this.#options
     for (const window of closed) metrics.windowsClosed.inc({ size: window.size })
-    metrics.openWindows.set(stillOpen)
+    if (stillOpen !== undefined) metrics.openWindows.set(stillOpen)
     for (const partition of partitions)
       metrics.watermarkLag.set({ topic, partition }, Math.max(0, (nowMs - watermark) / 1000))
-    return transitions
+    return { closed: closed.length, transitions }
   }
 }

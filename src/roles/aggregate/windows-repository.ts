@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { WindowSpec } from '../../domain/window-spec.ts'
 import type { Schema } from '../../storage/schema.ts'
+import { duplicatesInBatch, groupIntoWindows, type WindowGroup } from './window-groups.ts'
 import { windowEventJson } from './window-sql.ts'
 
 /** A validated reading with the partition it came from. */
@@ -25,7 +26,6 @@ export interface ClosedWindow {
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>
-const EPOCH = sql`timestamptz '1970-01-01 00:00:00+00'`
 const toMs = (value: unknown) => (value === null || value === undefined ? undefined : Number(value))
 
 /** The aggregator's SQL: one statement per step of a batch, the same on PostgreSQL and PGlite. */
@@ -98,11 +98,12 @@ export class WindowsRepository {
   }
 
   /**
-   * Merges readings into their windows in one statement. A reading whose `(sensor_id, ts)` was
-   * merged before (a redelivery, a client's retry) is skipped, and of two in the batch the first
-   * in log order counts, as the saver keeps the first. The batch is pre-aggregated per window, then
-   * each window row is upserted once with mergeable state. A window already closed takes the
-   * reading too, with revision + 1 and a correction event in the outbox.
+   * Merges readings into their windows. A reading whose `(sensor_id, ts)` was merged before (a
+   * redelivery, a client's retry) is skipped, and of two in the batch the first in log order
+   * counts, as the saver keeps the first. The fresh readings are pre-aggregated per window in
+   * memory, then each window row of the batch is upserted once, set-based, with mergeable state.
+   * A window already closed takes the readings too, with revision + 1 and a correction event in
+   * the outbox.
    */
   async mergeReadings(
     trx: Transaction<Schema>,
@@ -111,42 +112,57 @@ export class WindowsRepository {
     windowsTopic: string,
   ): Promise<{ merged: number; corrections: number }> {
     if (readings.length === 0) return { merged: 0, corrections: 0 }
-    const { rows } = await sql<{ merged: number | string; corrections: number | string }>`
+    const inBatch = duplicatesInBatch(readings)
+    const unique = inBatch.size === 0 ? readings : readings.filter((_, index) => !inBatch.has(index))
+    const seenBefore = await this.#markAggregated(trx, unique)
+    const fresh = seenBefore.size === 0 ? unique : unique.filter((_, index) => !seenBefore.has(index))
+    const corrections = await this.#upsertWindows(trx, groupIntoWindows(fresh, specs), windowsTopic)
+    return { merged: fresh.length, corrections }
+  }
+
+  /** Records the readings as aggregated; returns the indexes of those that already were. */
+  async #markAggregated(trx: Transaction<Schema>, readings: readonly Reading[]): Promise<Set<number>> {
+    const { rows } = await sql<{ ord: string | number }>`
       WITH input AS (
-        SELECT sensor_id, to_timestamp(ms / 1000) AS ts, temperature, part, ord
-        FROM unnest(${readings.map((r) => r.sensorId)}::text[], ${readings.map((r) => r.timestampMs)}::float8[],
-          ${readings.map((r) => r.temperature)}::float8[], ${readings.map((r) => r.partition)}::int4[])
-          WITH ORDINALITY AS i(sensor_id, ms, temperature, part, ord)
+        SELECT sensor_id, to_timestamp(ms / 1000) AS ts, ord
+        FROM unnest(${readings.map((r) => r.sensorId)}::text[], ${readings.map((r) => r.timestampMs)}::float8[])
+          WITH ORDINALITY AS i(sensor_id, ms, ord)
       ), fresh AS (
-        INSERT INTO aggregated_readings (sensor_id, ts)
-        SELECT sensor_id, ts FROM input ORDER BY ord
+        INSERT INTO aggregated_readings (sensor_id, ts) SELECT sensor_id, ts FROM input
         ON CONFLICT DO NOTHING
         RETURNING sensor_id, ts
-      ), readings AS (
-        SELECT DISTINCT ON (i.sensor_id, i.ts) i.sensor_id, i.ts, i.temperature, i.part
-        FROM fresh f JOIN input i ON i.sensor_id = f.sensor_id AND i.ts = f.ts
-        ORDER BY i.sensor_id, i.ts, i.ord
-      ), specs AS (
-        SELECT label, make_interval(secs => size_ms / 1000) AS size, make_interval(secs => hop_ms / 1000) AS hop,
-          (size_ms / hop_ms)::int AS hops
-        FROM unnest(${specs.map((s) => s.label)}::text[], ${specs.map((s) => s.sizeMs)}::float8[],
-          ${specs.map((s) => s.hopMs)}::float8[]) AS s(label, size_ms, hop_ms)
-      ), binned AS (
-        SELECT r.*, s.label, s.size, date_bin(s.hop, r.ts, ${EPOCH}) - k * s.hop AS window_start
-        FROM readings r CROSS JOIN specs s CROSS JOIN LATERAL generate_series(0, s.hops - 1) AS k
-      ), grouped AS (
-        SELECT sensor_id, label, window_start, window_start + min(size) AS window_end, min(part) AS part,
-          count(*) AS count, min(temperature) AS min, max(temperature) AS max, sum(temperature) AS sum,
-          sum(temperature * temperature) AS sum_squares,
-          min(ts) AS first_ts, (array_agg(temperature ORDER BY ts))[1] AS first_value,
-          max(ts) AS last_ts, (array_agg(temperature ORDER BY ts DESC))[1] AS last_value
-        FROM binned GROUP BY sensor_id, label, window_start
+      )
+      SELECT i.ord FROM input i
+      WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.sensor_id = i.sensor_id AND f.ts = i.ts)`.execute(trx)
+    return new Set(rows.map((row) => Number(row.ord) - 1))
+  }
+
+  /** Upserts each window once (in key order, so two members lock rows alike); returns the corrections queued. */
+  async #upsertWindows(
+    trx: Transaction<Schema>,
+    groups: readonly WindowGroup[],
+    windowsTopic: string,
+  ): Promise<number> {
+    if (groups.length === 0) return 0
+    const column = <T>(pick: (group: WindowGroup) => T) => groups.map(pick)
+    const { rows } = await sql<{ corrections: number | string }>`
+      WITH grouped AS (
+        SELECT * FROM unnest(${column((g) => g.sensorId)}::text[], ${column((g) => g.label)}::text[],
+          ${column((g) => g.startMs)}::float8[], ${column((g) => g.endMs)}::float8[],
+          ${column((g) => g.partition)}::int4[], ${column((g) => g.count)}::int8[],
+          ${column((g) => g.min)}::float8[], ${column((g) => g.max)}::float8[], ${column((g) => g.sum)}::float8[],
+          ${column((g) => g.sumSquares)}::float8[], ${column((g) => g.firstMs)}::float8[],
+          ${column((g) => g.firstValue)}::float8[], ${column((g) => g.lastMs)}::float8[],
+          ${column((g) => g.lastValue)}::float8[])
+          AS g(sensor_id, label, start_ms, end_ms, part, count, min, max, sum, sum_squares,
+            first_ms, first_value, last_ms, last_value)
       ), merged AS (
         INSERT INTO measurement_windows AS w (sensor_id, size, window_start, window_end, source_partition, count,
           min, max, sum, sum_squares, first_ts, first_value, last_ts, last_value)
-        SELECT sensor_id, label, window_start, window_end, part, count, min, max, sum, sum_squares,
-          first_ts, first_value, last_ts, last_value
-        FROM grouped ORDER BY sensor_id, label, window_start
+        SELECT sensor_id, label, to_timestamp(start_ms / 1000), to_timestamp(end_ms / 1000), part, count,
+          min, max, sum, sum_squares, to_timestamp(first_ms / 1000), first_value, to_timestamp(last_ms / 1000),
+          last_value
+        FROM grouped ORDER BY sensor_id, label, start_ms
         ON CONFLICT (sensor_id, size, window_start) DO UPDATE SET
           count = w.count + excluded.count,
           min = least(w.min, excluded.min),
@@ -166,23 +182,23 @@ export class WindowsRepository {
         WHERE merged.final ORDER BY merged.window_end, merged.sensor_id, merged.size
         RETURNING 1
       )
-      SELECT (SELECT count(*) FROM readings) AS merged, (SELECT count(*) FROM corrections) AS corrections`.execute(
-      trx,
-    )
-    return { merged: Number(rows[0]?.merged ?? 0), corrections: Number(rows[0]?.corrections ?? 0) }
+      SELECT count(*) AS corrections FROM corrections`.execute(trx)
+    return Number(rows[0]?.corrections ?? 0)
   }
 
   /**
    * Closes the open windows of `partitions` that end at or before the watermark: marks them final
    * and queues one event each in the outbox, in one statement. Returns them (for window-mean alert
-   * rules) and how many windows of these partitions stay open.
+   * rules) and, when `countOpen`, how many windows of these partitions stay open (a scan of every
+   * open window: the tick asks, once a second, not every batch).
    */
   async closeWindows(
     trx: Db,
     partitions: readonly number[],
     watermarkMs: number,
     windowsTopic: string,
-  ): Promise<{ closed: ClosedWindow[]; stillOpen: number }> {
+    countOpen: boolean,
+  ): Promise<{ closed: ClosedWindow[]; stillOpen: number | undefined }> {
     const { rows } = await sql<{
       sensor_id: string | null
       size: string | null
@@ -201,7 +217,7 @@ export class WindowsRepository {
         ORDER BY closed.window_end, closed.sensor_id, closed.size
       ), still AS (
         SELECT count(*) AS still_open FROM measurement_windows
-        WHERE source_partition = ANY(${partitions}::int4[]) AND NOT final
+        WHERE ${countOpen} AND source_partition = ANY(${partitions}::int4[]) AND NOT final
       )
       SELECT c.sensor_id, c.size, extract(epoch FROM c.window_start) * 1000 AS start_ms, c.sum / c.count AS mean,
         still.still_open
@@ -217,6 +233,7 @@ export class WindowsRepository {
       })
     }
     // Rows the UPDATE just closed are still "open" in the statement's snapshot.
+    if (!countOpen) return { closed, stillOpen: undefined }
     return { closed, stillOpen: Math.max(0, Number(rows[0]?.still_open ?? 0) - closed.length) }
   }
 }
