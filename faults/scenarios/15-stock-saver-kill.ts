@@ -20,7 +20,7 @@ export const stockSaverKill: Scenario = {
     load.start()
     try {
       await run.sleep(3000)
-      const kills = run.short ? 4 : 8
+      const kills = run.short ? 2 : 8
       for (let k = 1; k <= kills; k++) {
         await run.sleep(1000 + Math.random() * 3000)
         await saver.kill()
