@@ -10,6 +10,7 @@ export const PARTS = [
   'embedded',
   'outage',
   'aggregate',
+  'stock',
 ] as const
 export type Part = (typeof PARTS)[number]
 
@@ -154,9 +155,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const list = (name: string, raw: string | undefined, fallback: number[]) =>
     raw === undefined ? fallback : raw.split(',').map((item) => number(name, item, 0, 1))
   // The smoke preset leaves out the sustained run (it uses the same open-loop path as the latency
-  // runs) and the aggregator part (two more E2E runs and four drains would not fit its budget).
+  // runs), the aggregator part (two more E2E runs and four drains would not fit its budget) and
+  // the stock drains (four more).
   const only = (values.only?.split(',') ??
-    PARTS.filter((part) => !quick || (part !== 'sustained' && part !== 'aggregate'))) as Part[]
+    PARTS.filter((part) => !quick || !['sustained', 'aggregate', 'stock'].includes(part))) as Part[]
   for (const part of only) if (!PARTS.includes(part)) throw new Error(`--only: unknown part "${part}"`)
   const tool = values['single-tool'] ?? 'auto'
   if (!['wrk', 'node', 'auto'].includes(tool)) throw new Error(`--single-tool must be wrk, node or auto`)

@@ -219,6 +219,44 @@ export function renderMarkdown(report: BenchReport): string {
     lines.push('')
   }
 
+  const stockDrains = runs.filter((run) => run.stockDrain)
+  if (stockDrains.length > 0) {
+    lines.push('## Stock movements beside the measurement saver', '')
+    lines.push(
+      'One saver process (`--streams stock-movements`, then `--streams measurements`) drains a backlog',
+      'alone (fresh database, topic and group each time; 10,000 skus, 4 partitions), the two alternating.',
+      'Steady rate from the first stored row to the last; CPU per record of the saver process and of the',
+      'PostgreSQL backends. Target for stock: 30,000 movements/s.',
+      '',
+      row([
+        'run',
+        'stream',
+        'records',
+        'steady /s',
+        'with group join /s',
+        'saver CPU µs',
+        'PostgreSQL CPU µs',
+        'levels = ledger',
+      ]),
+      row(['---:', '---', '---:', '---:', '---:', '---:', '---:', '---']),
+    )
+    for (const run of stockDrains)
+      for (const d of run.stockDrain?.drains ?? [])
+        lines.push(
+          row([
+            run.index + 1,
+            d.stream,
+            fmt(d.stored),
+            fmt(d.steadyPerSecond),
+            fmt(d.perSecond),
+            d.saverCpuUsPerRecord,
+            d.postgresCpuUsPerRecord,
+            d.invariant === undefined ? '–' : d.invariant ? 'yes' : 'NO',
+          ]),
+        )
+    lines.push('')
+  }
+
   const outages = runs.filter((run) => run.outage)
   if (outages.length > 0) {
     lines.push('## Kafka outage under load (ingest memory)', '')

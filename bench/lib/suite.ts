@@ -12,6 +12,7 @@ import { type BenchContext, type E2EResult, type E2EScenario, measureE2E } from 
 import { type Quietness, waitForQuiet } from './machine.ts'
 import { measureOutage, type OutageResult } from './memory.ts'
 import type { BenchOptions } from './options.ts'
+import { benchStockDrain, type StockDrainComparison } from './stock-drain.ts'
 import { wrkAvailable } from './wrk.ts'
 
 export interface RunResult {
@@ -30,10 +31,15 @@ export interface RunResult {
   outage?: OutageResult
   /** Aggregator vs saver draining the same backlog, one process each. */
   aggregateDrain?: DrainComparison
+  /** Stock movements vs measurements drained by one saver process each. */
+  stockDrain?: StockDrainComparison
   /** How quiet the machine was before each measurement. */
   readonly quietness: Record<string, Quietness>
   readonly errors: Record<string, string>
 }
+
+/** Most records in each stock and measurement drain (10,000 skus, 4 partitions, two rounds each); `--pg-rows` lowers it. */
+const STOCK_RECORDS = 200_000
 
 /** The end-to-end scenarios of the selected parts, in the order they run. */
 export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): E2EScenario[] {
@@ -198,6 +204,15 @@ export async function runSuite(
     await step('outage', async () => {
       result.outage = await measureOutage(context, { ...options.outage, batch: 100 })
       context.log(`  outage: ingest RSS ${JSON.stringify(result.outage.rssMb)} MB`)
+    })
+  }
+  if (options.only.includes('stock')) {
+    await step('stock-drain', async () => {
+      result.stockDrain = await benchStockDrain(context, Math.min(STOCK_RECORDS, options.pgRows))
+      for (const drain of result.stockDrain.drains)
+        context.log(
+          `  ${drain.stream}: ${drain.steadyPerSecond}/s steady, ${drain.saverCpuUsPerRecord} µs saver CPU + ${drain.postgresCpuUsPerRecord} µs PostgreSQL CPU a record`,
+        )
     })
   }
   return { ...result, seconds: Math.round((Date.now() - started) / 1000) }

@@ -21,12 +21,18 @@ interface GatePoint {
  *   needs. With the saver frozen (SIGSTOP) while it waits, opening the gate lets the server run and
  *   commit that single autocommit statement on its own: the batch is durable while the process has
  *   not read the answer nor committed its Kafka offsets — the worst moment for a SIGKILL.
+ * - `stockLedger`: the stock sink's ledger INSERT waits inside its transaction (after it read the
+ *   levels and the decided ids), nothing of its batch committed.
  * - `aggregatorMerge`: a batch's merge waits inside its transaction, nothing of it committed.
  * - `aggregatorPublish`: the outbox publisher's advisory lock; an aggregator that committed a batch
  *   (windows, checkpoint, outbox) waits for it before publishing and committing its offsets.
  */
 export const GATE_POINTS = {
   saverInsert: { lock: 'LOCK TABLE measurements IN SHARE MODE', waitsFor: '%INSERT INTO measurements%' },
+  stockLedger: {
+    lock: 'LOCK TABLE stock_movements IN SHARE MODE',
+    waitsFor: '%INSERT INTO stock_movements%',
+  },
   aggregatorMerge: {
     // Only the merge writes aggregated_readings; a lock on measurement_windows could catch the
     // idle tick's window-closing UPDATE first, and the batch would never reach the gate.

@@ -13,6 +13,9 @@ import { aggregatorKill } from './11-aggregator-kill.ts'
 import { zombieAggregator } from './12-zombie-aggregator.ts'
 import { postgresDownAggregator } from './13-postgres-down-aggregator.ts'
 import { deadLetterSaverKill } from './14-dead-letter-saver-kill.ts'
+import { stockSaverKill } from './15-stock-saver-kill.ts'
+import { zombieStockSaver } from './16-zombie-stock-saver.ts'
+import { postgresDownStock } from './17-postgres-down-stock.ts'
 
 /** Every scenario of the suite, in the order of issue 6. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -30,4 +33,7 @@ export const SCENARIOS: readonly Scenario[] = [
   zombieAggregator,
   postgresDownAggregator,
   deadLetterSaverKill,
+  stockSaverKill,
+  zombieStockSaver,
+  postgresDownStock,
 ]

@@ -1,6 +1,7 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { StockMovementV1 } from '../../inventory/inventory-schemas.ts'
 import { applyMovement, effectOf, type StockLevels } from '../../inventory/stock-rules.ts'
+import { scalarArray, textArray } from '../pg-array.ts'
 import type { Schema } from '../schema.ts'
 
 /** A movement the consumer refused, with what it saw: it goes to the errors topic. */
@@ -76,10 +77,10 @@ async function writeLevels(
   if (existing.length > 0) {
     const result = await sql`
       UPDATE stock_levels AS l SET on_hand = u.on_hand, reserved = u.reserved, low_stock = u.low_stock, updated_at = now()
-      FROM unnest(${existing.map((r) => r.sku)}::text[], ${existing.map((r) => r.warehouse)}::text[],
-                  ${existing.map((r) => r.onHand)}::bigint[], ${existing.map((r) => r.reserved)}::bigint[],
-                  ${existing.map((r) => r.lowStock)}::boolean[],
-                  ${existing.map((r) => r.before?.onHand)}::bigint[], ${existing.map((r) => r.before?.reserved)}::bigint[])
+      FROM unnest(${textArray(existing.map((r) => r.sku))}::text[], ${textArray(existing.map((r) => r.warehouse))}::text[],
+                  ${scalarArray(existing.map((r) => r.onHand))}::bigint[], ${scalarArray(existing.map((r) => r.reserved))}::bigint[],
+                  ${scalarArray(existing.map((r) => r.lowStock))}::boolean[],
+                  ${scalarArray(existing.map((r) => r.before?.onHand))}::bigint[], ${scalarArray(existing.map((r) => r.before?.reserved))}::bigint[])
         AS u(sku, warehouse, on_hand, reserved, low_stock, was_on_hand, was_reserved)
       WHERE l.sku = u.sku AND l.warehouse = u.warehouse AND l.on_hand = u.was_on_hand AND l.reserved = u.was_reserved`.execute(
       trx,
@@ -90,9 +91,9 @@ async function writeLevels(
   if (fresh.length > 0) {
     const result = await sql`
       INSERT INTO stock_levels (sku, warehouse, on_hand, reserved, low_stock)
-      SELECT * FROM unnest(${fresh.map((r) => r.sku)}::text[], ${fresh.map((r) => r.warehouse)}::text[],
-                           ${fresh.map((r) => r.onHand)}::bigint[], ${fresh.map((r) => r.reserved)}::bigint[],
-                           ${fresh.map((r) => r.lowStock)}::boolean[])
+      SELECT * FROM unnest(${textArray(fresh.map((r) => r.sku))}::text[], ${textArray(fresh.map((r) => r.warehouse))}::text[],
+                           ${scalarArray(fresh.map((r) => r.onHand))}::bigint[], ${scalarArray(fresh.map((r) => r.reserved))}::bigint[],
+                           ${scalarArray(fresh.map((r) => r.lowStock))}::boolean[])
       ON CONFLICT (sku, warehouse) DO NOTHING`.execute(trx)
     const inserted = Number(result.numAffectedRows ?? 0)
     if (inserted !== fresh.length) throw new ConcurrentStockUpdateError(fresh.length, inserted)
@@ -110,7 +111,7 @@ async function readLevels(trx: Transaction<Schema>, movements: readonly StockMov
     low_stock: boolean
   }>`
     SELECT l.sku, l.warehouse, l.on_hand::text, l.reserved::text, l.low_stock
-    FROM stock_levels l JOIN unnest(${pairs.map((m) => m.sku)}::text[], ${pairs.map((m) => m.warehouse)}::text[])
+    FROM stock_levels l JOIN unnest(${textArray(pairs.map((m) => m.sku))}::text[], ${textArray(pairs.map((m) => m.warehouse))}::text[])
       AS k(sku, warehouse) ON l.sku = k.sku AND l.warehouse = k.warehouse`.execute(trx)
   const levels = new Map<string, Levels>()
   for (const row of rows)
@@ -128,14 +129,14 @@ async function decidedBefore(trx: Transaction<Schema>, movements: readonly Stock
     refusal: { code: string; reason: string; details: Record<string, unknown> } | null
   }>`
     SELECT movement_id, refusal FROM stock_movements
-    WHERE movement_id = ANY(${movements.map((m) => m.movement_id)}::text[])`.execute(trx)
+    WHERE movement_id = ANY(${textArray(movements.map((m) => m.movement_id))}::text[])`.execute(trx)
   return new Map(rows.map((row) => [row.movement_id, row.refusal]))
 }
 
 async function thresholds(trx: Transaction<Schema>, movements: readonly StockMovementV1[]) {
   const { rows } = await sql<{ sku: string; low_stock_threshold: number }>`
     SELECT sku, low_stock_threshold FROM products
-    WHERE sku = ANY(${[...new Set(movements.map((m) => m.sku))]}::text[])
+    WHERE sku = ANY(${textArray([...new Set(movements.map((m) => m.sku))])}::text[])
       AND low_stock_threshold IS NOT NULL AND NOT deleted`.execute(trx)
   return new Map(rows.map((row) => [row.sku, row.low_stock_threshold]))
 }
@@ -232,9 +233,9 @@ async function applyInTransaction(
     await sql`
       INSERT INTO stock_movements (movement_id, sku, warehouse, kind, quantity, on_hand_delta, reserved_delta, at, reference, status, refusal)
       SELECT id, sku, warehouse, kind, quantity, on_hand_delta, reserved_delta, at, reference, status, refusal::jsonb
-      FROM unnest(${ledger.ids}::text[], ${ledger.skus}::text[], ${ledger.warehouses}::text[], ${ledger.kinds}::text[],
-                  ${ledger.quantities}::int[], ${ledger.onHand}::int[], ${ledger.reserved}::int[], ${ledger.at}::timestamptz[],
-                  ${ledger.references}::text[], ${ledger.statuses}::text[], ${ledger.refusals}::text[])
+      FROM unnest(${textArray(ledger.ids)}::text[], ${textArray(ledger.skus)}::text[], ${textArray(ledger.warehouses)}::text[], ${textArray(ledger.kinds)}::text[],
+                  ${scalarArray(ledger.quantities)}::int[], ${scalarArray(ledger.onHand)}::int[], ${scalarArray(ledger.reserved)}::int[], ${textArray(ledger.at)}::timestamptz[],
+                  ${textArray(ledger.references)}::text[], ${textArray(ledger.statuses)}::text[], ${textArray(ledger.refusals)}::text[])
         AS m(id, sku, warehouse, kind, quantity, on_hand_delta, reserved_delta, at, reference, status, refusal)`.execute(
       trx,
     )
@@ -242,9 +243,9 @@ async function applyInTransaction(
   if (alerts.length > 0)
     await sql`
       INSERT INTO stock_alerts (sku, warehouse, state, available, threshold, movement_id)
-      SELECT * FROM unnest(${alerts.map((a) => a.sku)}::text[], ${alerts.map((a) => a.warehouse)}::text[],
-                           ${alerts.map((a) => a.state)}::text[], ${alerts.map((a) => a.available)}::bigint[],
-                           ${alerts.map((a) => a.threshold)}::int[], ${alerts.map((a) => a.movementId)}::text[])`.execute(
+      SELECT * FROM unnest(${textArray(alerts.map((a) => a.sku))}::text[], ${textArray(alerts.map((a) => a.warehouse))}::text[],
+                           ${textArray(alerts.map((a) => a.state))}::text[], ${scalarArray(alerts.map((a) => a.available))}::bigint[],
+                           ${scalarArray(alerts.map((a) => a.threshold))}::int[], ${textArray(alerts.map((a) => a.movementId))}::text[])`.execute(
       trx,
     )
   return {
