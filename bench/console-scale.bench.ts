@@ -26,6 +26,11 @@ const scope = {
   after: (cleanup: () => Promise<unknown> | unknown) => void cleanups.push(async () => cleanup()),
 }
 
+/** Runs `insert` for sensors 1..total, `size` at a time. */
+async function slices(total: number, size: number, insert: (from: number, to: number) => Promise<unknown>) {
+  for (let from = 1; from <= total; from += size) await insert(from, Math.min(total, from + size - 1))
+}
+
 async function seed(url: string): Promise<Record<string, number>> {
   const storage = new PostgresStorage({ connectionString: url })
   try {
@@ -51,24 +56,29 @@ async function seed(url: string): Promise<Record<string, number>> {
                  ${end} - make_interval(secs => i % 600), 15 + (i % 100) / 10.0
             FROM generate_series(1, ${SENSORS}) i`.execute(db)
       }),
+      // In slices: one statement stays well under the pool's 30 s query timeout on a busy machine.
       await timed('1-hour windows', () =>
-        sql`
+        slices(SENSORS, 500, (from, to) =>
+          sql`
           INSERT INTO measurement_windows (sensor_id, size, window_start, window_end, source_partition, count,
             min, max, sum, sum_squares, first_ts, first_value, last_ts, last_value, final)
           SELECT 'scale-' || lpad(i::text, 5, '0'), '1h', s, s + interval '1 hour', i % 4, 60,
                  15 + h % 10, 25 + h % 10, 60 * (20 + h % 10), 0, s, 20, s + interval '59 minutes', 20, true
-            FROM generate_series(1, ${SENSORS}) i, generate_series(1, 24) h,
+            FROM generate_series(${from}::int, ${to}::int) i, generate_series(1, 24) h,
                  LATERAL (SELECT ${end} - make_interval(hours => h)) AS w(s)`.execute(db),
+        ),
       ),
       await timed('1-minute windows', () =>
-        sql`
+        slices(minuteSensors, 20, (from, to) =>
+          sql`
           INSERT INTO measurement_windows (sensor_id, size, window_start, window_end, source_partition, count,
             min, max, sum, sum_squares, first_ts, first_value, last_ts, last_value, final)
           SELECT 'scale-' || lpad(i::text, 5, '0'), '1m', s, s + interval '1 minute', i % 4, 1,
                  v, v, v, v * v, s, v, s, v, true
-            FROM generate_series(1, ${minuteSensors}) i, generate_series(1, 1440) m,
+            FROM generate_series(${from}::int, ${to}::int) i, generate_series(1, 1440) m,
                  LATERAL (SELECT ${end} - make_interval(mins => m), 18 + 6 * sin(m / 1440.0 * 2 * pi())) AS w(s, v)`.execute(
-          db,
+            db,
+          ),
         ),
       ),
       await timed('analyze', () => sql`ANALYZE`.execute(db)),
@@ -109,7 +119,8 @@ async function main() {
     const started = performance.now()
     await act()
     await done()
-    ;(runs[what] ??= []).push(Math.round(performance.now() - started))
+    const ms = Math.round(performance.now() - started)
+    runs[what] = [...(runs[what] ?? []), ms]
   }
   let drawn = ''
   for (let round = 0; round < 3; round++) {
@@ -119,9 +130,9 @@ async function main() {
       () => page.getByText('Sensors 1–50 of 10,000').waitFor(),
     )
     await time(
-      'sensors page: search "scale-0999" to 11 rows',
-      () => page.getByLabel('Search sensors').fill(`scale-0999${round === 0 ? '' : ''}`),
-      () => page.getByText('Sensors 1–11 of 11').waitFor(),
+      'sensors page: search "scale-0999" to 10 rows',
+      () => page.getByLabel('Search sensors').fill('scale-0999'),
+      () => page.getByText('Sensors 1–10 of 10').waitFor(),
     )
     await page.getByLabel('Search sensors').fill('')
     await page.getByText('Sensors 1–50 of 10,000').waitFor()

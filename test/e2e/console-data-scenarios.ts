@@ -54,7 +54,7 @@ async function productStockAndAlerts(t: TestContext, browser: Browser, target: C
   await page.getByRole('heading', { name: 'Inventory' }).waitFor()
   await page.getByLabel('Category').fill(category)
   await page.getByText(/^Products 1–1, by SKU$/).waitFor()
-  const row = page.getByRole('row', { name: new RegExp(sku) })
+  const row = page.getByRole('table', { name: /^Products 1/ }).getByRole('row', { name: new RegExp(sku) })
   assert.match((await row.textContent()) ?? '', /Enamel kettle.*24\.9/)
   // The alert is written by the saver with the sale: it appears once the movements are applied.
   await page
