@@ -3,6 +3,7 @@ import type uPlot from 'uplot'
 import type { Ok } from '../../api/client'
 import { formatInteger, formatTemperature } from '../../ui/format'
 import { UPlotChart } from '../../ui/uplot-chart'
+import { dayAxis } from './day-axis'
 
 type Row = Ok<'/reports/temperatures'>['items'][number]
 
@@ -26,7 +27,7 @@ export function TemperaturesBySite({ rows }: { readonly rows: readonly Row[] }) 
           points: { show: true },
         })),
       ],
-      axes: [{}, { label: 'mean °C' }],
+      axes: [dayAxis, { label: 'mean °C' }],
     }
     const aligned: uPlot.AlignedData = [
       days.map((day) => Date.parse(`${day}T00:00:00Z`) / 1000),

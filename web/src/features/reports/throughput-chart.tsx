@@ -3,6 +3,7 @@ import type uPlot from 'uplot'
 import type { Ok } from '../../api/client'
 import { formatInteger } from '../../ui/format'
 import { UPlotChart } from '../../ui/uplot-chart'
+import { dayAxis } from './day-axis'
 
 type Row = Ok<'/reports/throughput'>['items'][number]
 
@@ -18,7 +19,7 @@ const options: Omit<uPlot.Options, 'width' | 'height'> = {
       points: { show: true },
     },
   ],
-  axes: [{}, { label: 'readings / day', size: 70 }],
+  axes: [dayAxis, { label: 'readings / day', size: 70 }],
 }
 
 /** Readings per UTC day, with the numbers in a table for screen readers and copy-paste. */
