@@ -99,6 +99,7 @@ async function main() {
   const admin = await startRole('admin', {
     port: base,
     label: 'console-scale-admin',
+    startTimeoutMs: 180_000,
     flags: { 'database-url': database.url, 'log-level': 'warn' },
   })
   cleanups.push(() => admin.close())
