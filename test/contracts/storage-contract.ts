@@ -8,6 +8,7 @@ import {
 } from '../../src/storage/measurement-partitions.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import type { Storage } from '../../src/storage/storage.ts'
+import { reportViewsContract } from './report-views-contract.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const m = (sensorId: string, seconds: number, temperature = seconds) => ({
@@ -41,6 +42,7 @@ export function runStorageContract(
         '0006-dead-letters',
         '0007-inventory-streams',
         '0008-etl',
+        '0010-report-views',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)
@@ -49,6 +51,8 @@ export function runStorageContract(
       await storage.close()
       await cleanup()
     })
+
+    reportViewsContract(() => storage)
 
     it('is reachable', async () => {
       assert.equal(await storage.isReachable(), true)

@@ -26,12 +26,30 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
     group: uniqueName('console-saver'),
     'aggregate-group': uniqueName('console-aggregator'),
   }
+  // The inventory streams on this run's own topics and groups, so the shared broker's other runs
+  // neither read these movements nor feed theirs here.
+  const inventory = {
+    'products-topic': uniqueName('console-products'),
+    'product-events-topic': uniqueName('console-product-events'),
+    'stock-topic': uniqueName('console-stock'),
+  }
+  for (const name of Object.values(inventory))
+    await scratchTopic(kafka.split(','), { scope: t, name, partitions: 2 })
   const common = { kafka, 'database-url': database.url, topic, 'log-level': 'warn' }
   const [ingest, saver, aggregate] = await Promise.all([
-    startRole('ingest', { label: 'console-ingest', flags: { kafka, topic, 'log-level': 'warn' } }),
+    startRole('ingest', {
+      label: 'console-ingest',
+      flags: { kafka, topic, ...inventory, 'log-level': 'warn' },
+    }),
     startRole('saver', {
       label: 'console-saver',
-      flags: { ...common, 'errors-topic': names['errors-topic'], group: names.group },
+      flags: {
+        ...common,
+        ...inventory,
+        'errors-topic': names['errors-topic'],
+        group: names.group,
+        'inventory-group-prefix': uniqueName('console-inventory-'),
+      },
     }),
     startRole('aggregate', {
       label: 'console-aggregate',

@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { authHeaders } from '../../harness/index.ts'
 import { uniqueName } from '../helpers/services.ts'
 import { assertAccessible, eventually, newPage } from './browser.ts'
+import { runDataScenarios } from './console-data-scenarios.ts'
 
 export interface ConsoleTarget {
   /** The admin role's base URL: the console is under /console/. */
@@ -61,7 +62,7 @@ export async function seedDayOfReadings(ingestUrl: string, sensorId: string): Pr
 }
 
 /** A new page at `path` of the console, closed when the test ends. */
-async function openPage(
+export async function openPage(
   t: TestContext,
   browser: Browser,
   target: ConsoleTarget,
@@ -95,7 +96,7 @@ async function signInOnTheLoginPage(t: TestContext, browser: Browser, target: Co
   await snapshot(page, target, 'login')
 }
 
-async function snapshot(page: Page, target: ConsoleTarget, name: string) {
+export async function snapshot(page: Page, target: ConsoleTarget, name: string) {
   await assertAccessible(page, name)
   if (target.screenshots) await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true })
 }
@@ -314,4 +315,5 @@ export async function runConsoleScenarios(
   await t.test('an alert appears live when a reading crosses the threshold', (t) =>
     alertOpensLive(t, browser, target, uniqueName('hot')),
   )
+  await runDataScenarios(t, browser, target)
 }

@@ -56,6 +56,7 @@ async function migrateFilledTable(storage: Storage) {
 
   const applied = await storage.migrate()
   // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) do not touch
+  // (0010 only adds views)
   // `measurements`, 0007 only adds a nullable column; they are pending here too.
   assert.deepEqual(applied, [
     '0003-stream-windows',
@@ -64,6 +65,7 @@ async function migrateFilledTable(storage: Storage) {
     '0006-dead-letters',
     '0007-inventory-streams',
     '0008-etl',
+    '0010-report-views',
   ])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
@@ -96,6 +98,7 @@ async function migrateFilledTable(storage: Storage) {
     '0006-dead-letters',
     '0007-inventory-streams',
     '0008-etl',
+    '0010-report-views',
   ])
 }
 

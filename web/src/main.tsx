@@ -6,6 +6,9 @@ import { AuthProvider } from './auth/auth-context'
 import { LoginPage } from './auth/login-page'
 import { AlertsPage } from './features/alerts/alerts-page'
 import { FlowPage } from './features/flow/flow-page'
+import { ProductPage } from './features/inventory/product-page'
+import { ProductsPage } from './features/inventory/products-page'
+import { JourneyPage } from './features/journey/journey-page'
 import { SensorsPage } from './features/sensors/sensors-page'
 import { Layout } from './ui/layout'
 import { RequireAuth } from './ui/require-auth'
@@ -13,6 +16,7 @@ import './ui/styles.css'
 
 // The sensor page carries the chart library: loaded when a sensor is opened, not on the first paint.
 const SensorPage = lazy(() => import('./features/sensors/sensor-page'))
+const ReportsPage = lazy(() => import('./features/reports/reports-page'))
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 2000, retry: 1, refetchOnWindowFocus: false } },
@@ -40,6 +44,17 @@ function App() {
           }
         />
         <Route path="alerts" element={<AlertsPage />} />
+        <Route path="products" element={<ProductsPage />} />
+        <Route path="products/:sku" element={<ProductPage />} />
+        <Route
+          path="reports"
+          element={
+            <Suspense fallback={<p className="muted">Loading…</p>}>
+              <ReportsPage />
+            </Suspense>
+          }
+        />
+        <Route path="journey" element={<JourneyPage />} />
         <Route path="*" element={<h1>Page not found</h1>} />
       </Route>
     </Routes>

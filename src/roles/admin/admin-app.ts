@@ -19,6 +19,7 @@ import { ProductEventsRepository } from '../../storage/inventory/product-events-
 import { ProductsRepository, ProductsWriteRepository } from '../../storage/inventory/products-repository.ts'
 import { StockReadRepository } from '../../storage/inventory/stock-read-repository.ts'
 import type { MeasurementsRepository } from '../../storage/measurements-repository.ts'
+import { ReportsRepository } from '../../storage/reports-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
@@ -32,6 +33,7 @@ import type { FlowSampler } from './flow/flow-sampler.ts'
 import { registerInventoryRoutes } from './inventory-routes.ts'
 import { registerJourneyRoutes } from './journey-routes.ts'
 import { registerLookupRoute } from './lookup-route.ts'
+import { registerReportRoutes } from './report-routes.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
 export interface AdminAppOptions {
@@ -187,6 +189,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit,
   })
+  registerReportRoutes(app, { repository: new ReportsRepository(options.storage.db), query })
   const deadLetters = new DeadLettersRepository(options.storage.db)
   registerLookupRoute(app, { measurements: repository, deadLetters, query })
   if (options.deadLetterActions)

@@ -188,6 +188,21 @@ const ROUTES: readonly RouteCase[] = [
     payload: { dry_run: true },
   },
   { app: 'admin', method: 'GET', path: '/stock-alerts', url: '/stock-alerts', access: 'viewer' },
+  { app: 'admin', method: 'GET', path: '/reports/throughput', url: '/reports/throughput', access: 'viewer' },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/reports/temperatures',
+    url: '/reports/temperatures',
+    access: 'viewer',
+  },
+  {
+    app: 'admin',
+    method: 'GET',
+    path: '/reports/stock-turnover',
+    url: '/reports/stock-turnover',
+    access: 'viewer',
+  },
   { app: 'admin', method: 'POST', path: '/products', url: '/products', access: 'operator', payload: {} },
   {
     app: 'admin',

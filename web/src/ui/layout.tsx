@@ -16,6 +16,9 @@ export function Layout() {
           </NavLink>
           <NavLink to="/sensors">Sensors</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
+          <NavLink to="/products">Inventory</NavLink>
+          <NavLink to="/reports">Reports</NavLink>
+          <NavLink to="/journey">Journey</NavLink>
         </nav>
         <div className="user">
           {state.status === 'signed-in' && (

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query'
 import { useCallback, useEffect, useMemo, useState } from 'react'
+import { Link } from 'react-router'
 import type uPlot from 'uplot'
 import { api, type Ok, unwrap } from '../../api/client'
 import { useEventStream } from '../../api/use-event-stream'
@@ -60,6 +61,16 @@ export function LiveReadings({ sensorId }: { readonly sensorId: string }) {
           ? `Latest reading: ${formatTemperature(latest.temperature)} at ${formatTime(latest.timestamp)}`
           : 'No reading in the last 10 minutes yet.'}{' '}
         · {readings.length} points · {stream === 'live' ? 'live' : stream}
+        {latest && (
+          <>
+            {' · '}
+            <Link
+              to={`/journey?${new URLSearchParams({ sensor_id: sensorId, timestamp: latest.timestamp })}`}
+            >
+              Follow the latest reading
+            </Link>
+          </>
+        )}
       </p>
       <UPlotChart options={options} data={data} label={`Readings of ${sensorId} over the last 10 minutes`} />
     </section>
