@@ -247,7 +247,7 @@ export function renderMarkdown(report: BenchReport): string {
             run.index + 1,
             d.stream,
             fmt(d.stored),
-            fmt(d.steadyPerSecond),
+            fmt(d.steadyPerSecond ?? undefined),
             fmt(d.perSecond),
             d.saverCpuUsPerRecord,
             d.postgresCpuUsPerRecord,

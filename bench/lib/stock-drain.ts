@@ -19,8 +19,8 @@ export interface StreamDrain {
   /** From the saver's start (group join included) to the last row. */
   readonly seconds: number
   readonly perSecond: number
-  /** From the first stored row to the last: the sink's pace without the group join. */
-  readonly steadyPerSecond: number
+  /** From the first stored row to the last: the sink's pace without the group join (null when one probe saw it all). */
+  readonly steadyPerSecond: number | null
   /** CPU of this process (consume, decode, sink) and of the PostgreSQL backends serving it, per record. */
   readonly saverCpuUsPerRecord: number
   readonly postgresCpuUsPerRecord: number
@@ -144,7 +144,10 @@ export async function drainStream(stream: DrainedStream, options: StockDrainOpti
     stored,
     seconds: Math.round(seconds * 100) / 100,
     perSecond: Math.round(stored / seconds),
-    steadyPerSecond: Math.round((stored - (firstStored?.count ?? 0)) / steadySeconds),
+    steadyPerSecond:
+      firstStored && stored > firstStored.count
+        ? Math.round((stored - firstStored.count) / steadySeconds)
+        : null,
     saverCpuUsPerRecord: perRecord(cpu.user + cpu.system),
     postgresCpuUsPerRecord: perRecord(backendMicros),
     ...(check ? { invariant: check.ok } : {}),

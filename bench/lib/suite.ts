@@ -211,7 +211,7 @@ export async function runSuite(
       result.stockDrain = await benchStockDrain(context, Math.min(STOCK_RECORDS, options.pgRows))
       for (const drain of result.stockDrain.drains)
         context.log(
-          `  ${drain.stream}: ${drain.steadyPerSecond}/s steady, ${drain.saverCpuUsPerRecord} µs saver CPU + ${drain.postgresCpuUsPerRecord} µs PostgreSQL CPU a record`,
+          `  ${drain.stream}: ${drain.steadyPerSecond ?? '–'}/s steady, ${drain.saverCpuUsPerRecord} µs saver CPU + ${drain.postgresCpuUsPerRecord} µs PostgreSQL CPU a record`,
         )
     })
   }
