@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type { Config } from '../../src/config/config.ts'
 import { type EtlWorker, startEtlWorker } from '../../src/etl/etl-worker.ts'
@@ -10,9 +11,11 @@ import { RunRepository, type RunView } from '../../src/etl/run-repository.ts'
 import { RunService } from '../../src/etl/run-service.ts'
 import type { Schedule } from '../../src/etl/schedules.ts'
 import { createLogger } from '../../src/observability/logger.ts'
+import { createEtlApp } from '../../src/roles/etl/etl-app.ts'
 import { createRunQueue } from '../../src/runtime/composition.ts'
 import type { Storage } from '../../src/storage/storage.ts'
-import { quietLogger } from './pipeline.ts'
+import { testAuth } from './credentials.ts'
+import { createMetrics, quietLogger } from './pipeline.ts'
 
 export interface EtlHarness {
   readonly service: RunService
@@ -95,4 +98,10 @@ export function generatedCsv(rows: number, prefix = 'sensor'): string {
       `${prefix}-${i % 100},${(i % 400) / 10},${new Date(start + Math.floor(i / 100) * 60_000).toISOString()}`,
     )
   return `${lines.join('\n')}\n`
+}
+
+/** The ETL run API in process, auth on (the harness's admin key is stored): close it after. */
+export async function etlApp(storage: Storage, service: RunService): Promise<FastifyInstance> {
+  const auth = await testAuth(storage)
+  return createEtlApp({ storage, service, logger: quietLogger(), metrics: createMetrics(), auth: auth.guard })
 }
