@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type { Config } from '../../src/config/config.ts'
 import { type EtlWorker, startEtlWorker } from '../../src/etl/etl-worker.ts'
+import type { RunPublisher } from '../../src/etl/pipeline.ts'
 import { PIPELINES } from '../../src/etl/pipelines/index.ts'
 import { RunRepository, type RunView } from '../../src/etl/run-repository.ts'
 import { RunService } from '../../src/etl/run-service.ts'
@@ -29,8 +30,15 @@ export interface EtlHarness {
   close(): Promise<void>
 }
 
-/** An ETL on a migrated storage: the run service, workers on demand, an import directory. */
-export async function openEtl(storage: Storage, config: Config): Promise<EtlHarness> {
+/**
+ * An ETL on a migrated storage: the run service, workers on demand (publishing through
+ * `publisher` when given), an import directory.
+ */
+export async function openEtl(
+  storage: Storage,
+  config: Config,
+  publisher?: RunPublisher,
+): Promise<EtlHarness> {
   const importDir = await mkdtemp(join(tmpdir(), 'flowline-etl-imports-'))
   const repository = new RunRepository(storage.db)
   const logger = process.env.ETL_TEST_LOG ? createLogger('warn', 'etl-test') : quietLogger()
@@ -55,6 +63,7 @@ export async function openEtl(storage: Storage, config: Config): Promise<EtlHarn
         concurrency: 2,
         heartbeatSeconds: config.etlHeartbeatSeconds,
         schedules,
+        publisher,
       })
       workers.push(worker)
       return worker

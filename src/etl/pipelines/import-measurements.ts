@@ -1,8 +1,9 @@
-import { type Static, type TLiteral, Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import { FlowlineError } from '../../errors.ts'
 import { definePipeline, type RunContext } from '../pipeline.ts'
 import { type CleaningRules, type CleanRow, cleanRecord } from './import/cleaning.ts'
 import { readRecords } from './import/records.ts'
+import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
   copyIntoStaging,
@@ -17,20 +18,9 @@ import {
 import { isTimeZone } from './import/timestamps.ts'
 
 const column = (name: string) => Type.String({ minLength: 1, default: name, description: 'a column name' })
-const oneOf = <const T extends string>(values: readonly T[], fallback: T) =>
-  Type.Union(values.map((value) => Type.Literal(value)) as TLiteral<T>[], {
-    default: fallback,
-    description: `one of ${values.join(', ')}`,
-  })
-
 const Params = Type.Object({
-  source: Type.String({
-    minLength: 1,
-    description: 'a file under ETL_IMPORT_DIR, or an http(s):// URL',
-  }),
+  ...sourceParams,
   format: oneOf(['auto', 'csv', 'ndjson'], 'auto'),
-  compression: oneOf(['auto', 'gzip', 'none'], 'auto'),
-  delimiter: Type.String({ minLength: 1, maxLength: 1, default: ',', description: 'one character' }),
   sensor_column: column('sensor_id'),
   temperature_column: column('temperature'),
   timestamp_column: column('timestamp'),
@@ -57,10 +47,7 @@ export const importMeasurements = definePipeline({
   name: 'import-measurements',
   description: 'CSV/NDJSON (gzip) file or URL → clean → COPY to staging → measurements, exactly once',
   params: Params,
-  retry: { limit: 2, delaySeconds: 5, backoff: true },
-  concurrency: 'unlimited',
-  progressUnit: 'bytes',
-  timeoutSeconds: 6 * 3600,
+  ...importRunPolicy,
   steps: [
     { name: 'extract-clean-stage', run: stage },
     { name: 'load', run: load },
