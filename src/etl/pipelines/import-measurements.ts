@@ -1,19 +1,21 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { FlowlineError } from '../../errors.ts'
 import { definePipeline, type RunContext } from '../pipeline.ts'
-import { type CleaningRules, type CleanRow, cleanRecord } from './import/cleaning.ts'
+import { type CleaningRules, cleanRecord } from './import/cleaning.ts'
 import { readRecords } from './import/records.ts'
 import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
+  CopyChunker,
   copyIntoStaging,
+  copyLine,
   createStaging,
   dropStaging,
   insertStagedLines,
   LINES_PER_INSERT,
   lastStagedLine,
   stagingTable,
-  toCopyChunks,
+  yieldBetweenChunks,
 } from './import/staging.ts'
 import { isTimeZone } from './import/timestamps.ts'
 
@@ -55,17 +57,9 @@ export const importMeasurements = definePipeline({
   cleanup: (context) => dropStaging(context.storage, stagingTable(context.runId)),
 })
 
-async function stage(context: RunContext<ImportParams>): Promise<void> {
-  const { params, counts, signal } = context
-  if (params.timezone !== undefined && !isTimeZone(params.timezone))
-    throw new FlowlineError('VALIDATION_FAILED', `timezone: unknown time zone "${params.timezone}"`)
-  const table = stagingTable(context.runId)
-  await createStaging(context.storage, table)
-  const source = await openSource(params, context.importDir, signal)
-  context.log(
-    `reading ${params.source} as ${source.format}${source.bytesTotal ? `, ${source.bytesTotal} bytes` : ''}`,
-  )
-  const rules: CleaningRules = {
+/** The cleaning rules of an import's parameters, judged against the time the run starts. */
+export function cleaningRules(params: ImportParams, nowMs = Date.now()): CleaningRules {
+  return {
     sensorColumn: params.sensor_column,
     temperatureColumn: params.temperature_column,
     timestampColumn: params.timestamp_column,
@@ -76,20 +70,33 @@ async function stage(context: RunContext<ImportParams>): Promise<void> {
     minCelsius: params.min_celsius,
     maxCelsius: params.max_celsius,
     futureToleranceMs: 5 * 60_000,
-    nowMs: Date.now(),
+    nowMs,
   }
+}
+
+async function stage(context: RunContext<ImportParams>): Promise<void> {
+  const { params, counts, signal } = context
+  if (params.timezone !== undefined && !isTimeZone(params.timezone))
+    throw new FlowlineError('VALIDATION_FAILED', `timezone: unknown time zone "${params.timezone}"`)
+  const table = stagingTable(context.runId)
+  await createStaging(context.storage, table)
+  const source = await openSource(params, context.importDir, signal)
+  context.log(
+    `reading ${params.source} as ${source.format}${source.bytesTotal ? `, ${source.bytesTotal} bytes` : ''}`,
+  )
+  const rules = cleaningRules(params)
   const records = readRecords(source.stream, {
     format: source.format,
     delimiter: params.delimiter,
     requiredColumns: [rules.sensorColumn, rules.temperatureColumn, rules.timestampColumn],
   })
-  async function* cleanRows(): AsyncGenerator<{ row: CleanRow; line: number }> {
+  // One generator from records to COPY chunks: every row is parsed, cleaned and written as a COPY
+  // line in the same turn, and only whole chunks cross an await (a generator per stage cost a
+  // promise per row each).
+  async function* copyChunks(): AsyncGenerator<string> {
+    const chunker = new CopyChunker()
     for await (const input of records) {
       counts.read++
-      if ((counts.read & 1023) === 0) {
-        signal.throwIfAborted()
-        context.progress(source.bytesRead(), source.bytesTotal)
-      }
       if ('error' in input) {
         context.reject(input.line, input.error, input.raw)
         continue
@@ -100,12 +107,22 @@ async function stage(context: RunContext<ImportParams>): Promise<void> {
         continue
       }
       counts.valid++
-      yield { row: cleaned.row, line: input.line }
+      const chunk = chunker.push(copyLine(cleaned.row, input.line))
+      if (chunk !== undefined) {
+        signal.throwIfAborted()
+        context.progress(source.bytesRead(), source.bytesTotal)
+        yield chunk
+        // Parsing a buffered file resolves only promises, which would starve timers and sockets
+        // (heartbeats, the queue's polls, the API) for as long as the file lasts: let them run.
+        await yieldBetweenChunks()
+      }
     }
+    const rest = chunker.flush()
+    if (rest !== undefined) yield rest
   }
   const started = performance.now()
   try {
-    await copyIntoStaging(context.storage, table, toCopyChunks(cleanRows()))
+    await copyIntoStaging(context.storage, table, copyChunks())
   } catch (error) {
     source.stream.destroy()
     throw signal.aborted ? (signal.reason ?? error) : error
