@@ -7,6 +7,7 @@ import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
   CopyChunker,
+  cancelStagingStatements,
   copyIntoStaging,
   copyLine,
   createStaging,
@@ -139,10 +140,16 @@ async function load(context: RunContext<ImportParams>): Promise<void> {
   const table = stagingTable(context.runId)
   const started = performance.now()
   const last = await lastStagedLine(storage, table)
-  for (let from = 0; from <= last; from += LINES_PER_INSERT) {
-    context.signal.throwIfAborted()
-    counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
-    counts.duplicates = counts.valid - counts.loaded
+  const onAbort = () => void cancelStagingStatements(storage, table)
+  context.signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    for (let from = 0; from <= last; from += LINES_PER_INSERT) {
+      context.signal.throwIfAborted()
+      counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
+      counts.duplicates = counts.valid - counts.loaded
+    }
+  } finally {
+    context.signal.removeEventListener('abort', onAbort)
   }
   const seconds = (performance.now() - started) / 1000
   context.log(

@@ -76,6 +76,20 @@ export async function lastStagedLine(storage: Storage, table: string): Promise<n
 }
 
 /**
+ * Cancels the statements running on the run's staging table (on another connection): a cancelled
+ * run must not wait for an INSERT of many seconds to end. The table's name is the run's own, so
+ * no other statement matches. On PGlite (one connection, in this thread) nothing runs meanwhile.
+ */
+export async function cancelStagingStatements(storage: Storage, table: string): Promise<void> {
+  await sql`
+    SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
+      AND query LIKE ${`%${table}%`}`
+    .execute(storage.db)
+    .catch(() => {})
+}
+
+/**
  * Moves staged lines `[from, to)` into `measurements` with one `INSERT ... ON CONFLICT DO
  * NOTHING`: a row already there (an earlier run, the saver, a duplicate line of the same file)
  * is skipped, so running an import again loads nothing twice. The sensors summary counts the
