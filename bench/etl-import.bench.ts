@@ -7,13 +7,13 @@
  *   node bench/etl-import.bench.ts 1000000 4000000     # row counts (about 66 bytes a row)
  */
 import { execFileSync, spawn } from 'node:child_process'
-import { once } from 'node:events'
-import { createWriteStream } from 'node:fs'
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { authHeaders, credentialEnv } from '../harness/credentials.ts'
 import { scratchDatabase } from '../harness/index.ts'
 import { NODE_FLAGS } from '../src/runtime/node-flags.ts'
+import { writeBenchCsv } from './lib/etl-csv.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
 const MAIN = join(import.meta.dirname, '../src/main.ts')
@@ -22,23 +22,6 @@ const sizes = process.argv
   .map(Number)
   .filter((n) => n > 0)
 if (sizes.length === 0) sizes.push(200_000, 800_000)
-
-async function writeCsv(path: string, rows: number): Promise<number> {
-  const out = createWriteStream(path)
-  const start = Date.parse('2026-11-01T00:00:00Z')
-  out.write('sensor_id,temperature,timestamp\n')
-  for (let i = 0; i < rows; i += 10_000) {
-    const lines: string[] = []
-    for (let j = i; j < Math.min(rows, i + 10_000); j++)
-      lines.push(
-        `bench-${j % 1000},${((j % 500) / 10).toFixed(1)},${new Date(start + Math.floor(j / 1000) * 1000).toISOString()}\n`,
-      )
-    if (!out.write(lines.join(''))) await once(out, 'drain')
-  }
-  out.end()
-  await once(out, 'finish')
-  return (await stat(path)).size
-}
 
 function copyCeiling(url: string, file: string): number {
   execFileSync('psql', [
@@ -58,7 +41,7 @@ async function importWithWorker(url: string, dir: string, file: string, port: nu
     process.execPath,
     [...NODE_FLAGS, MAIN, 'etl', 'worker', '--database-url', url, '--etl-import-dir', dir],
     {
-      env: { ...process.env, ETL_PORT: String(port), LOG_LEVEL: 'warn' },
+      env: { ...process.env, ...credentialEnv, ETL_PORT: String(port), LOG_LEVEL: 'warn' },
       stdio: ['ignore', 'ignore', 'inherit'],
     },
   )
@@ -77,12 +60,12 @@ async function importWithWorker(url: string, dir: string, file: string, port: nu
     const run = (await (
       await fetch(`${base}/etl/runs`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...authHeaders() },
         body: JSON.stringify({ pipeline: 'import-measurements', params: { source: file } }),
       })
     ).json()) as { id: string }
     for (let i = 0; i < 36_000; i++) {
-      const view = (await (await fetch(`${base}/etl/runs/${run.id}`)).json()) as {
+      const view = (await (await fetch(`${base}/etl/runs/${run.id}`, { headers: authHeaders() })).json()) as {
         status: string
         duration_ms: number
         counts: { loaded: number; read: number }
@@ -105,7 +88,7 @@ const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-bench-'))
 try {
   for (const [index, rows] of sizes.entries()) {
     const file = `bench-${rows}.csv`
-    const bytes = await writeCsv(join(dir, file), rows)
+    const bytes = await writeBenchCsv(join(dir, file), rows)
     const { url, drop } = await scratchDatabase(DATABASE_URL, {})
     try {
       // The worker migrates the database at start; the ceiling is measured right after the import.

@@ -1,4 +1,5 @@
 import type { Static, TObject } from '@sinclair/typebox'
+import type { OutgoingRecord } from '../broker/broker.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Storage } from '../storage/storage.ts'
 
@@ -21,6 +22,13 @@ export interface RetryPolicy {
   readonly backoff: boolean
 }
 
+/** How a pipeline publishes to the streams (the inventory import): the broker and its topics. */
+export interface RunPublisher {
+  readonly topics: { readonly products: string; readonly stock: string }
+  /** Resolves once every record is durable (Kafka: acks=all). */
+  publish(records: readonly OutgoingRecord[]): Promise<void>
+}
+
 /** What a step gets: the database, its parameters, and how to report and to notice a cancel. */
 export interface RunContext<P> {
   readonly runId: string
@@ -39,6 +47,8 @@ export interface RunContext<P> {
   reject(line: number, reason: string, raw: string): void
   /** The directory file sources are read from (ETL_IMPORT_DIR). */
   readonly importDir: string
+  /** Present when the worker has a broker: pipelines that feed the streams publish through it. */
+  readonly publisher?: RunPublisher
 }
 
 export interface Step<P> {

@@ -3,7 +3,7 @@ import { FlowlineError } from '../errors.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Storage } from '../storage/storage.ts'
 import { validateParams } from './params.ts'
-import type { Pipeline, RunContext } from './pipeline.ts'
+import type { Pipeline, RunContext, RunPublisher } from './pipeline.ts'
 import type { RunJob } from './run-queue.ts'
 import type { RunRepository } from './run-repository.ts'
 import { RunCancelledError, RunTracker } from './run-tracker.ts'
@@ -16,6 +16,8 @@ export interface ExecutorDeps {
   readonly worker: string
   /** Settings a pipeline may need, such as where imports may read files. */
   readonly importDir: string
+  /** The broker, for pipelines that publish to the streams; absent in a worker without one. */
+  readonly publisher?: RunPublisher
 }
 
 /**
@@ -61,6 +63,7 @@ export async function executeRun(deps: ExecutorDeps, pipeline: Pipeline, job: Ru
       log: (message, level) => tracker.log(message, level),
       reject: (line, reason, raw) => tracker.reject(line, reason, raw),
       importDir: deps.importDir,
+      publisher: deps.publisher,
     }
     for (const step of pipeline.steps) {
       signal.throwIfAborted()

@@ -58,8 +58,8 @@ export async function startPipeline(
   const logger = createLogger(config.logLevel, logName, { format: config.logFormat })
   const metrics = createMetrics()
   // Every role uses the database (ingest reads device tokens and the sensor registry, cached), and
-  // all but the ETL the broker (admin publishes redriven dead letters).
-  const needsBroker = roles.some((role) => role !== 'etl')
+  // the broker (admin publishes redriven dead letters, the ETL imports products and stock).
+  const needsBroker = roles.length > 0
   const needsStorage = roles.length > 0
   const broker = needsBroker ? await createBroker(config, `flowline-${logName}`) : undefined
   const storage = needsStorage ? await createStorage(config, logger, metrics) : undefined
@@ -77,8 +77,9 @@ export async function startPipeline(
   }
   try {
     // Kafka and PostgreSQL may still be starting (compose, a node reboot): wait, bounded and logged.
-    // The admin role only publishes redrives: it starts, and reads, while the broker is down.
-    if (broker && roles.some((role) => role !== 'admin'))
+    // The admin role only publishes redrives, the ETL only inventory imports: they start while the
+    // broker is down (such a run fails and is retried).
+    if (broker && roles.some((role) => role !== 'admin' && role !== 'etl'))
       await untilReady('kafka', () => broker.ensureTopics(topicsOf(config)), logger, config.startupWaitMs)
     // --no-migrate-on-start: in a rolling upgrade `flowline migrate` runs first, once, and the old
     // and new versions of the roles both work with the migrated schema.
@@ -125,7 +126,14 @@ export async function startPipeline(
       )
     if (storage && roles.includes('etl'))
       running.push(
-        await startEtl(config, storage, await createRunQueue(config, storage, logger), logger, metrics),
+        await startEtl(
+          config,
+          storage,
+          await createRunQueue(config, storage, logger),
+          logger,
+          metrics,
+          broker,
+        ),
       )
   } catch (error) {
     await stop()

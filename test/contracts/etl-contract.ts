@@ -3,11 +3,9 @@ import { after, before, describe, it } from 'node:test'
 import { sql } from 'kysely'
 import { CredentialsRepository } from '../../src/auth/credentials-repository.ts'
 import type { Config } from '../../src/config/config.ts'
-import { createEtlApp } from '../../src/roles/etl/etl-app.ts'
 import type { Storage } from '../../src/storage/storage.ts'
-import { testAuth } from '../helpers/credentials.ts'
-import { type EtlHarness, finished, generatedCsv, measurementRows, openEtl } from '../helpers/etl.ts'
-import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
+import { type EtlHarness, etlApp, finished, generatedCsv, measurementRows } from '../helpers/etl.ts'
+import { closeEtl, openEtlWithWorker } from './etl-setups.ts'
 
 export interface EtlSetup {
   storage: Storage
@@ -44,26 +42,12 @@ export function runEtlContract(name: string, open: () => Promise<EtlSetup>): voi
     let setup: EtlSetup
     let etl: EtlHarness
     before(async () => {
-      setup = await open()
-      await setup.storage.migrate()
-      etl = await openEtl(setup.storage, setup.config)
-      await etl.startWorker('worker-a')
+      ;({ setup, etl } = await openEtlWithWorker(open))
     })
-    after(async () => {
-      await etl?.close()
-      await setup?.storage.close()
-      await setup?.cleanup()
-    })
+    after(() => closeEtl(setup, etl))
 
     it('answers its run API only to the right roles: viewers read, operators trigger, cancel and retry', async () => {
-      const auth = await testAuth(setup.storage)
-      const app = await createEtlApp({
-        storage: setup.storage,
-        service: etl.service,
-        logger: quietLogger(),
-        metrics: createMetrics(),
-        auth: auth.guard,
-      })
+      const app = await etlApp(setup.storage, etl.service)
       try {
         const credentials = new CredentialsRepository(setup.storage.db)
         const keyOf = async (role: 'viewer' | 'operator') =>

@@ -1,29 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
-import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
-import { testConfig } from '../helpers/pipeline.ts'
-import { createTestDatabase } from '../helpers/services.ts'
-import { adapterPairs } from './adapters.ts'
 import { runEtlContract } from './etl-contract.ts'
+import { etlSetups } from './etl-setups.ts'
 
-if (adapterPairs.real)
-  runEtlContract('pg-boss on a PostgreSQL server', async () => {
-    const { url, drop } = await createTestDatabase()
-    return {
-      storage: new PostgresStorage({ connectionString: url }),
-      config: testConfig({ databaseUrl: url }),
-      cleanup: drop,
-    }
-  })
-
-if (adapterPairs.embedded)
-  runEtlContract('pg-boss on PGlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-pglite-'))
-    return {
-      storage: new PGliteStorage({ dataDir: dir }),
-      config: testConfig({ embedded: true, dataDir: dir }),
-      cleanup: () => rm(dir, { recursive: true, force: true }),
-    }
-  })
+for (const [name, open] of etlSetups()) runEtlContract(name, open)

@@ -2,17 +2,21 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
+import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
 import type { Config } from '../../src/config/config.ts'
 import { type EtlWorker, startEtlWorker } from '../../src/etl/etl-worker.ts'
+import type { RunPublisher } from '../../src/etl/pipeline.ts'
 import { PIPELINES } from '../../src/etl/pipelines/index.ts'
 import { RunRepository, type RunView } from '../../src/etl/run-repository.ts'
 import { RunService } from '../../src/etl/run-service.ts'
 import type { Schedule } from '../../src/etl/schedules.ts'
 import { createLogger } from '../../src/observability/logger.ts'
+import { createEtlApp } from '../../src/roles/etl/etl-app.ts'
 import { createRunQueue } from '../../src/runtime/composition.ts'
 import type { Storage } from '../../src/storage/storage.ts'
-import { quietLogger } from './pipeline.ts'
+import { testAuth } from './credentials.ts'
+import { createMetrics, quietLogger } from './pipeline.ts'
 
 export interface EtlHarness {
   readonly service: RunService
@@ -26,8 +30,15 @@ export interface EtlHarness {
   close(): Promise<void>
 }
 
-/** An ETL on a migrated storage: the run service, workers on demand, an import directory. */
-export async function openEtl(storage: Storage, config: Config): Promise<EtlHarness> {
+/**
+ * An ETL on a migrated storage: the run service, workers on demand (publishing through
+ * `publisher` when given), an import directory.
+ */
+export async function openEtl(
+  storage: Storage,
+  config: Config,
+  publisher?: RunPublisher,
+): Promise<EtlHarness> {
   const importDir = await mkdtemp(join(tmpdir(), 'flowline-etl-imports-'))
   const repository = new RunRepository(storage.db)
   const logger = process.env.ETL_TEST_LOG ? createLogger('warn', 'etl-test') : quietLogger()
@@ -52,6 +63,7 @@ export async function openEtl(storage: Storage, config: Config): Promise<EtlHarn
         concurrency: 2,
         heartbeatSeconds: config.etlHeartbeatSeconds,
         schedules,
+        publisher,
       })
       workers.push(worker)
       return worker
@@ -95,4 +107,10 @@ export function generatedCsv(rows: number, prefix = 'sensor'): string {
       `${prefix}-${i % 100},${(i % 400) / 10},${new Date(start + Math.floor(i / 100) * 60_000).toISOString()}`,
     )
   return `${lines.join('\n')}\n`
+}
+
+/** The ETL run API in process, auth on (the harness's admin key is stored): close it after. */
+export async function etlApp(storage: Storage, service: RunService): Promise<FastifyInstance> {
+  const auth = await testAuth(storage)
+  return createEtlApp({ storage, service, logger: quietLogger(), metrics: createMetrics(), auth: auth.guard })
 }

@@ -1,36 +1,29 @@
-import { type Static, type TLiteral, Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import { FlowlineError } from '../../errors.ts'
 import { definePipeline, type RunContext } from '../pipeline.ts'
-import { type CleaningRules, type CleanRow, cleanRecord } from './import/cleaning.ts'
+import { type CleaningRules, cleanRecord } from './import/cleaning.ts'
 import { readRecords } from './import/records.ts'
+import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
+  CopyChunker,
+  cancelStagingStatements,
   copyIntoStaging,
+  copyLine,
   createStaging,
   dropStaging,
   insertStagedLines,
   LINES_PER_INSERT,
   lastStagedLine,
   stagingTable,
-  toCopyChunks,
+  yieldBetweenChunks,
 } from './import/staging.ts'
 import { isTimeZone } from './import/timestamps.ts'
 
 const column = (name: string) => Type.String({ minLength: 1, default: name, description: 'a column name' })
-const oneOf = <const T extends string>(values: readonly T[], fallback: T) =>
-  Type.Union(values.map((value) => Type.Literal(value)) as TLiteral<T>[], {
-    default: fallback,
-    description: `one of ${values.join(', ')}`,
-  })
-
 const Params = Type.Object({
-  source: Type.String({
-    minLength: 1,
-    description: 'a file under ETL_IMPORT_DIR, or an http(s):// URL',
-  }),
+  ...sourceParams,
   format: oneOf(['auto', 'csv', 'ndjson'], 'auto'),
-  compression: oneOf(['auto', 'gzip', 'none'], 'auto'),
-  delimiter: Type.String({ minLength: 1, maxLength: 1, default: ',', description: 'one character' }),
   sensor_column: column('sensor_id'),
   temperature_column: column('temperature'),
   timestamp_column: column('timestamp'),
@@ -57,16 +50,30 @@ export const importMeasurements = definePipeline({
   name: 'import-measurements',
   description: 'CSV/NDJSON (gzip) file or URL → clean → COPY to staging → measurements, exactly once',
   params: Params,
-  retry: { limit: 2, delaySeconds: 5, backoff: true },
-  concurrency: 'unlimited',
-  progressUnit: 'bytes',
-  timeoutSeconds: 6 * 3600,
+  ...importRunPolicy,
   steps: [
     { name: 'extract-clean-stage', run: stage },
     { name: 'load', run: load },
   ],
   cleanup: (context) => dropStaging(context.storage, stagingTable(context.runId)),
 })
+
+/** The cleaning rules of an import's parameters, judged against the time the run starts. */
+export function cleaningRules(params: ImportParams, nowMs = Date.now()): CleaningRules {
+  return {
+    sensorColumn: params.sensor_column,
+    temperatureColumn: params.temperature_column,
+    timestampColumn: params.timestamp_column,
+    unitColumn: params.unit_column,
+    unit: params.unit,
+    timestampFormat: params.timestamp_format,
+    timeZone: params.timezone,
+    minCelsius: params.min_celsius,
+    maxCelsius: params.max_celsius,
+    futureToleranceMs: 5 * 60_000,
+    nowMs,
+  }
+}
 
 async function stage(context: RunContext<ImportParams>): Promise<void> {
   const { params, counts, signal } = context
@@ -78,31 +85,19 @@ async function stage(context: RunContext<ImportParams>): Promise<void> {
   context.log(
     `reading ${params.source} as ${source.format}${source.bytesTotal ? `, ${source.bytesTotal} bytes` : ''}`,
   )
-  const rules: CleaningRules = {
-    sensorColumn: params.sensor_column,
-    temperatureColumn: params.temperature_column,
-    timestampColumn: params.timestamp_column,
-    unitColumn: params.unit_column,
-    unit: params.unit,
-    timestampFormat: params.timestamp_format,
-    timeZone: params.timezone,
-    minCelsius: params.min_celsius,
-    maxCelsius: params.max_celsius,
-    futureToleranceMs: 5 * 60_000,
-    nowMs: Date.now(),
-  }
+  const rules = cleaningRules(params)
   const records = readRecords(source.stream, {
     format: source.format,
     delimiter: params.delimiter,
     requiredColumns: [rules.sensorColumn, rules.temperatureColumn, rules.timestampColumn],
   })
-  async function* cleanRows(): AsyncGenerator<{ row: CleanRow; line: number }> {
+  // One generator from records to COPY chunks: every row is parsed, cleaned and written as a COPY
+  // line in the same turn, and only whole chunks cross an await (a generator per stage cost a
+  // promise per row each).
+  async function* copyChunks(): AsyncGenerator<string> {
+    const chunker = new CopyChunker()
     for await (const input of records) {
       counts.read++
-      if ((counts.read & 1023) === 0) {
-        signal.throwIfAborted()
-        context.progress(source.bytesRead(), source.bytesTotal)
-      }
       if ('error' in input) {
         context.reject(input.line, input.error, input.raw)
         continue
@@ -113,12 +108,22 @@ async function stage(context: RunContext<ImportParams>): Promise<void> {
         continue
       }
       counts.valid++
-      yield { row: cleaned.row, line: input.line }
+      const chunk = chunker.push(copyLine(cleaned.row, input.line))
+      if (chunk !== undefined) {
+        signal.throwIfAborted()
+        context.progress(source.bytesRead(), source.bytesTotal)
+        yield chunk
+        // Parsing a buffered file resolves only promises, which would starve timers and sockets
+        // (heartbeats, the queue's polls, the API) for as long as the file lasts: let them run.
+        await yieldBetweenChunks()
+      }
     }
+    const rest = chunker.flush()
+    if (rest !== undefined) yield rest
   }
   const started = performance.now()
   try {
-    await copyIntoStaging(context.storage, table, toCopyChunks(cleanRows()))
+    await copyIntoStaging(context.storage, table, copyChunks())
   } catch (error) {
     source.stream.destroy()
     throw signal.aborted ? (signal.reason ?? error) : error
@@ -135,10 +140,16 @@ async function load(context: RunContext<ImportParams>): Promise<void> {
   const table = stagingTable(context.runId)
   const started = performance.now()
   const last = await lastStagedLine(storage, table)
-  for (let from = 0; from <= last; from += LINES_PER_INSERT) {
-    context.signal.throwIfAborted()
-    counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
-    counts.duplicates = counts.valid - counts.loaded
+  const onAbort = () => void cancelStagingStatements(storage, table)
+  context.signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    for (let from = 0; from <= last; from += LINES_PER_INSERT) {
+      context.signal.throwIfAborted()
+      counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
+      counts.duplicates = counts.valid - counts.loaded
+    }
+  } finally {
+    context.signal.removeEventListener('abort', onAbort)
   }
   const seconds = (performance.now() - started) / 1000
   context.log(

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import { createAuth } from '../../auth/auth-setup.ts'
+import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { startEtlWorker } from '../../etl/etl-worker.ts'
 import { PIPELINES } from '../../etl/pipelines/index.ts'
@@ -26,6 +27,7 @@ export async function startEtl(
   queue: RunQueue,
   logger: Logger,
   metrics: Metrics,
+  broker?: Broker,
 ): Promise<RunningRole> {
   const repository = new RunRepository(storage.db)
   const schedules = parseSchedules(config.etlSchedules)
@@ -44,6 +46,10 @@ export async function startEtl(
     concurrency: config.etlConcurrency,
     heartbeatSeconds: config.etlHeartbeatSeconds,
     schedules,
+    publisher: broker && {
+      topics: { products: config.productsTopic, stock: config.stockTopic },
+      publish: (records) => broker.publish(records),
+    },
   })
   const service = new RunService(repository, queue, PIPELINES)
   const app = await createEtlApp({

@@ -59,8 +59,13 @@ export function cleanRecord(record: Record<string, unknown>, rules: CleaningRule
 
   const rawTemperature = String(record[rules.temperatureColumn] ?? '').trim()
   // A decimal comma is common in European exports; a thousands separator is not accepted.
+  // (The regex only runs on the rare value with a comma: it is most of this function's cost otherwise.)
   const temperature =
-    rawTemperature === '' ? Number.NaN : Number(rawTemperature.replace(/^(-?\d+),(\d+)$/, '$1.$2'))
+    rawTemperature === ''
+      ? Number.NaN
+      : Number(
+          rawTemperature.includes(',') ? rawTemperature.replace(/^(-?\d+),(\d+)$/, '$1.$2') : rawTemperature,
+        )
   if (!Number.isFinite(temperature))
     return { ok: false, reason: `${rules.temperatureColumn}: "${rawTemperature}" is not a number` }
   let unit = rules.unit

@@ -1,0 +1,126 @@
+/**
+ * Where an import spends its time, stage by stage, on one generated CSV in this process: CPU µs
+ * per row to parse (csv-parse), clean, build the COPY text, and wall µs per row of the COPY into
+ * staging and of the INSERT from staging into `measurements` (server time). Measures CPU time,
+ * not wall time, for the in-process stages, so a shared machine skews it less.
+ *
+ *   node bench/etl-stages.bench.ts 500000
+ */
+import { createReadStream } from 'node:fs'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { scratchDatabase } from '../harness/index.ts'
+import { validateParams } from '../src/etl/params.ts'
+import { type CleanRow, cleanRecord } from '../src/etl/pipelines/import/cleaning.ts'
+import { readRecords } from '../src/etl/pipelines/import/records.ts'
+import {
+  CopyChunker,
+  copyIntoStaging,
+  copyLine,
+  createStaging,
+  insertStagedLines,
+  LINES_PER_INSERT,
+  lastStagedLine,
+} from '../src/etl/pipelines/import/staging.ts'
+import { cleaningRules, importMeasurements } from '../src/etl/pipelines/import-measurements.ts'
+import { PostgresStorage } from '../src/storage/postgres-storage.ts'
+import { writeBenchCsv } from './lib/etl-csv.ts'
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const rows = Number(process.argv[2] ?? 500_000)
+// The defaults of the pipeline's parameters, as a run with only `source` gets them.
+const rules = cleaningRules(
+  validateParams(importMeasurements.name, importMeasurements.params, { source: 'stages.csv' }) as Parameters<
+    typeof cleaningRules
+  >[0],
+)
+
+const cpuUs = () => {
+  const usage = process.cpuUsage()
+  return usage.user + usage.system
+}
+const report = (stage: string, us: number, what = 'CPU') =>
+  process.stdout.write(`${stage.padEnd(22)} ${(us / rows).toFixed(2).padStart(8)} µs/row (${what})\n`)
+
+/** CPU time of the server processes serving this (scratch) database, from /proc (same machine). */
+async function backendsCpuUs(storage: PostgresStorage): Promise<number> {
+  const { rows: backends } = await sql<{ pid: number }>`
+    SELECT pid FROM pg_stat_activity WHERE datname = current_database()`.execute(storage.db)
+  let ticks = 0
+  for (const { pid } of backends) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+  }
+  return (ticks / CLOCK_TICKS) * 1e6
+}
+const CLOCK_TICKS = 100
+
+const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-stages-'))
+const file = join(dir, 'stages.csv')
+await writeBenchCsv(file, rows)
+const { url, drop } = await scratchDatabase(DATABASE_URL, {})
+const storage = new PostgresStorage({ connectionString: url })
+try {
+  await storage.migrate()
+  const csv = () =>
+    readRecords(createReadStream(file), { format: 'csv', delimiter: ',', requiredColumns: [] })
+
+  let started = cpuUs()
+  let n = 0
+  for await (const _ of csv()) n++
+  const parseUs = cpuUs() - started
+  report('parse', parseUs)
+
+  started = cpuUs()
+  const cleaned: { row: CleanRow; line: number }[] = []
+  for await (const input of csv())
+    if ('record' in input) {
+      const result = cleanRecord(input.record, rules)
+      if (result.ok) cleaned.push({ row: result.row, line: input.line })
+    }
+  report('clean', cpuUs() - started - parseUs)
+
+  started = cpuUs()
+  const chunks: string[] = []
+  const chunker = new CopyChunker()
+  for (const { row, line } of cleaned) {
+    const chunk = chunker.push(copyLine(row, line))
+    if (chunk !== undefined) chunks.push(chunk)
+  }
+  chunks.push(chunker.flush() ?? '')
+  report('copy text', cpuUs() - started)
+
+  await createStaging(storage, 'etl_stage_bench')
+  let wall = performance.now()
+  started = cpuUs()
+  await copyIntoStaging(
+    storage,
+    'etl_stage_bench',
+    (async function* () {
+      yield* chunks
+    })(),
+  )
+  report('COPY (this process)', cpuUs() - started)
+  report('COPY (wall)', (performance.now() - wall) * 1000, 'wall')
+
+  wall = performance.now()
+  const serverBefore = await backendsCpuUs(storage)
+  const last = await lastStagedLine(storage, 'etl_stage_bench')
+  let loaded = 0
+  for (let from = 0; from <= last; from += LINES_PER_INSERT)
+    loaded += await insertStagedLines(storage, 'etl_stage_bench', from, from + LINES_PER_INSERT)
+  report(
+    'insert from staging',
+    (await backendsCpuUs(storage)) - serverBefore,
+    'CPU of the PostgreSQL backends',
+  )
+  report('insert from staging', (performance.now() - wall) * 1000, 'wall')
+  process.stdout.write(`${n} rows read, ${cleaned.length} clean, ${loaded} loaded\n`)
+} finally {
+  await storage.close()
+  await drop()
+  await rm(dir, { recursive: true, force: true })
+}
