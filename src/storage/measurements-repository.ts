@@ -11,6 +11,13 @@ export interface StoredMeasurement {
   readonly humidity?: number
 }
 
+/** Where the saver read a record: its partition, offset and log timestamp (epoch ms). */
+export interface LogPosition {
+  readonly partition: number
+  readonly offset: bigint
+  readonly timestampMs: number
+}
+
 export interface SensorSummary {
   readonly sensor_id: string
   readonly count: number
@@ -42,8 +49,13 @@ export class MeasurementsRepository {
   /**
    * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
    * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
+   * `positions` (one per measurement, same order) keeps where each record sat in the log, for the
+   * journey of an unsampled measurement; without them (an ETL import) those columns stay NULL.
    */
-  async insertBatch(measurements: readonly Measurement[]): Promise<number> {
+  async insertBatch(
+    measurements: readonly Measurement[],
+    positions?: readonly LogPosition[],
+  ): Promise<number> {
     if (measurements.length === 0) return 0
     const sensorIds = measurements.map((m) => m.sensorId)
     const temperatures = measurements.map((m) => m.temperature)
@@ -51,13 +63,19 @@ export class MeasurementsRepository {
     // CPU per row by 10–25 % (measured); to_timestamp rounds to the microsecond, so a ms is exact.
     const timestampsMs = measurements.map((m) => m.timestampMs)
     const humidities = measurements.map((m) => m.humidity ?? null)
+    const columns = positions ? sql`, log_partition, log_offset, log_time` : sql``
+    const values = positions ? sql`, log_partition, log_offset, to_timestamp(log_ms / 1000)` : sql``
+    const arrays = positions
+      ? sql`, ${positions.map((p) => p.partition)}::int4[], ${positions.map((p) => p.offset.toString())}::int8[], ${positions.map((p) => p.timestampMs)}::float8[]`
+      : sql``
+    const names = positions ? sql`, log_partition, log_offset, log_ms` : sql``
     // Sensors are upserted in sensor_id order so that concurrent savers lock them in the same order.
     const result = await sql<{ inserted: number }>`
       WITH inserted AS (
-        INSERT INTO measurements (sensor_id, temperature, ts, humidity)
-        SELECT sensor_id, temperature, to_timestamp(ms / 1000), humidity
-        FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[], ${humidities}::float8[])
-          AS batch(sensor_id, temperature, ms, humidity)
+        INSERT INTO measurements (sensor_id, temperature, ts, humidity${columns})
+        SELECT sensor_id, temperature, to_timestamp(ms / 1000), humidity${values}
+        FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[], ${humidities}::float8[]${arrays})
+          AS batch(sensor_id, temperature, ms, humidity${names})
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, temperature, ts
       ), per_sensor AS (
