@@ -5,11 +5,12 @@
  * connection, so the figure is the server's own cost whatever else runs on the machine.
  *
  *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
- *                                  [--without-summary]
+ *                                  [--without-summary] [--without-positions]
  *
  * `--sql` runs a statement after the migrations, to try a schema change (for example
  * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload. `--without-summary`
- * sends the same INSERT without the `sensors` upsert, to price the summary.
+ * sends the same INSERT without the `sensors` upsert, to price the summary. `--without-positions`
+ * leaves out the log positions (partition, offset, log time) the saver keeps for the journey view.
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '5000' },
     sql: { type: 'string' },
     'without-summary': { type: 'boolean' },
+    'without-positions': { type: 'boolean' },
   },
 })
 const rows = Number(values.rows)
@@ -61,21 +63,25 @@ try {
   const pid = backend[0]?.pid ?? 0
   const start = Date.now() - rows * 10
   const cpuBefore = cpuMicros(pid)
+  const clientBefore = process.cpuUsage()
   const startedAt = performance.now()
   for (let first = 0; first < rows; first += batchSize) {
     const batch = []
+    const positions = []
     for (let i = first; i < Math.min(rows, first + batchSize); i++) {
       batch.push({
         sensorId: `sensor-${i % sensors}`,
         temperature: 20 + (i % 100) / 10,
         timestampMs: start + i * 10,
       })
+      positions.push({ partition: i % 12, offset: BigInt(i), timestampMs: start + i * 10 + 5 })
     }
     if (values['without-summary']) await insertWithoutSummary(batch)
-    else await repository.insertBatch(batch)
+    else await repository.insertBatch(batch, values['without-positions'] ? undefined : positions)
   }
   const seconds = (performance.now() - startedAt) / 1000
   const serverMicros = cpuMicros(pid) - cpuBefore
+  const client = process.cpuUsage(clientBefore)
   const stored = await repository.count()
   if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
   console.log(
@@ -85,8 +91,11 @@ try {
       batchSize,
       sql: values.sql ?? null,
       summary: !values['without-summary'],
+      positions: !values['without-positions'],
       rowsPerSecond: Math.round(rows / seconds),
       postgresMicrosPerRow: Number((serverMicros / rows).toFixed(1)),
+      // This process: building the batches and pg's encoding of the parameters.
+      clientMicrosPerRow: Number(((client.user + client.system) / rows).toFixed(1)),
     }),
   )
 } finally {

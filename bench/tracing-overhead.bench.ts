@@ -61,6 +61,8 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
     topic: `${name}_temperatures`,
     'errors-topic': `${name}_errors`,
     'log-level': 'warn',
+    // Ingest reads credentials and the registry from the database too: the scratch one, never the shared.
+    'database-url': database.url,
     ...(mode.name === 'off' ? {} : { 'otlp-endpoint': sinkUrl }),
     ...mode.flags,
   }
@@ -70,7 +72,7 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
     const saver = await startRole('saver', {
       port: port + 1,
       startTimeoutMs: 180_000,
-      flags: { ...common, 'database-url': database.url, group: `${name}_saver` },
+      flags: { ...common, group: `${name}_saver` },
     })
     processes.push(saver)
     const inserted = async () => metricSum(await scrapeMetrics(saver.url), 'flowline_rows_inserted_total')

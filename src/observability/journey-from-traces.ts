@@ -13,6 +13,7 @@ export interface Hop {
     | 'stored'
     | 'committed'
     | 'dead_lettered'
+    | 'redriven'
   readonly at: string
   readonly source: 'trace' | 'data'
   readonly [detail: string]: unknown
@@ -29,23 +30,38 @@ const isMeasurementLink = (link: Link, sensorId: string, timestampMs: number) =>
   link.attributes?.['messaging.kafka.message.key'] === sensorId &&
   link.attributes?.[MEASUREMENT_TIMESTAMP] === timestampMs
 
-/** The newest consumer batch span of each group that links to the measurement, with that link. */
+/**
+ * Every consumer batch span that links to the measurement, newest first, with that link: one per
+ * group normally, more when the record was redriven (or redelivered after a crash).
+ */
 function consumerBatches(store: SpanStore, sensorId: string, timestampMs: number) {
-  const byGroup = new Map<unknown, { batch: ReadableSpan; link: Link }>()
+  const batches: Array<{ batch: ReadableSpan; link: Link }> = []
   for (const span of store.spans()) {
     if (!span.name.startsWith('process ')) continue
-    const group = span.attributes['messaging.consumer.group.name']
-    if (byGroup.has(group)) continue
     const link = span.links.find((candidate) => isMeasurementLink(candidate, sensorId, timestampMs))
-    if (link) byGroup.set(group, { batch: span, link })
+    if (link) batches.push({ batch: span, link })
   }
-  return [...byGroup.values()]
+  return batches
 }
 
 /** Received by ingest and acknowledged by the log: the producer span a link points to, and its request. */
 function producerHops(store: SpanStore, link: Link): Hop[] {
   const producer = store.find(link.context.traceId, link.context.spanId)
   if (!producer) return []
+  if (producer.attributes['flowline.redrive'] === true)
+    return [
+      {
+        hop: 'redriven',
+        at: iso(producer.endTime),
+        source: 'trace',
+        topic: producer.attributes['messaging.destination.name'],
+        partition: Number(link.attributes?.['messaging.destination.partition.id']),
+        offset: String(link.attributes?.['messaging.kafka.offset']),
+        dead_letter_id: producer.attributes['flowline.dead_letter.id'],
+        latency_ms: Math.round(millis(producer.endTime) - millis(producer.startTime)),
+        ...ids(producer),
+      },
+    ]
   const request = producer.parentSpanContext
     ? store.find(producer.spanContext().traceId, producer.parentSpanContext.spanId)
     : undefined
@@ -124,16 +140,18 @@ function consumerHops(store: SpanStore, batch: ReadableSpan, link: Link) {
 }
 
 /**
- * The hops of one measurement found in this process's spans: each consumer group's newest batch
- * span that links to it, the producer span the link points to and its HTTP request, the SQL and
- * dead-letter spans of the batch. Empty when it was not sampled or its spans left the store.
+ * The hops of one measurement found in this process's spans: the consumer batch spans that link
+ * to it, the producer span each link points to (ingest's, with its HTTP request, or a redrive's),
+ * the SQL and dead-letter spans of each batch. Empty when it was not sampled or its spans left
+ * the store.
  */
 export function journeyFromTraces(store: SpanStore, sensorId: string, timestampMs: number): Hop[] {
   const batches = consumerBatches(store, sensorId, timestampMs)
-  const first = batches[0]
-  if (!first) return []
+  // The aggregator's batch links to the same producer span as the saver's: one producer hop each.
+  const producers = new Map<string, Link>()
+  for (const { link } of batches) producers.set(`${link.context.traceId}/${link.context.spanId}`, link)
   return [
-    ...producerHops(store, first.link),
+    ...[...producers.values()].flatMap((link) => producerHops(store, link)),
     ...batches.flatMap(({ batch, link }) => consumerHops(store, batch, link)),
   ]
 }

@@ -5,7 +5,7 @@ import {
   context,
   type Link,
   propagation,
-  type SpanKind,
+  SpanKind,
   trace,
 } from '@opentelemetry/api'
 import type { Sampler } from '@opentelemetry/sdk-trace'
@@ -63,9 +63,25 @@ const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics'])
 type SdkTrace = typeof import('@opentelemetry/sdk-trace')
 
 /**
+ * Whether the HTTP instrumentation should leave a request alone. Requests that start a trace are
+ * sampled here, at the door, by the ratio: the instrumentation builds a span's attributes, binds
+ * the request and response and hooks the response's end before any sampler runs, which an
+ * unsampled request would pay for nothing. So only the requests to be sampled, and those carrying
+ * a sampled parent, get a span; the others run with tracing suppressed, as with tracing off.
+ */
+function leaveUntraced(request: { url?: string; headers: Record<string, unknown> }, ratio: number): boolean {
+  if (UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? '')) return true
+  const parent = request.headers.traceparent
+  // A parent that was not sampled: parent-based sampling would drop the span anyway.
+  if (typeof parent === 'string') return parent.endsWith('-00')
+  return Math.random() >= ratio
+}
+
+/**
  * A consumer's batch span has no parent but links to the records' producer spans. It is sampled
- * when any of them is, so a sampled measurement's journey never stops at the consumer; otherwise
- * the ratio decides, as for any new trace.
+ * when any of them is, so a sampled measurement's journey never stops at the consumer. An HTTP
+ * server span without a parent was sampled at the door (`leaveUntraced`). Otherwise the ratio
+ * decides, as for any new trace.
  */
 function linkAwareRatioSampler(sdk: SdkTrace, ratio: number): Sampler {
   const byRatio = new sdk.TraceIdRatioBasedSampler(ratio)
@@ -74,11 +90,11 @@ function linkAwareRatioSampler(sdk: SdkTrace, ratio: number): Sampler {
       ctx: Context,
       traceId: string,
       _name: string,
-      _kind: SpanKind,
+      kind: SpanKind,
       _attributes: Attributes,
       links: Link[],
     ) {
-      if (links.some((link) => (link.context.traceFlags & 1) === 1))
+      if (kind === SpanKind.SERVER || links.some((link) => (link.context.traceFlags & 1) === 1))
         return { decision: sdk.SamplingDecision.RECORD_AND_SAMPLED }
       return byRatio.shouldSample(ctx, traceId)
     },
@@ -142,7 +158,7 @@ export async function startTracing(settings: TracingSettings): Promise<Tracing> 
     tracerProvider: provider,
     instrumentations: [
       new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+        ignoreIncomingRequestHook: (request) => leaveUntraced(request, settings.sampleRatio),
         // Outgoing calls are the exporter's own and the simulator's: not part of a journey.
         ignoreOutgoingRequestHook: () => true,
       }),

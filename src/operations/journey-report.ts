@@ -17,7 +17,9 @@ function detailOf(hop: JourneyAnswer['hops'][number]): string {
     case 'received':
       return `by ${hop.service}, request ${hop.request_id}`
     case 'acknowledged':
-      return `${hop.topic} partition ${hop.partition} offset ${hop.offset}, ${hop.latency_ms} ms after receipt`
+      return hop.source === 'data'
+        ? `${hop.topic ?? 'log'} partition ${hop.partition} offset ${hop.offset} (record time)`
+        : `${hop.topic} partition ${hop.partition} offset ${hop.offset}, ${hop.latency_ms} ms after receipt`
     case 'consumed':
       return `by ${hop.group} (${hop.member}), batch of ${hop.batch_size} at partition ${hop.partition} offset ${hop.offset}`
     case 'written':
@@ -25,9 +27,17 @@ function detailOf(hop: JourneyAnswer['hops'][number]): string {
     case 'stored':
       return `row ${hop.row_id} (transaction start)`
     case 'committed':
-      return `offsets committed (${hop.group})`
+      return hop.source === 'data'
+        ? `row ${hop.row_id} (transaction commit)`
+        : `offsets committed (${hop.group})`
     case 'dead_lettered':
-      return `to ${hop.topic} (${hop.group})`
+      return hop.source === 'data'
+        ? `from ${hop.topic} partition ${hop.partition} offset ${hop.offset}: ${hop.reason} (dead letter ${hop.dead_letter_id})`
+        : `to ${hop.topic} (${hop.group})`
+    case 'redriven':
+      return hop.source === 'data'
+        ? `dead letter ${hop.dead_letter_id} by ${hop.by}`
+        : `dead letter ${hop.dead_letter_id} to ${hop.topic} partition ${hop.partition} offset ${hop.offset}`
     default:
       return ''
   }

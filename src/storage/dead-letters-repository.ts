@@ -16,6 +16,8 @@ export interface DeadLetterEntry {
   readonly sensorId: string | null
   readonly measuredAtMs: number | null
   readonly failedAtMs: number
+  /** The W3C trace context the errors record carried, so a redrive continues its trace. */
+  readonly traceparent?: string | null
 }
 
 /** Filters of GET /dead-letters and of a bulk redrive. */
@@ -53,6 +55,8 @@ export interface DeadLetter {
 /** A dead letter with its payload bytes, as `show` and a redrive need it. */
 export interface DeadLetterWithPayload extends DeadLetter {
   readonly payload: Buffer
+  /** The trace context the entry carried, if any: a redrive sends it on. */
+  readonly traceparent: string | null
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>
@@ -89,7 +93,7 @@ function toDeadLetter(row: Row): DeadLetter {
 }
 
 function withPayload(row: Row): DeadLetterWithPayload {
-  return { ...toDeadLetter(row), payload: Buffer.from(row.payload) }
+  return { ...toDeadLetter(row), payload: Buffer.from(row.payload), traceparent: row.traceparent }
 }
 
 function filtered<O>(
@@ -138,6 +142,7 @@ export class DeadLettersRepository {
           sensor_id: entry.sensorId,
           measured_at: entry.measuredAtMs === null ? null : new Date(entry.measuredAtMs),
           failed_at: new Date(entry.failedAtMs),
+          traceparent: entry.traceparent ?? null,
         })),
       )
       .onConflict((conflict) => conflict.doNothing())

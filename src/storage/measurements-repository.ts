@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Measurement } from '../domain/measurement.ts'
+import { scalarArray } from './pg-array.ts'
 import type { Schema } from './schema.ts'
 
 export interface StoredMeasurement {
@@ -9,6 +10,13 @@ export interface StoredMeasurement {
   readonly timestamp: string
   /** Only in rows saved from version 2 readings that carried it. */
   readonly humidity?: number
+}
+
+/** Where the saver read a record: its partition, offset and log timestamp (epoch ms). */
+export interface LogPosition {
+  readonly partition: number
+  readonly offset: bigint
+  readonly timestampMs: number
 }
 
 export interface SensorSummary {
@@ -42,29 +50,47 @@ export class MeasurementsRepository {
   /**
    * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
    * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
+   * `positions` (one per measurement, same order) keeps where each record sat in the log, for the
+   * journey of an unsampled measurement; without them (an ETL import) those columns stay NULL.
    */
-  async insertBatch(measurements: readonly Measurement[]): Promise<number> {
+  async insertBatch(
+    measurements: readonly Measurement[],
+    positions?: readonly LogPosition[],
+  ): Promise<number> {
     if (measurements.length === 0) return 0
     const sensorIds = measurements.map((m) => m.sensorId)
     const temperatures = measurements.map((m) => m.temperature)
     // Epoch milliseconds as float8: nothing to format here nor parse in PostgreSQL, which cut its
     // CPU per row by 10–25 % (measured); to_timestamp rounds to the microsecond, so a ms is exact.
     const timestampsMs = measurements.map((m) => m.timestampMs)
-    // A batch without a v2 field names no `humidity` column: a saver started before migration 0007
-    // keeps storing v1 batches while the column is added (test/integration/live-migration.test.ts).
-    const humidity = measurements.some((m) => m.humidity !== undefined)
-      ? {
-          column: sql`, humidity`,
-          values: sql`, ${measurements.map((m) => m.humidity ?? null)}::float8[]`,
-        }
-      : { column: sql``, values: sql`` }
+    // Optional columns are named only when the batch has them: a batch without a v2 field names
+    // no `humidity`, so a saver started before migration 0007 keeps storing v1 batches while the
+    // column is added (test/integration/live-migration.test.ts); `positions` likewise for 0011.
+    const optional: { column: RawBuilder<unknown>; array: RawBuilder<unknown>; value: RawBuilder<unknown> }[] = []
+    if (measurements.some((m) => m.humidity !== undefined))
+      optional.push({
+        column: sql`humidity`,
+        array: sql`${scalarArray(measurements.map((m) => m.humidity))}::float8[]`,
+        value: sql`humidity`,
+      })
+    // Where each record sat in the log. Numbers only, joined into array literals (pg-array.ts):
+    // the three cost the saver 1.0 to 1.5 µs of CPU per row and PostgreSQL nothing measurable
+    // (bench/README.md#tracing).
+    if (positions)
+      optional.push(
+        { column: sql`log_partition`, array: sql`${scalarArray(positions.map((p) => p.partition))}::int4[]`, value: sql`log_partition` },
+        { column: sql`log_offset`, array: sql`${scalarArray(positions.map((p) => p.offset))}::int8[]`, value: sql`log_offset` },
+        { column: sql`log_time`, array: sql`${scalarArray(positions.map((p) => p.timestampMs))}::float8[]`, value: sql`to_timestamp(log_time / 1000)` },
+      )
+    const extra = (part: 'column' | 'array' | 'value') =>
+      optional.length === 0 ? sql`` : sql`, ${sql.join(optional.map((o) => o[part]))}`
     // Sensors are upserted in sensor_id order so that concurrent savers lock them in the same order.
     const result = await sql<{ inserted: number }>`
       WITH inserted AS (
-        INSERT INTO measurements (sensor_id, temperature, ts${humidity.column})
-        SELECT sensor_id, temperature, to_timestamp(ms / 1000)${humidity.column}
-        FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[]${humidity.values})
-          AS batch(sensor_id, temperature, ms${humidity.column})
+        INSERT INTO measurements (sensor_id, temperature, ts${extra('column')})
+        SELECT sensor_id, temperature, to_timestamp(ms / 1000)${extra('value')}
+        FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[]${extra('array')})
+          AS batch(sensor_id, temperature, ms${extra('column')})
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, temperature, ts
       ), per_sensor AS (

@@ -20,6 +20,6 @@ export function textArray(values: readonly (string | null | undefined)[]): strin
 }
 
 /** `{1,2.5,NULL}` for a numeric or boolean array parameter (`::int[]`, `::bigint[]`, `::boolean[]`). */
-export function scalarArray(values: readonly (number | boolean | null | undefined)[]): string {
+export function scalarArray(values: readonly (number | bigint | boolean | null | undefined)[]): string {
   return `{${values.map((value) => (value === null || value === undefined ? 'NULL' : String(value))).join(',')}}`
 }

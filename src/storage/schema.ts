@@ -9,6 +9,10 @@ export interface MeasurementsTable {
   ingested_at: Generated<Date>
   /** Added by migration 0007 (measurement payload version 2). */
   humidity: ColumnType<number | null, number | null | undefined, never>
+  /** Added by migration 0011: where the saver read the record (NULL for rows from an ETL import). */
+  log_partition: ColumnType<number | null, number | null | undefined, never>
+  log_offset: ColumnType<string | bigint | null, string | null | undefined, never>
+  log_time: ColumnType<Date | null, Date | null | undefined, never>
 }
 
 export interface SensorsTable {
@@ -139,6 +143,8 @@ export interface DeadLettersTable {
   acted_by: string | null
   acted_at: Date | null
   redrive_count: Generated<number>
+  /** Added by migration 0011: the trace context the dead-lettered record carried. */
+  traceparent: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface DeadLetterRedrivesTable {

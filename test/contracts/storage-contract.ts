@@ -43,6 +43,7 @@ export function runStorageContract(
         '0007-inventory-streams',
         '0008-etl',
         '0010-report-views',
+        '0011-journey-coordinates',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)

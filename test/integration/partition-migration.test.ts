@@ -66,6 +66,7 @@ async function migrateFilledTable(storage: Storage) {
     '0007-inventory-streams',
     '0008-etl',
     '0010-report-views',
+    '0011-journey-coordinates',
   ])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
@@ -99,6 +100,7 @@ async function migrateFilledTable(storage: Storage) {
     '0007-inventory-streams',
     '0008-etl',
     '0010-report-views',
+    '0011-journey-coordinates',
   ])
 }
 

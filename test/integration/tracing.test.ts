@@ -24,7 +24,7 @@ async function call(url: string, init: { body?: unknown; headers?: Record<string
     method: init.body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json', ...authHeaders(), ...init.headers },
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  })
+  }).catch((error: Error) => assert.fail(`${url}: ${error.message} (${String(error.cause)})`))
   return { status: response.status, body: (await response.json()) as Record<string, unknown> }
 }
 
@@ -61,6 +61,50 @@ async function journey(
 
 const hopNames = (hops: Hop[]) => hops.map((hop) => hop.hop)
 
+/**
+ * The journey contract for a measurement no span was kept for, on either adapter pair: the hops
+ * come from the data, the log position the saver kept with the row and the row itself.
+ */
+async function assertUnsampledJourney(
+  pipeline: { adminUrl: string; topic: string },
+  measurement: { sensor_id: string; timestamp: string },
+  position?: { partition: number; offset: bigint },
+) {
+  const untraced = await journey(pipeline.adminUrl, measurement.sensor_id, measurement.timestamp, (hops) =>
+    hopNames(hops).includes('stored'),
+  )
+  assert.equal(untraced.sampled, false)
+  // `committed` too when the server keeps commit times (track_commit_timestamp; off on the shared one).
+  assert.deepEqual(
+    hopNames(untraced.hops).filter((name) => name !== 'committed'),
+    ['acknowledged', 'stored'],
+  )
+  const [acknowledged, stored] = untraced.hops
+  assert.equal(acknowledged?.source, 'data')
+  assert.equal(acknowledged?.topic, pipeline.topic)
+  assert.equal(typeof acknowledged?.partition, 'number')
+  assert.match(String(acknowledged?.offset), /^\d+$/)
+  if (position) {
+    assert.equal(acknowledged?.partition, position.partition)
+    assert.equal(acknowledged?.offset, String(position.offset))
+  }
+  assert.match(String(stored?.row_id), /^\d+$/)
+  assert.ok(Date.parse(String(acknowledged?.at)) <= Date.parse(String(stored?.at)), 'in time order')
+}
+
+/** The dead letter the dead-letter saver stored for a sensor's reading, once it is there (bounded). */
+async function deadLetterOf(adminUrl: string, sourceTopic: string, sensorId: string) {
+  const deadline = Date.now() + 60_000
+  while (Date.now() < deadline) {
+    const { body } = await call(`${adminUrl}/dead-letters?source_topic=${sourceTopic}`)
+    const items = (body.items ?? []) as Array<{ id: string; sensor_id: string | null }>
+    const letter = items.find((item) => item.sensor_id === sensorId)
+    if (letter) return letter
+    await sleep(300)
+  }
+  assert.fail(`no dead letter of ${sensorId} in 60 s`)
+}
+
 /** A reading taken `secondsAgo` before now, to the millisecond: ingest refuses the future. */
 const takenAgo = (secondsAgo: number) => new Date(Date.now() - secondsAgo * 1000).toISOString()
 
@@ -72,6 +116,8 @@ async function startTracedPipeline(t: TestContext, flags: Record<string, string 
   const errorsTopic = uniqueName('errors')
   const up = await startRole('up', {
     port: base,
+    // PGlite and the SDK take over a minute to load on a busy shared machine.
+    startTimeoutMs: 180_000,
     flags: {
       ...flags,
       topic,
@@ -92,7 +138,30 @@ async function startTracedPipeline(t: TestContext, flags: Record<string, string 
     },
   })
   t.after(() => up.stop())
-  return { receiver, topic, errorsTopic, ingestUrl: up.url, adminUrl: `http://127.0.0.1:${base + 1}` }
+  const adminUrl = `http://127.0.0.1:${base + 1}`
+  // `up` answers on ingest's port first; the admin role starts last.
+  const deadline = Date.now() + 60_000
+  while (
+    !(await fetch(`${adminUrl}/health`).then(
+      (response) => response.ok,
+      () => false,
+    ))
+  ) {
+    assert.ok(Date.now() < deadline, 'the admin role answers within 60 s')
+    await sleep(200)
+  }
+  return { receiver, topic, errorsTopic, ingestUrl: up.url, adminUrl }
+}
+
+/** A Kafka client of the test's own: another producer than ingest, and a reader. */
+function foreignProducer(t: TestContext) {
+  const producer = new KafkaBroker({
+    bootstrapBrokers: KAFKA_BROKERS,
+    clientId: uniqueName('foreign'),
+    requestTimeoutMs: 5000,
+  })
+  t.after(() => producer.close())
+  return producer
 }
 
 async function realFlags(t: TestContext) {
@@ -108,7 +177,7 @@ async function embeddedFlags(t: TestContext) {
   return { embedded: true, 'data-dir': dataDir }
 }
 
-describe('tracing: one measurement followed across HTTP, the log and SQL', { timeout: 240_000 }, () => {
+describe('tracing: one measurement followed across HTTP, the log and SQL', { timeout: 480_000 }, () => {
   it('real Kafka and PostgreSQL: HTTP span → produce span → saver batch span → SQL span, with the record coordinates', async (t) => {
     const pipeline = await startTracedPipeline(t, await realFlags(t))
     const client = clientContext()
@@ -213,25 +282,14 @@ describe('tracing: one measurement followed across HTTP, the log and SQL', { tim
       produce.attributes['flowline.request_id'],
     )
 
-    const untraced = await journey(
-      pipeline.adminUrl,
-      unsampled.sensor_id,
-      unsampled.timestamp,
-      (hops) => hops.length > 0,
-    )
-    assert.equal(untraced.sampled, false)
-    assert.deepEqual(hopNames(untraced.hops), ['stored'])
-    assert.match(String(untraced.hops[0]?.row_id), /^\d+$/)
+    const unsampledRecord = records.find((candidate) => candidate.key === unsampled.sensor_id)
+    assert.ok(unsampledRecord)
+    await assertUnsampledJourney(pipeline, unsampled, unsampledRecord)
   })
 
-  it('real Kafka: a dead-lettered record keeps its trace; the dead-letter publish links to it', async (t) => {
+  it('real Kafka: a dead-lettered record keeps its trace; the dead-letter publish links to it, its redrive continues it', async (t) => {
     const pipeline = await startTracedPipeline(t, await realFlags(t))
-    const producer = new KafkaBroker({
-      bootstrapBrokers: KAFKA_BROKERS,
-      clientId: uniqueName('foreign'),
-      requestTimeoutMs: 5000,
-    })
-    t.after(() => producer.close())
+    const producer = foreignProducer(t)
     // Another producer than ingest, which traces, writes a reading out of range.
     const client = clientContext()
     const bad = { sensor_id: uniqueName('faulty'), temperature: 5000, timestamp: takenAgo(3) }
@@ -267,6 +325,83 @@ describe('tracing: one measurement followed across HTTP, the log and SQL', { tim
     assert.equal(traced.sampled, true)
     assert.ok(hopNames(traced.hops).includes('dead_lettered'))
     assert.ok(!hopNames(traced.hops).includes('stored'), 'nothing was stored')
+
+    // The dead-letter saver keeps the entry's context; the corrected redrive's produce continues it.
+    const letter = await deadLetterOf(pipeline.adminUrl, pipeline.topic, bad.sensor_id)
+    const fixed = { ...bad, temperature: 50 }
+    const redriven = await call(`${pipeline.adminUrl}/dead-letters/${letter.id}/redrive`, {
+      body: { payload: fixed },
+    })
+    assert.equal(redriven.status, 200)
+    const redrive = await receiver.waitFor(
+      'redrive produce span',
+      (span) => span.kind === PRODUCER && span.attributes['flowline.dead_letter.id'] === letter.id,
+    )
+    assert.equal(redrive.name, `send ${pipeline.topic}`)
+    assert.equal(redrive.traceId, batch.traceId, "the redrive continues the dead letter's trace")
+    assert.equal(redrive.parentSpanId, deadLetter.spanId)
+    assert.equal(redrive.attributes['messaging.destination.name'], pipeline.topic)
+    const sent = (await readRecords(producer, pipeline.topic, 2)).find(
+      (record) => record.headers?.['flowline-dead-letter-id'] === letter.id,
+    )
+    assert.ok(sent, 'the redriven record is on the source topic')
+    assert.equal(sent.headers?.traceparent, `00-${batch.traceId}-${redrive.spanId}-01`)
+    const storing = await receiver.waitFor(
+      'saver batch of the redriven record',
+      (span) => span.kind === CONSUMER && span.links.some((link) => link.spanId === redrive.spanId),
+    )
+    const storingLink = storing.links.find((link) => link.spanId === redrive.spanId)
+    assert.equal(storingLink?.attributes['messaging.destination.partition.id'], String(sent.partition))
+    assert.equal(storingLink?.attributes['messaging.kafka.offset'], Number(sent.offset))
+
+    const whole = await journey(pipeline.adminUrl, bad.sensor_id, bad.timestamp, (hops) =>
+      hopNames(hops).includes('stored'),
+    )
+    assert.equal(whole.sampled, true)
+    const redriveHop = whole.hops.find((hop) => hop.hop === 'redriven')
+    assert.equal(redriveHop?.source, 'trace')
+    assert.equal(redriveHop?.partition, sent.partition)
+    assert.equal(redriveHop?.offset, String(sent.offset))
+    assert.equal(redriveHop?.dead_letter_id, letter.id)
+    const names = hopNames(whole.hops)
+    assert.ok(names.indexOf('dead_lettered') < names.indexOf('redriven'), names.join(' → '))
+    assert.ok(names.indexOf('redriven') < names.indexOf('stored'), names.join(' → '))
+  })
+
+  it('real Kafka: an unsampled dead letter and its redrive, from the data', async (t) => {
+    const pipeline = await startTracedPipeline(t, await realFlags(t))
+    // Ingest refuses a reading out of range: another producer writes it, with no trace context.
+    const producer = foreignProducer(t)
+    const bad = { sensor_id: uniqueName('faulty'), temperature: 5000, timestamp: takenAgo(3) }
+    await producer.publish([{ topic: pipeline.topic, key: bad.sensor_id, value: JSON.stringify(bad) }])
+    const [original] = await readRecords(producer, pipeline.topic, 1)
+    assert.ok(original)
+    const letter = await deadLetterOf(pipeline.adminUrl, pipeline.topic, bad.sensor_id)
+    const redriven = await call(`${pipeline.adminUrl}/dead-letters/${letter.id}/redrive`, {
+      body: { payload: { ...bad, temperature: 40 } },
+    })
+    assert.equal(redriven.status, 200)
+    const untraced = await journey(pipeline.adminUrl, bad.sensor_id, bad.timestamp, (hops) =>
+      hopNames(hops).includes('stored'),
+    )
+    assert.equal(untraced.sampled, false)
+    const names = hopNames(untraced.hops).filter((name) => name !== 'committed')
+    // The redrive is marked after the log acknowledged its copy: the two are milliseconds apart.
+    assert.deepEqual([...names].sort(), ['acknowledged', 'dead_lettered', 'redriven', 'stored'])
+    assert.equal(names[0], 'dead_lettered')
+    assert.equal(names.at(-1), 'stored')
+    const hop = (name: string) => untraced.hops.find((candidate) => candidate.hop === name)
+    const deadLettered = hop('dead_lettered')
+    const acknowledged = hop('acknowledged')
+    assert.equal(deadLettered?.source, 'data')
+    assert.equal(deadLettered?.topic, pipeline.topic)
+    assert.equal(deadLettered?.partition, original.partition)
+    assert.equal(deadLettered?.offset, String(original.offset))
+    assert.match(String(deadLettered?.reason), /temperature/)
+    assert.equal(hop('redriven')?.dead_letter_id, letter.id)
+    assert.equal(typeof hop('redriven')?.by, 'string')
+    assert.equal(acknowledged?.partition, original.partition, 'same key, same partition')
+    assert.ok(Number(acknowledged?.offset) > Number(original.offset), 'the redriven copy comes later')
   })
 
   it('embedded log and PGlite: the journey of a sampled and of an unsampled measurement', async (t) => {
@@ -315,13 +450,6 @@ describe('tracing: one measurement followed across HTTP, the log and SQL', { tim
     const batch = await pipeline.receiver.waitFor('embedded batch span', (span) => span.kind === CONSUMER)
     assert.equal(batch.attributes['messaging.system'], 'flowline_embedded_log')
 
-    const untraced = await journey(
-      pipeline.adminUrl,
-      unsampled.sensor_id,
-      unsampled.timestamp,
-      (hops) => hops.length > 0,
-    )
-    assert.equal(untraced.sampled, false)
-    assert.deepEqual(hopNames(untraced.hops), ['stored'])
+    await assertUnsampledJourney(pipeline, unsampled)
   })
 })

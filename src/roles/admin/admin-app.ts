@@ -55,6 +55,8 @@ export interface AdminAppOptions {
   readonly livePollMs?: number
   /** Redrive and discard; without them the dead-letter routes are not served. */
   readonly deadLetterActions?: DeadLetterActions
+  /** The measurements topic, named in a journey's hops read from the data. */
+  readonly measurementsTopic?: string
 }
 
 const StoredMeasurement = Type.Object({
@@ -164,7 +166,12 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     query,
   )
   registerPlatformRoutes(app, options.auth)
-  registerJourneyRoutes(app, { db: options.storage.db, store: activeSpanStore(), query })
+  registerJourneyRoutes(app, {
+    db: options.storage.db,
+    store: activeSpanStore(),
+    query,
+    ...(options.measurementsTopic !== undefined && { measurementsTopic: options.measurementsTopic }),
+  })
   registerWindowRoutes(app, {
     repository: new WindowsReadRepository(options.storage.db),
     query,

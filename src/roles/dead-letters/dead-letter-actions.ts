@@ -2,7 +2,9 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
 import { FlowlineError } from '../../errors.ts'
 import type { Logger } from '../../observability/logger.ts'
+import { messagingSystem } from '../../observability/messaging-spans.ts'
 import type { Metrics } from '../../observability/metrics.ts'
+import { publishContinuing } from '../../observability/redrive-spans.ts'
 import {
   type DeadLetter,
   type DeadLetterFilter,
@@ -63,13 +65,19 @@ export class DeadLetterActions {
     this.#repository = new DeadLettersRepository(options.storage.db)
   }
 
+  /** Publishes redriven records, each continuing the trace its dead letter carried. */
+  #publish(records: OutgoingRecord[]): Promise<void> {
+    const { broker } = this.#options
+    return publishContinuing(messagingSystem(broker), records, (traced) => broker.publish(traced))
+  }
+
   /** Sends one letter back (with `corrected` as its payload if given). `force` redrives a letter already acted on. */
   async redrive(id: string, actor: string, corrected?: string, force = false): Promise<DeadLetter> {
     await this.#options.storage.db.transaction().execute(async (trx) => {
       const letter = await this.#repository.lock(trx, id)
       if (!letter) throw notFound(id)
       if (letter.status !== 'new' && !force) throw notNew(letter, 'send "force": true to redrive it again')
-      await this.#options.broker.publish([redriveRecord(letter, this.#options, corrected)])
+      await this.#publish([redriveRecord(letter, this.#options, corrected)])
       await this.#repository.setStatus(trx, [id], 'redriven', actor)
     })
     this.#options.metrics.deadLettersActed.inc({ action: 'redrive' })
@@ -188,7 +196,7 @@ export class DeadLetterActions {
           // Not text: it needs a corrected payload, one by one. It stays `new` and is counted as skipped.
         }
       }
-      await this.#options.broker.publish(records)
+      await this.#publish(records)
       await this.#repository.setStatus(trx, sentIds, 'redriven', actor)
       await trx
         .updateTable('dead_letter_redrives')

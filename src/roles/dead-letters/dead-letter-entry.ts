@@ -45,6 +45,8 @@ export function parseErrorsRecord(record: IncomingRecord): ParsedEntry {
     errorsPartition: record.partition,
     errorsOffset: record.offset,
     failedAtMs: record.timestampMs,
+    // The context of the dead-letter publish, which links to the record's own: a redrive continues it.
+    traceparent: record.headers?.traceparent ?? null,
   }
   let body: Record<string, unknown> | undefined
   try {

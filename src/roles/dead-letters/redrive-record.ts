@@ -62,6 +62,8 @@ export function redriveRecord(
     headers: {
       [REDRIVE_OF_HEADER]: `${source.topic}/${source.partition}/${source.offset}`,
       [DEAD_LETTER_ID_HEADER]: letter.id,
+      // The dead letter's trace goes on: the redrive's produce span continues it (redrive-spans.ts).
+      ...(letter.traceparent && { traceparent: letter.traceparent }),
     },
   }
 }

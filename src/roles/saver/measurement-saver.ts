@@ -47,7 +47,8 @@ export function createMeasurementSink(repository: MeasurementsRepository): Strea
   return {
     async write(measurements, sources) {
       try {
-        const inserted = await repository.insertBatch(measurements)
+        // The sources are the records' log positions, kept with the rows for the journey view.
+        const inserted = await repository.insertBatch(measurements, sources)
         return { applied: inserted, duplicates: measurements.length - inserted, refused: [] }
       } catch (error) {
         if (!isDataError(error)) throw toStorageError(error)
@@ -56,7 +57,10 @@ export function createMeasurementSink(repository: MeasurementsRepository): Strea
       const refused: Array<SinkResult['refused'][number]> = []
       for (let index = 0; index < measurements.length; index++) {
         try {
-          inserted += await repository.insertBatch([measurements[index] as Measurement])
+          inserted += await repository.insertBatch(
+            [measurements[index] as Measurement],
+            [sources[index] as IncomingRecord],
+          )
         } catch (error) {
           if (!isDataError(error)) throw toStorageError(error)
           const reason = `PostgreSQL refused the row: ${(error as Error).message}`

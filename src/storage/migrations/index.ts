@@ -9,6 +9,7 @@ import { createDeadLetters } from './0006-dead-letters.ts'
 import { createInventoryStreams } from './0007-inventory-streams.ts'
 import { createEtl } from './0008-etl.ts'
 import { createReportViews } from './0010-report-views.ts'
+import { createJourneyCoordinates } from './0011-journey-coordinates.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -21,6 +22,7 @@ const migrations: Record<string, Migration> = {
   '0007-inventory-streams': createInventoryStreams,
   '0008-etl': createEtl,
   '0010-report-views': createReportViews,
+  '0011-journey-coordinates': createJourneyCoordinates,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
