@@ -66,7 +66,11 @@ export class MeasurementsRepository {
     // Optional columns are named only when the batch has them: a batch without a v2 field names
     // no `humidity`, so a saver started before migration 0007 keeps storing v1 batches while the
     // column is added (test/integration/live-migration.test.ts); `positions` likewise for 0011.
-    const optional: { column: RawBuilder<unknown>; array: RawBuilder<unknown>; value: RawBuilder<unknown> }[] = []
+    const optional: {
+      column: RawBuilder<unknown>
+      array: RawBuilder<unknown>
+      value: RawBuilder<unknown>
+    }[] = []
     if (measurements.some((m) => m.humidity !== undefined))
       optional.push({
         column: sql`humidity`,
@@ -78,9 +82,21 @@ export class MeasurementsRepository {
     // (bench/README.md#tracing).
     if (positions)
       optional.push(
-        { column: sql`log_partition`, array: sql`${scalarArray(positions.map((p) => p.partition))}::int4[]`, value: sql`log_partition` },
-        { column: sql`log_offset`, array: sql`${scalarArray(positions.map((p) => p.offset))}::int8[]`, value: sql`log_offset` },
-        { column: sql`log_time`, array: sql`${scalarArray(positions.map((p) => p.timestampMs))}::float8[]`, value: sql`to_timestamp(log_time / 1000)` },
+        {
+          column: sql`log_partition`,
+          array: sql`${scalarArray(positions.map((p) => p.partition))}::int4[]`,
+          value: sql`log_partition`,
+        },
+        {
+          column: sql`log_offset`,
+          array: sql`${scalarArray(positions.map((p) => p.offset))}::int8[]`,
+          value: sql`log_offset`,
+        },
+        {
+          column: sql`log_time`,
+          array: sql`${scalarArray(positions.map((p) => p.timestampMs))}::float8[]`,
+          value: sql`to_timestamp(log_time / 1000)`,
+        },
       )
     const extra = (part: 'column' | 'array' | 'value') =>
       optional.length === 0 ? sql`` : sql`, ${sql.join(optional.map((o) => o[part]))}`
