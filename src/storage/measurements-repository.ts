@@ -48,6 +48,19 @@ export class MeasurementsRepository {
   }
 
   /**
+   * Whether migration 0011's log-position columns exist. A saver running against an older schema
+   * (a migration still to come, applied while it runs) stores rows without them.
+   */
+  async hasLogPositionColumns(): Promise<boolean> {
+    const { rows } = await sql`
+      SELECT 1 FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'measurements' AND column_name = 'log_partition'`.execute(
+      this.#db,
+    )
+    return rows.length > 0
+  }
+
+  /**
    * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
    * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
    * `positions` (one per measurement, same order) keeps where each record sat in the log, for the

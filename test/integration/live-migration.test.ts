@@ -104,7 +104,12 @@ test('a migration adding a column runs while ingest and the saver store a load: 
   const started = performance.now()
   const applied = (await createMigrator(db).migrateToLatest()).results?.map((r) => r.migrationName)
   const migrationMs = Math.round(performance.now() - started)
-  assert.deepEqual(applied, ['0007-inventory-streams', '0008-etl'])
+  assert.deepEqual(applied, [
+    '0007-inventory-streams',
+    '0008-etl',
+    '0010-report-views',
+    '0011-journey-coordinates',
+  ])
   await sleep(2000)
   version = 2
   await sleep(3000)

@@ -44,11 +44,21 @@ function isDataError(error: unknown): boolean {
  * refused one is returned to be dead-lettered; availability errors still retry the whole batch.
  */
 export function createMeasurementSink(repository: MeasurementsRepository): StreamSink<Measurement> {
+  // The records' log positions are kept with the rows for the journey view once migration 0011
+  // has added their columns; until then (checked at most once a minute) rows are stored without.
+  let positionColumns = false
+  let checkedAt = Number.NEGATIVE_INFINITY
+  async function withPositions(sources: readonly IncomingRecord[]) {
+    if (!positionColumns && performance.now() - checkedAt >= 60_000) {
+      checkedAt = performance.now()
+      positionColumns = await repository.hasLogPositionColumns()
+    }
+    return positionColumns ? sources : undefined
+  }
   return {
     async write(measurements, sources) {
       try {
-        // The sources are the records' log positions, kept with the rows for the journey view.
-        const inserted = await repository.insertBatch(measurements, sources)
+        const inserted = await repository.insertBatch(measurements, await withPositions(sources))
         return { applied: inserted, duplicates: measurements.length - inserted, refused: [] }
       } catch (error) {
         if (!isDataError(error)) throw toStorageError(error)
@@ -57,10 +67,8 @@ export function createMeasurementSink(repository: MeasurementsRepository): Strea
       const refused: Array<SinkResult['refused'][number]> = []
       for (let index = 0; index < measurements.length; index++) {
         try {
-          inserted += await repository.insertBatch(
-            [measurements[index] as Measurement],
-            [sources[index] as IncomingRecord],
-          )
+          const positions = await withPositions([sources[index] as IncomingRecord])
+          inserted += await repository.insertBatch([measurements[index] as Measurement], positions)
         } catch (error) {
           if (!isDataError(error)) throw toStorageError(error)
           const reason = `PostgreSQL refused the row: ${(error as Error).message}`
