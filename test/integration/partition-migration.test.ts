@@ -55,7 +55,7 @@ async function migrateFilledTable(storage: Storage) {
   const sensorsBefore = await repository.sensors()
 
   const applied = await storage.migrate()
-  // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) do not touch
+  // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) and 0014 (token scopes, login failures) do not touch
   // `measurements`, 0007 only adds a nullable column; they are pending here too.
   assert.deepEqual(applied, [
     '0003-stream-windows',
@@ -64,6 +64,7 @@ async function migrateFilledTable(storage: Storage) {
     '0006-dead-letters',
     '0007-inventory-streams',
     '0008-etl',
+    '0014-platform-scopes-and-logins',
   ])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
@@ -96,6 +97,7 @@ async function migrateFilledTable(storage: Storage) {
     '0006-dead-letters',
     '0007-inventory-streams',
     '0008-etl',
+    '0014-platform-scopes-and-logins',
   ])
 }
 

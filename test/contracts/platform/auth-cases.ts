@@ -121,3 +121,59 @@ export async function loginAndSessions(t: TestContext, freshStorage: FreshStorag
   assert.equal(sprayed.statusCode, 429)
   assert.ok(await login(app, 'bob'), 'bob logs in from another address')
 }
+
+/** The only enabled admin cannot be deleted, demoted or disabled (409), also by two admins racing. */
+export async function lastAdmin(t: TestContext, freshStorage: FreshStorage): Promise<void> {
+  const storage = await freshStorage(t)
+  await storage.migrate()
+  const { app } = await adminApp(t, storage)
+  await createUser(storage, 'ada', 'admin')
+  await createUser(storage, 'bob', 'operator')
+  // A password change ends the account's sessions: `ada` logs in again after it.
+  let ada = bearer(await login(app, 'ada'))
+  const change = (username: string, payload: object) =>
+    app.inject({ method: 'PATCH', url: `/users/${username}`, headers: ada, payload })
+  const remove = (username: string) =>
+    app.inject({ method: 'DELETE', url: `/users/${username}`, headers: ada })
+
+  for (const refused of [
+    await change('ada', { role: 'operator' }),
+    await change('ada', { disabled: true }),
+    await remove('ada'),
+  ]) {
+    assert.equal(refused.statusCode, 409, refused.body)
+    assert.equal(refused.json().code, 'LAST_ADMIN')
+    assert.match(refused.json().message, /ada: it is the only enabled admin/)
+  }
+  assert.equal(
+    (await change('ada', { password: 'another long passphrase' })).statusCode,
+    200,
+    'other changes pass',
+  )
+  ada = bearer(await login(app, 'ada', 'another long passphrase'))
+  assert.equal((await remove('bob')).statusCode, 204, 'other accounts may go')
+
+  // A second admin: either may now go, but not both; a disabled admin does not count.
+  await createUser(storage, 'cy', 'admin')
+  const credentials = new CredentialsRepository(storage.db)
+  const raced = await Promise.allSettled([
+    credentials.updateUser('ada', { role: 'viewer' }, 'test'),
+    credentials.updateUser('cy', { disabled: true }, 'test'),
+  ])
+  assert.deepEqual(
+    raced.map((outcome) => outcome.status).sort(),
+    ['fulfilled', 'rejected'],
+    'two admins demoting each other at once: one is refused',
+  )
+  const admins = (await credentials.listUsers()).filter((user) => user.role === 'admin' && !user.disabled)
+  assert.equal(admins.length, 1, 'one enabled admin is left')
+  const last = admins[0]?.username as string
+  const asLast = last === 'ada' ? ada : bearer(await login(app, 'cy'))
+  const refused = await app.inject({ method: 'DELETE', url: `/users/${last}`, headers: asLast })
+  assert.equal(refused.statusCode, 409, refused.body)
+  const audit = await storage.db.selectFrom('auth_users').select('username').execute()
+  assert.ok(
+    audit.some((row) => row.username === last),
+    'the last admin is still there',
+  )
+}

@@ -53,6 +53,26 @@ describe('auth parts', () => {
     assert.ok(!allows(device, 'viewer'))
   })
 
+  it('admits device tokens only to the streams of their scope; producer routes also take operators', () => {
+    const shop = {
+      kind: 'device' as const,
+      name: 'shop',
+      role: undefined,
+      scope: { streams: new Set(['stock-movements']), sensorIds: undefined, tag: undefined },
+    }
+    const sensorToken = { kind: 'device' as const, name: 's', role: undefined }
+    assert.ok(allows(shop, 'producer', 'stock-movements'))
+    assert.ok(!allows(shop, 'producer', 'product-events'))
+    assert.ok(!allows(shop, 'device'), 'not measurements')
+    assert.ok(
+      !allows(sensorToken, 'producer', 'stock-movements'),
+      'a token without streams: measurements only',
+    )
+    assert.ok(allows({ kind: 'user', name: 'o', role: 'operator' }, 'producer', 'stock-movements'))
+    assert.ok(!allows({ kind: 'user', name: 'v', role: 'viewer' }, 'producer', 'stock-movements'))
+    assert.ok(!allows({ kind: 'user', name: 'o', role: 'operator' }, 'device'))
+  })
+
   it('locks an account after 5 failures and an address after 20, for the rest of the window', () => {
     const limiter = new LoginLimiter({ perAccount: 5, perAddress: 20, windowMs: 60_000 })
     const t0 = 1_000_000
