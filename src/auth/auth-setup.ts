@@ -4,6 +4,7 @@ import type { Storage } from '../storage/storage.ts'
 import { AUTH_OFF, type AuthGuard } from './access-hooks.ts'
 import { Authenticator } from './authenticator.ts'
 import { CredentialsRepository } from './credentials-repository.ts'
+import { LoginLimiter } from './login-limiter.ts'
 import { hashPassword } from './passwords.ts'
 import { hashSecret, parseToken } from './secret-tokens.ts'
 import { SessionTokens } from './session-tokens.ts'
@@ -15,6 +16,8 @@ export interface AuthStack {
   readonly credentials: CredentialsRepository
   /** Signs and checks console sessions (admin issues them; ingest accepts them too). */
   readonly sessions: SessionTokens
+  /** Failed logins per account and address, shared by every admin replica through the database. */
+  readonly loginLimiter: LoginLimiter
 }
 
 /** Builds the auth stack of a role. With `--auth off` it logs a warning nobody can miss. */
@@ -33,6 +36,7 @@ export async function createAuth(config: Config, storage: Storage, logger: Logge
       authenticator: undefined,
       credentials,
       sessions,
+      loginLimiter: new LoginLimiter(storage.db),
     }
   }
   const authenticator = new Authenticator({ credentials, sessions, cacheTtlMs: config.authCacheTtlMs })
@@ -41,6 +45,7 @@ export async function createAuth(config: Config, storage: Storage, logger: Logge
     authenticator,
     credentials,
     sessions,
+    loginLimiter: new LoginLimiter(storage.db),
   }
 }
 

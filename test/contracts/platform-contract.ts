@@ -1,5 +1,5 @@
 import { describe, it } from 'node:test'
-import { lastAdmin, loginAndSessions } from './platform/auth-cases.ts'
+import { lastAdmin, loginAndSessions, sharedLoginLimits } from './platform/auth-cases.ts'
 import { deviceTokens, streamScopes, unknownSensorPolicies } from './platform/ingest-cases.ts'
 import type { FreshStorage } from './platform/platform-fixtures.ts'
 import { registryCrud } from './platform/registry-cases.ts'
@@ -13,6 +13,8 @@ export function runPlatformContract(name: string, freshStorage: FreshStorage) {
   describe(`platform contract: ${name}`, () => {
     it('logs in, refuses wrong passwords, locks out with 429, refuses expired, tampered and alg none tokens, logs out', (t) =>
       loginAndSessions(t, freshStorage))
+    it('shares login limits across admin replicas through the database (two apps, one database)', (t) =>
+      sharedLoginLimits(t, freshStorage))
     it('refuses to delete, demote or disable the last enabled admin (409 LAST_ADMIN)', (t) =>
       lastAdmin(t, freshStorage))
     it('lets each role call exactly the routes the role table allows (every route × role)', (t) =>

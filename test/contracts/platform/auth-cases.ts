@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { SignJWT } from 'jose'
+import type { FastifyInstance } from 'fastify'
 import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
+import { LoginLimiter } from '../../../src/auth/login-limiter.ts'
 import { adminApp, bearer, createUser, type FreshStorage, login, PASSWORD } from './platform-fixtures.ts'
 
 const encode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
@@ -175,5 +177,49 @@ export async function lastAdmin(t: TestContext, freshStorage: FreshStorage): Pro
   assert.ok(
     audit.some((row) => row.username === last),
     'the last admin is still there',
+  )
+}
+
+/**
+ * Login limits hold across admin replicas: two admin apps on one database share the failure
+ * counts (3 failures on one and 2 on the other lock the account on both), and the window logic.
+ */
+export async function sharedLoginLimits(t: TestContext, freshStorage: FreshStorage): Promise<void> {
+  const storage = await freshStorage(t)
+  await storage.migrate()
+  const { app: first } = await adminApp(t, storage)
+  const { app: second } = await adminApp(t, storage)
+  await createUser(storage, 'ada', 'viewer')
+  const attempt = (app: FastifyInstance, password: string, remoteAddress = '10.0.0.1') =>
+    app.inject({ method: 'POST', url: '/auth/login', payload: { username: 'ada', password }, remoteAddress })
+  for (let i = 0; i < 3; i++) assert.equal((await attempt(first, 'wrong')).statusCode, 401)
+  for (let i = 0; i < 2; i++) assert.equal((await attempt(second, 'wrong', '10.0.0.2')).statusCode, 401)
+  for (const app of [first, second]) {
+    const locked = await attempt(app, PASSWORD, '10.0.0.3')
+    assert.equal(locked.statusCode, 429, 'five failures over two replicas lock the account on both')
+    assert.ok(Number(locked.headers['retry-after']) > 890)
+  }
+
+  // The window, with explicit clocks: a user name is compared without case, an ended window starts over.
+  const limiter = new LoginLimiter(storage.db, { perAccount: 5, perAddress: 20, windowMs: 60_000 })
+  const t0 = Date.now() + 3_600_000
+  for (let i = 0; i < 5; i++) await limiter.failed('Bob', '10.0.1.1', t0)
+  assert.equal(await limiter.retryAfterS('bob', '10.0.1.2', t0 + 1000), 59)
+  assert.equal(await limiter.retryAfterS('bob', '10.0.1.2', t0 + 60_000), 0, 'the window ended')
+  await limiter.failed('bob', '10.0.1.2', t0 + 60_000)
+  assert.equal(await limiter.retryAfterS('bob', '10.0.1.2', t0 + 60_001), 0, 'and counting starts over')
+  for (let i = 0; i < 20; i++) await limiter.failed(`u${i}`, '10.0.1.3', t0)
+  assert.ok((await limiter.retryAfterS('carl', '10.0.1.3', t0)) > 0, 'a sprayed address is locked')
+  assert.equal(await limiter.retryAfterS('carl', '10.0.1.4', t0), 0)
+  await limiter.succeeded('BOB')
+  assert.equal(
+    await storage.db
+      .selectFrom('login_failures')
+      .select('key')
+      .where('key', '=', 'bob')
+      .where('kind', '=', 'account')
+      .executeTakeFirst(),
+    undefined,
+    'a success clears the account',
   )
 }
