@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
-import { SignJWT } from 'jose'
 import type { FastifyInstance } from 'fastify'
+import { SignJWT } from 'jose'
 import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
 import { LoginLimiter } from '../../../src/auth/login-limiter.ts'
 import { adminApp, bearer, createUser, type FreshStorage, login, PASSWORD } from './platform-fixtures.ts'
