@@ -1,5 +1,6 @@
 import type { Config } from '../config/config.ts'
 import type { Logger } from '../observability/logger.ts'
+import { simulatedSensorIds } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { AUTH_OFF, type AuthGuard } from './access-hooks.ts'
 import { Authenticator } from './authenticator.ts'
@@ -51,7 +52,8 @@ export async function createAuth(config: Config, storage: Storage, logger: Logge
 
 /**
  * The first admin from `--admin-username`/`--admin-password`, and the automation key from
- * `--bootstrap-api-key`, each stored (hashed) when it does not exist yet. Idempotent: every
+ * `--bootstrap-api-key` and the device token from `--bootstrap-device-token`, each stored (hashed)
+ * when it does not exist yet. Idempotent: every
  * role may run it at start.
  */
 export async function provisionFromSettings(config: Config, storage: Storage, logger: Logger): Promise<void> {
@@ -79,5 +81,19 @@ export async function provisionFromSettings(config: Config, storage: Storage, lo
       'system:settings',
     )
     if (stored) logger.info({ tokenId: key.id }, 'bootstrap API key stored')
+  }
+  const device = parseToken(config.bootstrapDeviceToken)
+  if (device) {
+    const stored = await credentials.adoptToken(
+      device.id,
+      hashSecret(device.secret),
+      {
+        kind: 'device',
+        name: 'bootstrap (FLOWLINE_BOOTSTRAP_DEVICE_TOKEN)',
+        sensorIds: simulatedSensorIds(config.bootstrapDeviceSensors),
+      },
+      'system:settings',
+    )
+    if (stored) logger.info({ tokenId: device.id }, 'bootstrap device token stored')
   }
 }

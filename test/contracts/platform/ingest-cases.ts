@@ -3,10 +3,11 @@ import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
+import { provisionFromSettings } from '../../../src/auth/auth-setup.ts'
 import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
 import type { Broker } from '../../../src/broker/broker.ts'
 import { RegistryRepository } from '../../../src/registry/registry-repository.ts'
-import { readRecords, testConfig } from '../../helpers/pipeline.ts'
+import { quietLogger, readRecords, testConfig } from '../../helpers/pipeline.ts'
 import {
   adminApp,
   bearer,
@@ -232,4 +233,15 @@ export async function streamScopes(t: TestContext, freshStorage: FreshStorage): 
 
   const rotated = await credentials.rotateToken(stock.row.id, 60, 'test')
   assert.deepEqual(rotated?.row.streams, ['stock-movements'], 'rotation keeps the stream scope')
+
+  // A deployed simulator's token from the settings (compose): stored hashed once, scoped to its sensors.
+  const simulatorToken = `flt_simulator001_${'S'.repeat(43)}`
+  const settings = testConfig({ bootstrapDeviceToken: simulatorToken, bootstrapDeviceSensors: 2 })
+  await provisionFromSettings(settings, storage, quietLogger())
+  await provisionFromSettings(settings, storage, quietLogger())
+  const row = (await credentials.tokensById(['simulator001'])).get('simulator001')
+  assert.deepEqual(row?.sensor_ids, ['sensor-0001', 'sensor-0002'])
+  assert.ok(!row?.secret_hash.includes('SSSS'), 'only a hash is stored')
+  assert.equal((await post(app, simulatorToken, reading('sensor-0002'))).statusCode, 202)
+  assert.equal((await post(app, simulatorToken, reading('sensor-0003'))).statusCode, 403)
 }
