@@ -141,7 +141,7 @@ describe('Helm chart deploy/helm/flowline', () => {
         // Ingest checks device tokens and the registry in PostgreSQL: it needs the URL and a way out to it.
         for (const role of ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin']) {
           const policy = byKind(docs, 'NetworkPolicy').find((doc) => doc.metadata.name === `flowline-${role}`)
-          const toPostgres = (policy?.spec.egress as Doc[]).some(
+          const toPostgres = ((policy?.spec.egress ?? []) as Doc[]).some(
             (rule) =>
               rule.to?.some(
                 (peer: Doc) => peer.podSelector?.matchLabels?.['cnpg.io/cluster'] === 'flowline-db',
