@@ -94,13 +94,13 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
     tokens
       .command('create')
       .description(
-        'Creates a device token (--streams; for measurements --sensor-ids or --tag) or an API key (--role); prints it once',
+        'Creates a device token (--scope-streams; for measurements --sensor-ids or --tag) or an API key (--role); prints it once',
       )
       .requiredOption('--name <name>', 'what the token is for')
       .option('--sensor-ids <ids>', 'device token: the comma-separated sensors it may write')
       .option('--tag <tag>', 'device token: it may write the sensors with this tag in the registry')
       .option(
-        '--streams <names>',
+        '--scope-streams <names>',
         `device token: the comma-separated streams it may post to (${INGEST_STREAMS.join(', ')}; default measurements)`,
       )
       .option('--role <role>', 'API key: admin, operator or viewer')
@@ -109,11 +109,11 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
   ).action(async (flags) => {
     await withCredentials('tokens create', load(flags), async (credentials) => {
       const device = flags.role === undefined
-      const streams: string[] | undefined = flags.streams?.split(',')
+      const streams: string[] | undefined = flags.scopeStreams?.split(',')
       const sensorIds: string[] | undefined = flags.sensorIds?.split(',')
       const problem = device ? deviceScopeProblem({ streams, sensorIds, tag: flags.tag }) : undefined
       if (problem !== undefined)
-        throw new Error(`${problem} (flags --streams, --sensor-ids, --tag; or --role for an API key)`)
+        throw new Error(`${problem} (flags --scope-streams, --sensor-ids, --tag; or --role for an API key)`)
       const expiresAt = flags.expires === undefined ? undefined : new Date(flags.expires)
       if (expiresAt && Number.isNaN(expiresAt.getTime()))
         throw new Error(`--expires ${flags.expires}: not a date`)
