@@ -118,8 +118,10 @@ const lines = [
   ...batches.map((batch) => {
     const of = (auth: 'on' | 'off') =>
       samples.filter((s) => s.batch === batch && s.auth === auth).map((s) => s.measurementsPerS)
-    const ratio = median(of('on')) / median(of('off'))
-    return `| ${batch} | ${of('on').join(', ')} | ${of('off').join(', ')} | ${(ratio * 100).toFixed(1)} % |`
+    const off = median(of('off'))
+    // A median of 0 (nothing answered within a round on an overloaded machine) gives no ratio.
+    const ratio = off > 0 ? `${((median(of('on')) / off) * 100).toFixed(1)} %` : 'n/a (off median 0)'
+    return `| ${batch} | ${of('on').join(', ')} | ${of('off').join(', ')} | ${ratio} |`
   }),
   '',
   `Non-202 answers: ${samples.reduce((sum, s) => sum + s.non202, 0)}.`,

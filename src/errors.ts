@@ -21,6 +21,8 @@ export const ERROR_CODES = {
   TOO_MANY_ATTEMPTS: { status: 429, retryable: false },
   // The registry: a version that moved on, a sensor that exists or may not send.
   CONFLICT: { status: 409, retryable: false },
+  // Deleting, demoting or disabling the only enabled admin would lock everyone out.
+  LAST_ADMIN: { status: 409, retryable: false },
   PRECONDITION_FAILED: { status: 412, retryable: false },
   UNKNOWN_SENSOR: { status: 422, retryable: false },
   SENSOR_DECOMMISSIONED: { status: 422, retryable: false },

@@ -177,9 +177,11 @@ export const apiFuzz: Scenario = {
   promises: ['P1', 'P3'],
   settleTimeoutMs: 60_000,
   async run(run) {
-    const ingest = await run.startRole('ingest', 'ingest')
-    await run.startRole('saver', 'saver')
-    const admin = await run.startRole('admin', 'admin')
+    // A shared machine can take minutes to start a role (migrating a fresh database, loading the code).
+    const startTimeoutMs = 300_000
+    const ingest = await run.startRole('ingest', 'ingest', {}, startTimeoutMs)
+    await run.startRole('saver', 'saver', {}, startTimeoutMs)
+    const admin = await run.startRole('admin', 'admin', {}, startTimeoutMs)
     run.sampleLag()
     const load = run.startLoad(ingest.url, { ratePerS: 10 })
     await bodyLimits(run, load)

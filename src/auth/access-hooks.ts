@@ -30,6 +30,7 @@ const PUBLIC_PREFIXES = ['/health', '/ready', '/docs', '/metrics']
 const SECURITY: Readonly<Record<Access, readonly Record<string, string[]>[]>> = {
   public: [],
   device: [{ deviceToken: [] }, { bearer: [] }],
+  producer: [{ deviceToken: [] }, { bearer: [] }, { session: [] }],
   viewer: [{ bearer: [] }, { session: [] }],
   operator: [{ bearer: [] }, { session: [] }],
   admin: [{ bearer: [] }, { session: [] }],
@@ -80,18 +81,18 @@ export async function installAccessControl(app: FastifyInstance, guard: AuthGuar
         throw toStorageError(error)
       })
     if (!principal) return unauthenticated(reply)
-    if (!allows(principal, access))
-      throw new FlowlineError('FORBIDDEN', `This route needs ${ACCESS_NEEDS[access]}`)
+    const stream = request.routeOptions.config.stream
+    if (!allows(principal, access, stream))
+      throw new FlowlineError('FORBIDDEN', `This route needs ${accessNeeds(access, stream)}`)
     request.principal = principal
   })
 }
 
-const ACCESS_NEEDS: Readonly<Record<Access, string>> = {
-  public: 'nothing',
-  device: 'a device token or the admin role',
-  viewer: 'the viewer role or above',
-  operator: 'the operator role or above',
-  admin: 'the admin role',
+function accessNeeds(access: Access, stream = 'measurements'): string {
+  if (access === 'device') return `a device token scoped to the ${stream} stream, or the admin role`
+  if (access === 'producer')
+    return `a device token scoped to the ${stream} stream, or the operator role or above`
+  return access === 'public' ? 'nothing' : `the ${access} role${access === 'admin' ? '' : ' or above'}`
 }
 
 /** 401 says nothing about why (no credential, a wrong one, an expired one): that would help a guesser. */

@@ -49,7 +49,7 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
     },
     async (request, reply) => {
       const { username, password } = request.body
-      const wait = limiter.retryAfterS(username, request.ip)
+      const wait = await limiter.retryAfterS(username, request.ip)
       if (wait > 0) {
         void reply.header('retry-after', String(wait))
         throw new FlowlineError('TOO_MANY_ATTEMPTS', `Too many failed logins; try again in ${wait} s`)
@@ -58,10 +58,10 @@ export function registerAuthRoutes(app: FastifyInstance, options: AuthRoutesOpti
       // Hash even for an unknown user, so that the answer time does not say which names exist.
       const valid = await verifyPassword(password, user?.password_hash ?? (await decoyHash()))
       if (!user || !valid || user.disabled) {
-        limiter.failed(username, request.ip)
+        await limiter.failed(username, request.ip)
         throw new FlowlineError('UNAUTHENTICATED', 'Wrong user name or password')
       }
-      limiter.succeeded(username)
+      await limiter.succeeded(username)
       const { token, expiresAt } = await sessions.issue({
         username: user.username,
         role: user.role,

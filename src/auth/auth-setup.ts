@@ -1,9 +1,11 @@
 import type { Config } from '../config/config.ts'
 import type { Logger } from '../observability/logger.ts'
+import { simulatedSensorIds } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { AUTH_OFF, type AuthGuard } from './access-hooks.ts'
 import { Authenticator } from './authenticator.ts'
 import { CredentialsRepository } from './credentials-repository.ts'
+import { LoginLimiter } from './login-limiter.ts'
 import { hashPassword } from './passwords.ts'
 import { hashSecret, parseToken } from './secret-tokens.ts'
 import { SessionTokens } from './session-tokens.ts'
@@ -15,6 +17,8 @@ export interface AuthStack {
   readonly credentials: CredentialsRepository
   /** Signs and checks console sessions (admin issues them; ingest accepts them too). */
   readonly sessions: SessionTokens
+  /** Failed logins per account and address, shared by every admin replica through the database. */
+  readonly loginLimiter: LoginLimiter
 }
 
 /** Builds the auth stack of a role. With `--auth off` it logs a warning nobody can miss. */
@@ -33,6 +37,7 @@ export async function createAuth(config: Config, storage: Storage, logger: Logge
       authenticator: undefined,
       credentials,
       sessions,
+      loginLimiter: new LoginLimiter(storage.db),
     }
   }
   const authenticator = new Authenticator({ credentials, sessions, cacheTtlMs: config.authCacheTtlMs })
@@ -41,12 +46,14 @@ export async function createAuth(config: Config, storage: Storage, logger: Logge
     authenticator,
     credentials,
     sessions,
+    loginLimiter: new LoginLimiter(storage.db),
   }
 }
 
 /**
  * The first admin from `--admin-username`/`--admin-password`, and the automation key from
- * `--bootstrap-api-key`, each stored (hashed) when it does not exist yet. Idempotent: every
+ * `--bootstrap-api-key` and the device token from `--bootstrap-device-token`, each stored (hashed)
+ * when it does not exist yet. Idempotent: every
  * role may run it at start.
  */
 export async function provisionFromSettings(config: Config, storage: Storage, logger: Logger): Promise<void> {
@@ -74,5 +81,19 @@ export async function provisionFromSettings(config: Config, storage: Storage, lo
       'system:settings',
     )
     if (stored) logger.info({ tokenId: key.id }, 'bootstrap API key stored')
+  }
+  const device = parseToken(config.bootstrapDeviceToken)
+  if (device) {
+    const stored = await credentials.adoptToken(
+      device.id,
+      hashSecret(device.secret),
+      {
+        kind: 'device',
+        name: 'bootstrap (FLOWLINE_BOOTSTRAP_DEVICE_TOKEN)',
+        sensorIds: simulatedSensorIds(config.bootstrapDeviceSensors),
+      },
+      'system:settings',
+    )
+    if (stored) logger.info({ tokenId: device.id }, 'bootstrap device token stored')
   }
 }

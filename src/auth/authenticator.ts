@@ -95,7 +95,11 @@ function principalOf(row: TokenRow): Principal {
     kind: 'device',
     name: row.id,
     role: undefined,
-    scope: { sensorIds: row.sensor_ids ? new Set(row.sensor_ids) : undefined, tag: row.tag ?? undefined },
+    scope: {
+      streams: row.streams ? new Set(row.streams) : undefined,
+      sensorIds: row.sensor_ids ? new Set(row.sensor_ids) : undefined,
+      tag: row.tag ?? undefined,
+    },
   }
 }
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import type { Kysely, Selectable } from 'kysely'
+import type { Kysely, Selectable, Transaction } from 'kysely'
+import { FlowlineError } from '../errors.ts'
 import type { AuthTokensTable, AuthUsersTable, Schema, UserRole } from '../storage/schema.ts'
 import { type AuditEntry, audit } from './audit-log.ts'
 import { type NewToken, newToken, type TokenKind } from './secret-tokens.ts'
@@ -13,6 +14,8 @@ export interface TokenSpec {
   readonly role?: UserRole
   readonly sensorIds?: readonly string[]
   readonly tag?: string
+  /** Device tokens: the streams they may post to (default: measurements only). */
+  readonly streams?: readonly string[]
   readonly expiresAt?: Date
 }
 
@@ -83,6 +86,8 @@ export class CredentialsRepository {
     actor: string,
   ): Promise<UserRow | undefined> {
     return this.#db.transaction().execute(async (trx) => {
+      if (change.disabled === true || (change.role !== undefined && change.role !== 'admin'))
+        await keepAnAdmin(trx, username, change.disabled === true ? 'disable' : 'demote')
       const row = await trx
         .updateTable('auth_users')
         .set((eb) => ({
@@ -118,6 +123,7 @@ export class CredentialsRepository {
 
   async deleteUser(username: string, actor: string): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
+      await keepAnAdmin(trx, username, 'delete')
       const deleted = await trx
         .deleteFrom('auth_users')
         .where('username', '=', username)
@@ -182,6 +188,7 @@ export class CredentialsRepository {
         role: old.role ?? undefined,
         sensorIds: old.sensor_ids ?? undefined,
         tag: old.tag ?? undefined,
+        streams: old.streams ?? undefined,
         expiresAt: old.expires_at ?? undefined,
       }
       const created = newToken(old.kind)
@@ -241,6 +248,31 @@ export class CredentialsRepository {
   }
 }
 
+/**
+ * Refuses a change that would leave no enabled admin (nobody could manage accounts any more).
+ * The enabled admins' rows are locked until the transaction ends, so two admins demoting each
+ * other at once are serialised and the second one is refused.
+ */
+async function keepAnAdmin(
+  trx: Transaction<Schema>,
+  username: string,
+  change: 'delete' | 'demote' | 'disable',
+): Promise<void> {
+  const admins = await trx
+    .selectFrom('auth_users')
+    .select('username')
+    .where('role', '=', 'admin')
+    .where('disabled', '=', false)
+    .orderBy('username')
+    .forUpdate()
+    .execute()
+  if (admins.length === 1 && admins[0]?.username === username)
+    throw new FlowlineError(
+      'LAST_ADMIN',
+      `Cannot ${change} ${username}: it is the only enabled admin; create or enable another admin first`,
+    )
+}
+
 function tokenValues(spec: TokenSpec, created: NewToken, actor: string) {
   return {
     id: created.id,
@@ -250,6 +282,7 @@ function tokenValues(spec: TokenSpec, created: NewToken, actor: string) {
     role: spec.kind === 'api_key' ? (spec.role ?? 'viewer') : null,
     sensor_ids: spec.sensorIds ? [...spec.sensorIds] : null,
     tag: spec.tag ?? null,
+    streams: spec.kind === 'device' && spec.streams ? [...spec.streams] : null,
     expires_at: spec.expiresAt ?? null,
     created_by: actor,
   }
@@ -262,6 +295,7 @@ function describe(spec: TokenSpec) {
     role: spec.role,
     sensor_ids: spec.sensorIds,
     tag: spec.tag,
+    streams: spec.streams,
     expires_at: spec.expiresAt,
   }
 }

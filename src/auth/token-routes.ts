@@ -6,10 +6,12 @@ import { ErrorBody } from '../http/http-app.ts'
 import { actorOf } from './audit-log.ts'
 import type { Authenticator } from './authenticator.ts'
 import type { CredentialsRepository, TokenRow } from './credentials-repository.ts'
+import { deviceScopeProblem, INGEST_STREAMS } from './token-scope.ts'
 
 const SensorId = Type.String({ minLength: 1, maxLength: MAX_SENSOR_ID_LENGTH })
 const Tag = Type.String({ minLength: 1, maxLength: 64 })
 const Role = Type.Union([Type.Literal('admin'), Type.Literal('operator'), Type.Literal('viewer')])
+const Stream = Type.Union(INGEST_STREAMS.map((name) => Type.Literal(name)))
 const TokenInfo = Type.Object({
   id: Type.String(),
   kind: Type.Union([Type.Literal('device'), Type.Literal('api_key')]),
@@ -17,6 +19,9 @@ const TokenInfo = Type.Object({
   role: Type.Union([Role, Type.Null()]),
   sensor_ids: Type.Union([Type.Array(Type.String()), Type.Null()]),
   tag: Type.Union([Type.String(), Type.Null()]),
+  streams: Type.Union([Type.Array(Type.String()), Type.Null()], {
+    description: 'device tokens: the streams they may post to (null: measurements only)',
+  }),
   expires_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   revoked_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
   replaced_by: Type.Union([Type.String(), Type.Null()]),
@@ -34,6 +39,14 @@ const NewToken = Type.Object(
     role: Type.Optional(Role),
     sensor_ids: Type.Optional(Type.Array(SensorId, { minItems: 1, maxItems: 10_000, uniqueItems: true })),
     tag: Type.Optional(Tag),
+    streams: Type.Optional(
+      Type.Array(Stream, {
+        minItems: 1,
+        uniqueItems: true,
+        description:
+          'device tokens: the streams they may post to (default ["measurements"]); sensor_ids or tag only with measurements',
+      }),
+    ),
     expires_at: Type.Optional(Type.String({ format: 'date-time' })),
   },
   { additionalProperties: false },
@@ -52,6 +65,7 @@ export const tokenInfo = (row: TokenRow) => ({
   role: row.role,
   sensor_ids: row.sensor_ids,
   tag: row.tag,
+  streams: row.streams,
   expires_at: iso(row.expires_at),
   revoked_at: iso(row.revoked_at),
   replaced_by: row.replaced_by,
@@ -83,7 +97,8 @@ export function registerTokenRoutes(
     {
       config,
       schema: {
-        summary: 'Create a device token (scoped to sensor_ids or a tag) or an API key (with a role)',
+        summary:
+          'Create a device token (scoped to streams, and for measurements to sensor_ids or a tag) or an API key (with a role)',
         body: NewToken,
         response: { 201: Created, ...errors },
       },
@@ -93,15 +108,18 @@ export function registerTokenRoutes(
       if (body.kind === 'device' && body.role !== undefined)
         throw new FlowlineError(
           'BAD_REQUEST',
-          'body/role: a device token has no role; it may only send measurements',
+          'body/role: a device token has no role; it may only post to the streams of its scope',
         )
-      if (body.kind === 'device' && (body.sensor_ids === undefined) === (body.tag === undefined))
-        throw new FlowlineError(
-          'BAD_REQUEST',
-          'body: a device token needs exactly one scope, sensor_ids or tag',
-        )
-      if (body.kind === 'api_key' && (body.sensor_ids !== undefined || body.tag !== undefined))
-        throw new FlowlineError('BAD_REQUEST', 'body: an API key has a role, not a sensor scope')
+      const problem =
+        body.kind === 'device'
+          ? deviceScopeProblem({ streams: body.streams, sensorIds: body.sensor_ids, tag: body.tag })
+          : undefined
+      if (problem !== undefined) throw new FlowlineError('BAD_REQUEST', `body: ${problem}`)
+      if (
+        body.kind === 'api_key' &&
+        (body.sensor_ids !== undefined || body.tag !== undefined || body.streams !== undefined)
+      )
+        throw new FlowlineError('BAD_REQUEST', 'body: an API key has a role, not a device scope')
       if (body.kind === 'api_key' && body.role === undefined)
         throw new FlowlineError('BAD_REQUEST', 'body/role: an API key needs a role')
       const expiresAt = body.expires_at === undefined ? undefined : new Date(body.expires_at)
@@ -114,6 +132,7 @@ export function registerTokenRoutes(
           role: body.role,
           sensorIds: body.sensor_ids,
           tag: body.tag,
+          streams: body.streams,
           expiresAt,
         },
         actorOf(request.principal),

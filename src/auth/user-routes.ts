@@ -82,9 +82,10 @@ export function registerUserRoutes(
       config,
       schema: {
         summary: "Change an account's role, password or disabled flag (ends its sessions)",
+        description: 'Demoting or disabling the only enabled admin is refused with 409 LAST_ADMIN.',
         params: Params,
         body: UserChange,
-        response: { 200: User, 400: ErrorBody, 404: ErrorBody },
+        response: { 200: User, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },
     },
     async (request) => {
@@ -106,8 +107,9 @@ export function registerUserRoutes(
       config,
       schema: {
         summary: 'Delete an account',
+        description: 'Deleting the only enabled admin is refused with 409 LAST_ADMIN.',
         params: Params,
-        response: { 204: Type.Null(), 404: ErrorBody },
+        response: { 204: Type.Null(), 404: ErrorBody, 409: ErrorBody },
       },
     },
     async (request, reply) => {

@@ -2,6 +2,7 @@ import type { Command } from 'commander'
 import { CredentialsRepository, type TokenSpec } from '../auth/credentials-repository.ts'
 import { generatePassword, hashPassword } from '../auth/passwords.ts'
 import { tokenInfo } from '../auth/token-routes.ts'
+import { deviceScopeProblem, INGEST_STREAMS } from '../auth/token-scope.ts'
 import type { Config } from '../config/config.ts'
 import { createLogger } from '../observability/logger.ts'
 import { createMetrics } from '../observability/metrics.ts'
@@ -92,20 +93,27 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
   addSettings(
     tokens
       .command('create')
-      .description('Creates a device token (--sensor-ids or --tag) or an API key (--role); prints it once')
+      .description(
+        'Creates a device token (--scope-streams; for measurements --sensor-ids or --tag) or an API key (--role); prints it once',
+      )
       .requiredOption('--name <name>', 'what the token is for')
       .option('--sensor-ids <ids>', 'device token: the comma-separated sensors it may write')
       .option('--tag <tag>', 'device token: it may write the sensors with this tag in the registry')
+      .option(
+        '--scope-streams <names>',
+        `device token: the comma-separated streams it may post to (${INGEST_STREAMS.join(', ')}; default measurements)`,
+      )
       .option('--role <role>', 'API key: admin, operator or viewer')
       .option('--expires <iso>', 'expiry, ISO-8601'),
     'migrate',
   ).action(async (flags) => {
     await withCredentials('tokens create', load(flags), async (credentials) => {
       const device = flags.role === undefined
-      if (device && (flags.sensorIds === undefined) === (flags.tag === undefined))
-        throw new Error(
-          'a device token needs exactly one of --sensor-ids or --tag (or give --role for an API key)',
-        )
+      const streams: string[] | undefined = flags.scopeStreams?.split(',')
+      const sensorIds: string[] | undefined = flags.sensorIds?.split(',')
+      const problem = device ? deviceScopeProblem({ streams, sensorIds, tag: flags.tag }) : undefined
+      if (problem !== undefined)
+        throw new Error(`${problem} (flags --scope-streams, --sensor-ids, --tag; or --role for an API key)`)
       const expiresAt = flags.expires === undefined ? undefined : new Date(flags.expires)
       if (expiresAt && Number.isNaN(expiresAt.getTime()))
         throw new Error(`--expires ${flags.expires}: not a date`)
@@ -113,8 +121,9 @@ export function addCredentialCommands(program: Command, load: LoadSettings): voi
         ? {
             kind: 'device',
             name: flags.name,
-            sensorIds: flags.sensorIds?.split(','),
+            sensorIds,
             tag: flags.tag,
+            streams,
             expiresAt,
           }
         : { kind: 'api_key', name: flags.name, role: role(flags.role), expiresAt }

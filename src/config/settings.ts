@@ -837,6 +837,29 @@ const TABLE = [
     secret: true,
   },
   {
+    key: 'bootstrapDeviceToken',
+    flag: 'bootstrap-device-token',
+    env: 'FLOWLINE_BOOTSTRAP_DEVICE_TOKEN',
+    description:
+      'a device token (flt_<id>_<secret>) stored, hashed, at start when its id is new, scoped to the first --bootstrap-device-sensors simulated sensors: for a simulator deployed beside the roles',
+    schema: Type.String({
+      pattern: '^(|flt_[a-z0-9]{12}_[A-Za-z0-9_-]{43})$',
+      description: 'empty or flt_<12 of a-z0-9>_<43 base64url characters>',
+    }),
+    default: '',
+    roles: authUsers,
+    secret: true,
+  },
+  {
+    key: 'bootstrapDeviceSensors',
+    flag: 'bootstrap-device-sensors',
+    env: 'BOOTSTRAP_DEVICE_SENSORS',
+    description: 'how many simulated sensors (sensor-0001 and on) the bootstrap device token may write',
+    schema: positive(1_000_000),
+    default: 10,
+    roles: authUsers,
+  },
+  {
     key: 'deviceToken',
     flag: 'device-token',
     env: 'FLOWLINE_DEVICE_TOKEN',

@@ -85,11 +85,20 @@ export interface AuthTokensTable {
   role: UserRole | null
   sensor_ids: string[] | null
   tag: string | null
+  /** Device tokens: the streams they may post to; null means measurements only. */
+  streams: string[] | null
   expires_at: Date | null
   revoked_at: Date | null
   replaced_by: string | null
   created_by: string
   created_at: Generated<Date>
+}
+
+export interface LoginFailuresTable {
+  kind: 'account' | 'address'
+  key: string
+  failures: number
+  window_start: Date
 }
 
 export interface AuditLogTable {
@@ -173,4 +182,5 @@ export interface Schema {
   sensor_registry: SensorRegistryTable
   dead_letters: DeadLettersTable
   dead_letter_redrives: DeadLetterRedrivesTable
+  login_failures: LoginFailuresTable
 }

@@ -44,6 +44,7 @@ export function runStorageContract(
         '0008-etl',
         '0010-report-views',
         '0011-journey-coordinates',
+        '0014-platform-scopes-and-logins',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)

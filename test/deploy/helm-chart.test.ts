@@ -138,6 +138,30 @@ describe('Helm chart deploy/helm/flowline', () => {
         for (const doc of scaled) assert.equal(doc.spec.triggers[0].type, 'kafka')
         const policies = byKind(docs, 'NetworkPolicy').map((doc) => doc.metadata.name)
         for (const name of deployments) assert.ok(policies.includes(name), `no NetworkPolicy for ${name}`)
+        // Ingest checks device tokens and the registry in PostgreSQL: it needs the URL and a way out to it.
+        for (const role of ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin']) {
+          const policy = byKind(docs, 'NetworkPolicy').find((doc) => doc.metadata.name === `flowline-${role}`)
+          const toPostgres = ((policy?.spec.egress ?? []) as Doc[]).some(
+            (rule) =>
+              rule.to?.some(
+                (peer: Doc) => peer.podSelector?.matchLabels?.['cnpg.io/cluster'] === 'flowline-db',
+              ) && rule.ports?.some((port: Doc) => port.port === 5432),
+          )
+          assert.ok(toPostgres, `${role} may reach PostgreSQL`)
+        }
+        const configMap = byKind(docs, 'ConfigMap').find((doc) => doc.data?.DATABASE_URL_FILE !== undefined)
+        const ingest = byKind(docs, 'Deployment').find((doc) => doc.metadata.name === 'flowline-ingest')
+        const ingestContainer = ingest?.spec.template.spec.containers[0]
+        assert.ok(
+          ingestContainer.envFrom.some((from: Doc) => from.configMapRef?.name === configMap?.metadata.name),
+          'ingest reads DATABASE_URL_FILE from the ConfigMap',
+        )
+        assert.ok(
+          ingestContainer.volumeMounts.some(
+            (mount: Doc) => mount.mountPath === '/var/run/secrets/flowline/database',
+          ),
+          'and has the database Secret mounted',
+        )
         const budgets = byKind(docs, 'PodDisruptionBudget').map((doc) => doc.metadata.name)
         for (const role of ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin'])
           assert.ok(budgets.includes(`flowline-${role}`), role)

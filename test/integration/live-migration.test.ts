@@ -109,6 +109,7 @@ test('a migration adding a column runs while ingest and the saver store a load: 
     '0008-etl',
     '0010-report-views',
     '0011-journey-coordinates',
+    '0014-platform-scopes-and-logins',
   ])
   await sleep(2000)
   version = 2

@@ -57,6 +57,7 @@ async function migrateFilledTable(storage: Storage) {
   const applied = await storage.migrate()
   // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) do not touch
   // (0010 only adds views)
+  // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) and 0014 (token scopes, login failures) do not touch
   // `measurements`, 0007 only adds a nullable column; they are pending here too.
   assert.deepEqual(applied, [
     '0003-stream-windows',
@@ -67,6 +68,7 @@ async function migrateFilledTable(storage: Storage) {
     '0008-etl',
     '0010-report-views',
     '0011-journey-coordinates',
+    '0014-platform-scopes-and-logins',
   ])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
@@ -101,6 +103,7 @@ async function migrateFilledTable(storage: Storage) {
     '0008-etl',
     '0010-report-views',
     '0011-journey-coordinates',
+    '0014-platform-scopes-and-logins',
   ])
 }
 

@@ -2,7 +2,6 @@ import { type Static, Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
 import { registerAuthRoutes } from '../../auth/auth-routes.ts'
 import type { AuthStack } from '../../auth/auth-setup.ts'
-import { LoginLimiter } from '../../auth/login-limiter.ts'
 import { registerTokenRoutes } from '../../auth/token-routes.ts'
 import { registerUserRoutes } from '../../auth/user-routes.ts'
 import { MAX_SENSOR_ID_LENGTH } from '../../domain/measurement.ts'
@@ -217,7 +216,7 @@ function registerPlatformRoutes(app: FastifyInstance, auth: AuthStack): void {
       credentials: auth.credentials,
       authenticator: auth.authenticator,
       sessions: auth.sessions,
-      limiter: new LoginLimiter(),
+      limiter: auth.loginLimiter,
     })
   registerUserRoutes(app, auth.credentials, auth.authenticator)
   registerTokenRoutes(app, auth.credentials, auth.authenticator)

@@ -40,8 +40,9 @@ export function registerStreamIngestRoute(
   app.post(
     route.path,
     {
-      // Devices and shop front-ends post here with a token once auth is enforced (platform branch).
-      config: { access: 'device' } as Record<string, unknown>,
+      // Devices and shop front-ends post with a token scoped to this stream; operators may too
+      // (back-office corrections). A sensor-scoped measurement token is refused with 403.
+      config: { access: 'producer', stream: definition.name },
       schema: {
         summary: route.summary,
         description: `Publishes to the \`${definition.name}\` stream (key: ${definition.keyField}; idempotency key: ${definition.idempotencyKey}). One object, a JSON array or NDJSON, at most ${options.maxItems} items; 202 only after the broker acknowledged every item.`,

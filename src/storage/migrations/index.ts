@@ -10,6 +10,7 @@ import { createInventoryStreams } from './0007-inventory-streams.ts'
 import { createEtl } from './0008-etl.ts'
 import { createReportViews } from './0010-report-views.ts'
 import { createJourneyCoordinates } from './0011-journey-coordinates.ts'
+import { platformScopesAndLogins } from './0014-platform-scopes-and-logins.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   '0008-etl': createEtl,
   '0010-report-views': createReportViews,
   '0011-journey-coordinates': createJourneyCoordinates,
+  '0014-platform-scopes-and-logins': platformScopesAndLogins,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -3,11 +3,21 @@ import type { TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
+import { provisionFromSettings } from '../../../src/auth/auth-setup.ts'
 import { CredentialsRepository } from '../../../src/auth/credentials-repository.ts'
 import type { Broker } from '../../../src/broker/broker.ts'
 import { RegistryRepository } from '../../../src/registry/registry-repository.ts'
-import { readRecords } from '../../helpers/pipeline.ts'
-import { bearer, type FreshStorage, ingestApp, logWithTopic, reading } from './platform-fixtures.ts'
+import { quietLogger, readRecords, testConfig } from '../../helpers/pipeline.ts'
+import {
+  adminApp,
+  bearer,
+  createUser,
+  type FreshStorage,
+  ingestApp,
+  login,
+  logWithTopic,
+  reading,
+} from './platform-fixtures.ts'
 
 const post = (app: FastifyInstance, token: string, body: unknown) =>
   app.inject({ method: 'POST', url: '/measurements', headers: bearer(token), payload: body as object })
@@ -159,4 +169,79 @@ export async function unknownSensorPolicies(t: TestContext, freshStorage: FreshS
     ['known', 'known', 'new-a', 'new-g'],
     'refused requests sent nothing',
   )
+}
+
+/**
+ * Stream scopes: a device token posts only to the streams of its scope (a sensor token is refused
+ * at /stock-movements, a stock token at /measurements), operators may post inventory streams, and
+ * a refused request sends nothing.
+ */
+export async function streamScopes(t: TestContext, freshStorage: FreshStorage): Promise<void> {
+  const storage = await freshStorage(t)
+  await storage.migrate()
+  const { broker, topic } = await logWithTopic(t)
+  const stockTopic = testConfig().stockTopic
+  await broker.ensureTopics([{ name: stockTopic, partitions: 1, replicationFactor: 1 }])
+  const app = await ingestApp(t, storage, broker, topic)
+  const credentials = new CredentialsRepository(storage.db)
+  const sensors = await credentials.createToken({ kind: 'device', name: 's', sensorIds: ['s-1'] }, 'test')
+  const stock = await credentials.createToken(
+    { kind: 'device', name: 'shop', streams: ['stock-movements'] },
+    'test',
+  )
+  await createUser(storage, 'olga', 'operator')
+  const operator = await login((await adminApp(t, storage, broker)).app, 'olga')
+  const movement = (id: string) => ({
+    movement_id: id,
+    sku: 'P-1',
+    warehouse: 'w1',
+    kind: 'receipt',
+    quantity: 2,
+    timestamp: new Date().toISOString(),
+  })
+  const postStock = (token: string, id: string) =>
+    app.inject({ method: 'POST', url: '/stock-movements', headers: bearer(token), payload: movement(id) })
+
+  const refused = await postStock(sensors.token, 'm-refused')
+  assert.equal(refused.statusCode, 403, refused.body)
+  assert.match(refused.json().message, /stock-movements/)
+  assert.equal(
+    (await post(app, stock.token, reading('s-1'))).statusCode,
+    403,
+    'a stock token posts no measurements',
+  )
+  const productEvent = await app.inject({
+    method: 'POST',
+    url: '/product-events',
+    headers: bearer(stock.token),
+    payload: { event_id: 'e-1', sku: 'P-1', type: 'viewed', timestamp: new Date().toISOString() },
+  })
+  assert.equal(productEvent.statusCode, 403, 'nor other inventory streams')
+  assert.equal((await postStock(stock.token, 'm-device')).statusCode, 202)
+  assert.equal((await postStock(operator, 'm-operator')).statusCode, 202, 'an operator may post')
+  assert.equal(
+    (await post(app, sensors.token, reading('s-1'))).statusCode,
+    202,
+    'measurement tokens still work',
+  )
+  const sent = (await readRecords(broker, stockTopic, 2)).map((record) => JSON.parse(record.value.toString()))
+  assert.deepEqual(
+    sent.map((item) => item.movement_id).sort(),
+    ['m-device', 'm-operator'],
+    'the refused request sent nothing',
+  )
+
+  const rotated = await credentials.rotateToken(stock.row.id, 60, 'test')
+  assert.deepEqual(rotated?.row.streams, ['stock-movements'], 'rotation keeps the stream scope')
+
+  // A deployed simulator's token from the settings (compose): stored hashed once, scoped to its sensors.
+  const simulatorToken = `flt_simulator001_${'S'.repeat(43)}`
+  const settings = testConfig({ bootstrapDeviceToken: simulatorToken, bootstrapDeviceSensors: 2 })
+  await provisionFromSettings(settings, storage, quietLogger())
+  await provisionFromSettings(settings, storage, quietLogger())
+  const row = (await credentials.tokensById(['simulator001'])).get('simulator001')
+  assert.deepEqual(row?.sensor_ids, ['sensor-0001', 'sensor-0002'])
+  assert.ok(!row?.secret_hash.includes('SSSS'), 'only a hash is stored')
+  assert.equal((await post(app, simulatorToken, reading('sensor-0002'))).statusCode, 202)
+  assert.equal((await post(app, simulatorToken, reading('sensor-0003'))).statusCode, 403)
 }

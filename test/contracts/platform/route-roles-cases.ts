@@ -26,7 +26,9 @@ interface RouteCase {
   readonly access: Access
   readonly payload?: unknown
   /** A server-sent events route: called over a socket and dropped once the status is known. */
-  readonly stream?: boolean
+  readonly events?: boolean
+  /** The stream a `device` or `producer` route publishes to (default measurements). */
+  readonly stream?: string
 }
 
 /**
@@ -59,9 +61,9 @@ const ROUTES: readonly RouteCase[] = [
     path: '/sensors/{id}/live',
     url: '/sensors/s1/live',
     access: 'viewer',
-    stream: true,
+    events: true,
   },
-  { app: 'admin', method: 'GET', path: '/alerts/live', url: '/alerts/live', access: 'viewer', stream: true },
+  { app: 'admin', method: 'GET', path: '/alerts/live', url: '/alerts/live', access: 'viewer', events: true },
   { app: 'admin', method: 'GET', path: '/sensors/{id}', url: '/sensors/s1', access: 'viewer' },
   {
     app: 'admin',
@@ -218,7 +220,8 @@ const ROUTES: readonly RouteCase[] = [
     method: 'POST',
     path: '/stock-movements',
     url: '/stock-movements',
-    access: 'device',
+    access: 'producer',
+    stream: 'stock-movements',
     payload: [],
   },
   {
@@ -226,7 +229,8 @@ const ROUTES: readonly RouteCase[] = [
     method: 'POST',
     path: '/product-events',
     url: '/product-events',
-    access: 'device',
+    access: 'producer',
+    stream: 'product-events',
     payload: [],
   },
   {
@@ -234,7 +238,8 @@ const ROUTES: readonly RouteCase[] = [
     method: 'POST',
     path: '/product-versions',
     url: '/product-versions',
-    access: 'device',
+    access: 'producer',
+    stream: 'products',
     payload: [],
   },
   {
@@ -305,6 +310,24 @@ export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshSto
     principal: { kind: 'device', name: 'dev', role: undefined },
     headers: bearer(device.token),
   })
+  const shop = await credentials.createToken(
+    { kind: 'device', name: 'shop', streams: ['stock-movements', 'product-events', 'products'] },
+    'test',
+  )
+  callers.push({
+    name: 'inventory device token',
+    principal: {
+      kind: 'device',
+      name: 'shop',
+      role: undefined,
+      scope: {
+        streams: new Set(['stock-movements', 'product-events', 'products']),
+        sensorIds: undefined,
+        tag: undefined,
+      },
+    },
+    headers: bearer(shop.token),
+  })
   callers.push({
     name: 'harness admin key',
     principal: { kind: 'api_key', name: 'harness', role: 'admin' },
@@ -314,7 +337,7 @@ export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshSto
   const failures: string[] = []
   for (const route of ROUTES)
     for (const caller of callers) {
-      const response = route.stream
+      const response = route.events
         ? await streamStatus(apps[route.app], route.url, caller.headers)
         : await apps[route.app].inject({
             method: route.method,
@@ -322,7 +345,7 @@ export async function everyRouteEveryRole(t: TestContext, freshStorage: FreshSto
             headers: caller.headers,
             ...(route.payload === undefined ? {} : { payload: route.payload as object }),
           })
-      const allowed = allows(caller.principal, route.access)
+      const allowed = allows(caller.principal, route.access, route.stream)
       const refusal = caller.principal === undefined ? 401 : 403
       // Allowed: any answer but a refusal (a wrong login password is a 401 of its own) and no 5xx.
       const refused =

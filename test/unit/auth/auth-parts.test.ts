@@ -3,7 +3,6 @@ import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
 import { allows } from '../../../src/auth/access.ts'
 import { CachedLoader } from '../../../src/auth/cached-loader.ts'
-import { LoginLimiter } from '../../../src/auth/login-limiter.ts'
 import { hashPassword, verifyPassword } from '../../../src/auth/passwords.ts'
 import { hashSecret, newToken, parseToken, secretMatches } from '../../../src/auth/secret-tokens.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
@@ -53,19 +52,24 @@ describe('auth parts', () => {
     assert.ok(!allows(device, 'viewer'))
   })
 
-  it('locks an account after 5 failures and an address after 20, for the rest of the window', () => {
-    const limiter = new LoginLimiter({ perAccount: 5, perAddress: 20, windowMs: 60_000 })
-    const t0 = 1_000_000
-    for (let i = 0; i < 5; i++) limiter.failed('Ada', '10.0.0.1', t0)
-    assert.equal(
-      limiter.retryAfterS('ada', '10.0.0.2', t0 + 1000),
-      59,
-      'user names are compared without case',
+  it('admits device tokens only to the streams of their scope; producer routes also take operators', () => {
+    const shop = {
+      kind: 'device' as const,
+      name: 'shop',
+      role: undefined,
+      scope: { streams: new Set(['stock-movements']), sensorIds: undefined, tag: undefined },
+    }
+    const sensorToken = { kind: 'device' as const, name: 's', role: undefined }
+    assert.ok(allows(shop, 'producer', 'stock-movements'))
+    assert.ok(!allows(shop, 'producer', 'product-events'))
+    assert.ok(!allows(shop, 'device'), 'not measurements')
+    assert.ok(
+      !allows(sensorToken, 'producer', 'stock-movements'),
+      'a token without streams: measurements only',
     )
-    assert.equal(limiter.retryAfterS('ada', '10.0.0.2', t0 + 60_000), 0, 'the window ended')
-    for (let i = 0; i < 20; i++) limiter.failed(`u${i}`, '10.0.0.3', t0)
-    assert.ok(limiter.retryAfterS('bob', '10.0.0.3', t0) > 0)
-    assert.equal(limiter.retryAfterS('bob', '10.0.0.4', t0), 0)
+    assert.ok(allows({ kind: 'user', name: 'o', role: 'operator' }, 'producer', 'stock-movements'))
+    assert.ok(!allows({ kind: 'user', name: 'v', role: 'viewer' }, 'producer', 'stock-movements'))
+    assert.ok(!allows({ kind: 'user', name: 'o', role: 'operator' }, 'device'))
   })
 
   it('loads keys in batches, caches them for the TTL, and serves recent entries while reads fail', async () => {

@@ -17,6 +17,7 @@ describe('secret settings', () => {
       FLOWLINE_SESSION_SECRET: 's'.repeat(40),
       FLOWLINE_ADMIN_PASSWORD: 'a long admin password',
       FLOWLINE_BOOTSTRAP_API_KEY: `fla_${'a'.repeat(12)}_${'B'.repeat(43)}`,
+      FLOWLINE_BOOTSTRAP_DEVICE_TOKEN: `flt_${'c'.repeat(12)}_${'D'.repeat(43)}`,
       FLOWLINE_DEVICE_TOKEN: 'flt_device',
       FLOWLINE_METRICS_TOKEN: 'metrics-token',
       FLOWLINE_API_TOKEN: 'flt_example-token',
@@ -42,6 +43,7 @@ describe('secret settings', () => {
     assert.equal(config.adminPassword, values.FLOWLINE_ADMIN_PASSWORD)
     assert.equal(config.bootstrapApiKey, values.FLOWLINE_BOOTSTRAP_API_KEY)
     assert.equal(config.deviceToken, values.FLOWLINE_DEVICE_TOKEN)
+    assert.equal(config.bootstrapDeviceToken, values.FLOWLINE_BOOTSTRAP_DEVICE_TOKEN)
     assert.equal(config.metricsToken, values.FLOWLINE_METRICS_TOKEN)
   })
 

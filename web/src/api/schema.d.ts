@@ -1276,7 +1276,10 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Delete an account */
+        /**
+         * Delete an account
+         * @description Deleting the only enabled admin is refused with 409 LAST_ADMIN.
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -1311,11 +1314,30 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
         };
         options?: never;
         head?: never;
-        /** Change an account's role, password or disabled flag (ends its sessions) */
+        /**
+         * Change an account's role, password or disabled flag (ends its sessions)
+         * @description Demoting or disabling the only enabled admin is refused with 409 LAST_ADMIN.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1385,6 +1407,22 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
             };
         };
         trace?: never;
@@ -1419,6 +1457,8 @@ export interface paths {
                             role: ("admin" | "operator" | "viewer") | (never | null);
                             sensor_ids: string[] | null;
                             tag: string | null;
+                            /** @description device tokens: the streams they may post to (null: measurements only) */
+                            streams: string[] | null;
                             /** Format: date-time */
                             expires_at: string | null;
                             /** Format: date-time */
@@ -1497,7 +1537,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** Create a device token (scoped to sensor_ids or a tag) or an API key (with a role) */
+        /** Create a device token (scoped to streams, and for measurements to sensor_ids or a tag) or an API key (with a role) */
         post: {
             parameters: {
                 query?: never;
@@ -1513,6 +1553,8 @@ export interface paths {
                         role?: "admin" | "operator" | "viewer";
                         sensor_ids?: string[];
                         tag?: string;
+                        /** @description device tokens: the streams they may post to (default ["measurements"]); sensor_ids or tag only with measurements */
+                        streams?: ("measurements" | "products" | "product-events" | "stock-movements")[];
                         /** Format: date-time */
                         expires_at?: string;
                     };
@@ -1532,6 +1574,8 @@ export interface paths {
                             role: ("admin" | "operator" | "viewer") | (never | null);
                             sensor_ids: string[] | null;
                             tag: string | null;
+                            /** @description device tokens: the streams they may post to (null: measurements only) */
+                            streams: string[] | null;
                             /** Format: date-time */
                             expires_at: string | null;
                             /** Format: date-time */
@@ -1651,6 +1695,8 @@ export interface paths {
                             role: ("admin" | "operator" | "viewer") | (never | null);
                             sensor_ids: string[] | null;
                             tag: string | null;
+                            /** @description device tokens: the streams they may post to (null: measurements only) */
+                            streams: string[] | null;
                             /** Format: date-time */
                             expires_at: string | null;
                             /** Format: date-time */
@@ -1775,6 +1821,8 @@ export interface paths {
                             role: ("admin" | "operator" | "viewer") | (never | null);
                             sensor_ids: string[] | null;
                             tag: string | null;
+                            /** @description device tokens: the streams they may post to (null: measurements only) */
+                            streams: string[] | null;
                             /** Format: date-time */
                             expires_at: string | null;
                             /** Format: date-time */
