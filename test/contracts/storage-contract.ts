@@ -41,6 +41,7 @@ export function runStorageContract(
         '0006-dead-letters',
         '0007-inventory-streams',
         '0008-etl',
+        '0009-alert-acknowledgements',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)

@@ -64,6 +64,7 @@ async function migrateFilledTable(storage: Storage) {
     '0006-dead-letters',
     '0007-inventory-streams',
     '0008-etl',
+    '0009-alert-acknowledgements',
   ])
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
@@ -96,6 +97,7 @@ async function migrateFilledTable(storage: Storage) {
     '0006-dead-letters',
     '0007-inventory-streams',
     '0008-etl',
+    '0009-alert-acknowledgements',
   ])
 }
 

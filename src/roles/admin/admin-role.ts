@@ -66,6 +66,7 @@ export async function startAdmin(
     auth: await createAuth(config, writes.storage, logger),
     flow,
     deadLetterActions,
+    etlUrl: config.etlUrl,
   })
   const urls = await listen(app, 'admin', config.host, config.adminPort, logger, '/measurements')
   return {

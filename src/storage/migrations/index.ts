@@ -8,6 +8,7 @@ import { createPlatform } from './0005-platform.ts'
 import { createDeadLetters } from './0006-dead-letters.ts'
 import { createInventoryStreams } from './0007-inventory-streams.ts'
 import { createEtl } from './0008-etl.ts'
+import { alertAcknowledgements } from './0009-alert-acknowledgements.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   '0006-dead-letters': createDeadLetters,
   '0007-inventory-streams': createInventoryStreams,
   '0008-etl': createEtl,
+  '0009-alert-acknowledgements': alertAcknowledgements,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

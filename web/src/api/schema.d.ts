@@ -2248,6 +2248,10 @@ export interface paths {
                                 opened_at: string;
                                 value: number;
                                 reason: string;
+                                /** @description who acknowledged the opening; null until someone does */
+                                acknowledged_by: string | null;
+                                /** Format: date-time */
+                                acknowledged_at: string | null;
                             }[];
                             /** @description pass as cursor to get the next, older page; null on the last page */
                             next_cursor: string | null;
@@ -2290,6 +2294,111 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open alert: records who and when (again: the first acknowledgement is kept) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description id of the opening (GET /alerts) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            sensor_id: string;
+                            kind: "reading" | "window_mean";
+                            state: "open" | "resolved";
+                            /**
+                             * Format: date-time
+                             * @description event time of the reading or window that caused it
+                             */
+                            at: string;
+                            /** Format: date-time */
+                            opened_at: string;
+                            value: number;
+                            reason: string;
+                            /** @description who acknowledged the opening; null until someone does */
+                            acknowledged_by: string | null;
+                            /** Format: date-time */
+                            acknowledged_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
