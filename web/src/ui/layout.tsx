@@ -16,6 +16,8 @@ export function Layout() {
           </NavLink>
           <NavLink to="/sensors">Sensors</NavLink>
           <NavLink to="/alerts">Alerts</NavLink>
+          <NavLink to="/dead-letters">Dead letters</NavLink>
+          <NavLink to="/etl">ETL runs</NavLink>
         </nav>
         <div className="user">
           {state.status === 'signed-in' && (
