@@ -34,7 +34,7 @@ async function get(url: string): Promise<Response> {
 }
 
 /** The console accounts the scenarios sign in with, one per role. */
-const ACCOUNTS = {
+export const ACCOUNTS = {
   operator: { username: 'console-operator', password: 'operator-password-e2e' },
   viewer: { username: 'console-viewer', password: 'viewer-password-e2e' },
 } as const
@@ -61,7 +61,7 @@ export async function seedDayOfReadings(ingestUrl: string, sensorId: string): Pr
 }
 
 /** A new page at `path` of the console, closed when the test ends. */
-async function openPage(
+export async function openPage(
   t: TestContext,
   browser: Browser,
   target: ConsoleTarget,
@@ -95,7 +95,7 @@ async function signInOnTheLoginPage(t: TestContext, browser: Browser, target: Co
   await snapshot(page, target, 'login')
 }
 
-async function snapshot(page: Page, target: ConsoleTarget, name: string) {
+export async function snapshot(page: Page, target: ConsoleTarget, name: string) {
   await assertAccessible(page, name)
   if (target.screenshots) await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true })
 }

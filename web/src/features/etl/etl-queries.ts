@@ -9,20 +9,24 @@ export interface ParamField {
   readonly description: string
   readonly required: boolean
   readonly numeric: boolean
+  /** The value the pipeline takes when the field is left empty. */
+  readonly placeholder: string
 }
 
 export const FINISHED: readonly Run['status'][] = ['succeeded', 'failed', 'cancelled']
 
 export function paramFields(pipeline: Pipeline): ParamField[] {
   const schema = (pipeline.params ?? {}) as {
-    properties?: Record<string, { type?: string; description?: string }>
+    properties?: Record<string, { type?: string; description?: string; default?: unknown }>
     required?: string[]
   }
   return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
     name,
     description: property.description ?? '',
-    required: schema.required?.includes(name) ?? false,
+    // A parameter with a default may be left empty: the pipeline fills it in.
+    required: (schema.required?.includes(name) ?? false) && property.default === undefined,
     numeric: property.type === 'number' || property.type === 'integer',
+    placeholder: property.default === undefined ? '' : String(property.default),
   }))
 }
 

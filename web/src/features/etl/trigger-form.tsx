@@ -57,6 +57,7 @@ export function TriggerForm() {
             required={field.required}
             inputMode={field.numeric ? 'decimal' : undefined}
             title={field.description}
+            placeholder={field.placeholder}
             onChange={(event) => setValues({ ...values, [field.name]: event.target.value })}
           />
         </label>
