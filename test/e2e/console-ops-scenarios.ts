@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { TestContext } from 'node:test'
-import type { Browser, Page } from 'playwright-core'
+import type { Browser, Locator, Page } from 'playwright-core'
 import { authHeaders } from '../../harness/index.ts'
 import { uniqueName } from '../helpers/services.ts'
 import { eventually } from './browser.ts'
@@ -49,7 +49,7 @@ async function thresholdOpensAlert(t: TestContext, browser: Browser, target: Con
   await page.getByLabel('Maximum °C').fill('30')
   await page.getByLabel('Readings in a row').fill('1')
   await page.getByRole('button', { name: 'Save thresholds' }).click()
-  await page.getByText('Below none or above 30 °C, 1 reading(s) in a row.').waitFor()
+  await shownOrFailed(page, page.getByText('Below none or above 30 °C, 1 reading(s) in a row.'))
 
   const alerts = await openPage(t, browser, target, '/console/alerts')
   await alerts.getByText('Live', { exact: true }).waitFor()
@@ -98,7 +98,7 @@ async function redriveCorrectedDeadLetter(t: TestContext, browser: Browser, targ
   assert.match(await payload.inputValue(), /"temperature":5000/)
   await payload.fill(JSON.stringify({ sensor_id: sensorId, temperature: 21.5, timestamp }))
   await page.getByRole('button', { name: 'Redrive corrected' }).click()
-  await page.getByText(/^Dead letter [0-9]+ redriven by user:console-operator\.$/).waitFor()
+  await page.getByText(/^Dead letter [0-9]+ redriven by (user:)?console-operator\.$/).waitFor()
   await page.getByText('redriven', { exact: true }).waitFor()
   await snapshot(page, shot, 'dead-letter')
 
@@ -169,6 +169,19 @@ async function viewerSeesNoActions(t: TestContext, browser: Browser, target: Con
     data: { pipeline: 'daily-rollups' },
   })
   assert.equal(trigger.status(), 403)
+}
+
+/** Waits for `expected`; an error the page shows instead fails the test with its text. */
+async function shownOrFailed(page: Page, expected: Locator) {
+  const failed = page.getByRole('alert')
+  await expected
+    .or(failed)
+    .first()
+    .waitFor()
+    .catch(async (error: Error) => {
+      throw new Error(`${error.message}\nthe page shows: ${await page.locator('main').innerText()}`)
+    })
+  if (await failed.count()) assert.fail(`the page says: ${await failed.first().textContent()}`)
 }
 
 async function assertNone(page: Page, buttons: readonly string[]) {

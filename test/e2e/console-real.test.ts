@@ -33,7 +33,7 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
   }
   const common = { kafka, 'database-url': database.url, topic, 'log-level': 'warn' }
   const [ingest, saver, aggregate] = await Promise.all([
-    startRole('ingest', { label: 'console-ingest', flags: { kafka, topic, 'log-level': 'warn' } }),
+    startRole('ingest', { label: 'console-ingest', flags: common }),
     startRole('saver', {
       label: 'console-saver',
       flags: { ...common, 'errors-topic': names['errors-topic'], group: names.group },
