@@ -46,10 +46,11 @@ async function thresholdOpensAlert(t: TestContext, browser: Browser, target: Con
   await sensorRegistered(target.adminUrl, sensorId)
   const page = await openPage(t, browser, target, `/console/sensors/${sensorId}`)
   await page.getByRole('button', { name: 'Edit thresholds' }).click()
+  await page.getByLabel('Minimum °C').fill('-10')
   await page.getByLabel('Maximum °C').fill('30')
   await page.getByLabel('Readings in a row').fill('1')
   await page.getByRole('button', { name: 'Save thresholds' }).click()
-  await shownOrFailed(page, page.getByText('Below none or above 30 °C, 1 reading(s) in a row.'))
+  await shownOrFailed(page, page.getByText('Below -10 °C or above 30 °C, 1 reading(s) in a row.'))
 
   const alerts = await openPage(t, browser, target, '/console/alerts')
   await alerts.getByText('Live', { exact: true }).waitFor()
