@@ -138,7 +138,7 @@ test('--no-migrate-on-start leaves the schema alone; the roles start once `flowl
   const config = testConfig({ databaseUrl: url, migrateOnStart: false, adminPort: await freePort() })
   const admin = await startPipeline(config, ['admin'], 'admin')
   await admin.stop()
-  assert.equal((await pendingMigrations(storage.db as never)).length, 8, 'nothing was applied at start')
+  assert.equal((await pendingMigrations(storage.db as never)).length, 9, 'nothing was applied at start')
   await storage.migrate()
   const started = await startPipeline(
     testConfig({ databaseUrl: url, adminPort: await freePort() }),
