@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   STORAGE_UNAVAILABLE: { status: 503, retryable: true },
   // An ETL source that failed in a way that may pass (HTTP 5xx, connection reset).
   SOURCE_UNAVAILABLE: { status: 503, retryable: true },
+  // The admin role forwards the console's ETL calls to a worker that does not answer.
+  ETL_UNAVAILABLE: { status: 503, retryable: true },
   // Needs a person: a role that meets one of these stops with its message.
   STORAGE_REJECTED: { status: 500, retryable: false },
   BROKER_AUTHENTICATION: { status: 503, retryable: false },

@@ -1006,10 +1006,11 @@ const TABLE = [
     key: 'etlUrl',
     flag: 'etl-url',
     env: 'ETL_URL',
-    description: "base URL of an ETL worker's run API, for `flowline etl run|runs|show|logs|cancel|retry`",
+    description:
+      "base URL of an ETL worker's run API, for `flowline etl run|runs|show|logs|cancel|retry` and the console's ETL page (the admin role forwards /etl/* there; `up` uses its own worker)",
     schema: Type.String({ pattern: '^https?://', description: 'an http(s):// URL' }),
     default: 'http://127.0.0.1:8085',
-    roles: ['etl-client'],
+    roles: ['etl-client', 'admin', 'up'],
   },
   {
     key: 'logLevel',

@@ -115,7 +115,8 @@ export async function startPipeline(
     if (broker && storage && readStorage)
       running.push(
         await startAdmin(
-          config,
+          // `up` runs the ETL worker too: the console's ETL page reaches it on its own port.
+          roles.includes('etl') ? { ...config, etlUrl: `http://127.0.0.1:${config.etlPort}` } : config,
           readStorage,
           { storage, broker },
           logger,

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Schema } from './schema.ts'
-import type { StoredAlert } from './windows-read-repository.ts'
+import { type StoredAlert, storedAlertOf } from './windows-read-repository.ts'
 
 export interface SensorOverviewQuery {
   /** Part of the sensor id, any case. */
@@ -124,15 +124,6 @@ export class ConsoleReadRepository {
       .orderBy('id')
       .limit(limit)
       .execute()
-    return rows.map((row) => ({
-      id: String(row.id),
-      sensor_id: row.sensor_id,
-      kind: row.kind,
-      state: row.state,
-      at: row.at.toISOString(),
-      opened_at: row.opened_at.toISOString(),
-      value: row.value,
-      reason: row.reason,
-    }))
+    return rows.map(storedAlertOf)
   }
 }

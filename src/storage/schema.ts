@@ -52,6 +52,9 @@ export interface AlertsTable {
   opened_at: Date
   value: number
   reason: string
+  /** Set when an operator acknowledges the opening (migration 0009). */
+  acknowledged_by: string | null
+  acknowledged_at: Date | null
 }
 
 export interface AlertRulesTable {

@@ -1,5 +1,5 @@
-import { type Kysely, sql } from 'kysely'
-import type { Schema } from './schema.ts'
+import { type Kysely, type Selectable, sql } from 'kysely'
+import type { AlertsTable, Schema } from './schema.ts'
 
 export interface StoredWindow {
   readonly sensor_id: string
@@ -37,6 +37,25 @@ export interface StoredAlert {
   readonly opened_at: string
   readonly value: number
   readonly reason: string
+  /** Who acknowledged the opening, and when; null until someone does. */
+  readonly acknowledged_by: string | null
+  readonly acknowledged_at: string | null
+}
+
+/** An `alerts` row as the API shows it. */
+export function storedAlertOf(row: Selectable<AlertsTable>): StoredAlert {
+  return {
+    id: String(row.id),
+    sensor_id: row.sensor_id,
+    kind: row.kind,
+    state: row.state,
+    at: row.at.toISOString(),
+    opened_at: row.opened_at.toISOString(),
+    value: row.value,
+    reason: row.reason,
+    acknowledged_by: row.acknowledged_by,
+    acknowledged_at: row.acknowledged_at?.toISOString() ?? null,
+  }
 }
 
 export interface AlertsQuery {
@@ -120,15 +139,6 @@ export class WindowsReadRepository {
     if (query.sensorId !== undefined) select = select.where('a.sensor_id', '=', query.sensorId)
     if (query.beforeId !== undefined) select = select.where('a.id', '<', query.beforeId)
     const rows = await select.execute()
-    return rows.map((row) => ({
-      id: String(row.id),
-      sensor_id: row.sensor_id,
-      kind: row.kind,
-      state: row.state,
-      at: iso(row.at),
-      opened_at: iso(row.opened_at),
-      value: row.value,
-      reason: row.reason,
-    }))
+    return rows.map(storedAlertOf)
   }
 }

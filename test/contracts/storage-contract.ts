@@ -42,6 +42,7 @@ export function runStorageContract(
         '0006-dead-letters',
         '0007-inventory-streams',
         '0008-etl',
+        '0009-alert-acknowledgements',
         '0010-report-views',
         '0011-journey-coordinates',
         '0014-platform-scopes-and-logins',

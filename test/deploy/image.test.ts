@@ -60,4 +60,15 @@ describe('the Docker image', () => {
     assert.match(dockerfile, /FLOWLINE_HOST=0\.0\.0\.0/)
     assert.match(dockerfile, /--omit=dev/)
   })
+
+  it('ships the web console: web/dist built in its own stage and copied where the admin role serves it', () => {
+    const consoleStatic = readFileSync(join(ROOT, 'src/roles/admin/console-static.ts'), 'utf8')
+    assert.match(consoleStatic, /new URL\('\.\.\/\.\.\/\.\.\/web\/dist\/'/, 'the admin role serves web/dist')
+    assert.match(dockerfile, /^FROM node:24-\S+ AS console$/m)
+    assert.match(dockerfile, /^COPY web \.\/web$/m)
+    assert.match(dockerfile, /^RUN node web\/scripts\/build-console\.ts --force$/m)
+    assert.match(dockerfile, /^COPY --from=console \/app\/web\/dist \.\/web\/dist$/m)
+    const ignored = readFileSync(join(ROOT, '.dockerignore'), 'utf8').split('\n')
+    assert.ok(!ignored.some((line) => /^web\b/.test(line.trim())), '.dockerignore keeps web/ in the context')
+  })
 })

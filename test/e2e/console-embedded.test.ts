@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import { freePortRange, startRole, waitForHttp } from '../../harness/index.ts'
 import { uniqueName } from '../helpers/services.ts'
 import { launchBrowser } from './browser.ts'
+import { runOperatorScenarios } from './console-ops-scenarios.ts'
 import {
   buildConsole,
   type ConsoleTarget,
@@ -26,6 +27,7 @@ test('web console against embedded mode', { timeout: 600_000 }, async (t) => {
       'admin-port': base + 1,
       'saver-port': base + 2,
       'aggregate-port': base + 3,
+      'etl-import-dir': dataDir,
       sensors: 5,
       rate: 20,
       'log-level': 'warn',
@@ -49,4 +51,5 @@ test('web console against embedded mode', { timeout: 600_000 }, async (t) => {
   const browser = await launchBrowser(t)
 
   await runConsoleScenarios(t, browser, target, history)
+  await runOperatorScenarios(t, browser, { ...target, etlImportDir: dataDir, deadLetterScreenshots: false })
 })

@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
 import { scratchTopic, startRole } from '../../harness/index.ts'
+import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
 import { launchBrowser } from './browser.ts'
+import { runOperatorScenarios } from './console-ops-scenarios.ts'
 import {
   buildConsole,
   type ConsoleTarget,
@@ -37,10 +42,7 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
     await scratchTopic(kafka.split(','), { scope: t, name, partitions: 2 })
   const common = { kafka, 'database-url': database.url, topic, 'log-level': 'warn' }
   const [ingest, saver, aggregate] = await Promise.all([
-    startRole('ingest', {
-      label: 'console-ingest',
-      flags: { kafka, topic, ...inventory, 'log-level': 'warn' },
-    }),
+    startRole('ingest', { label: 'console-ingest', flags: { ...common, ...inventory } }),
     startRole('saver', {
       label: 'console-saver',
       flags: {
@@ -61,11 +63,28 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
       },
     }),
   ])
+  // The operator pages: dead letters (their saver) and ETL runs (a worker the admin forwards to).
+  const etlImportDir = await mkdtemp(join(tmpdir(), 'flowline-console-etl-'))
+  const [deadLetterSaver, etl] = await Promise.all([
+    startRole('dead-letter-saver', {
+      label: 'console-dead-letter-saver',
+      flags: {
+        ...common,
+        'errors-topic': names['errors-topic'],
+        'dead-letter-group': uniqueName('console-dead-letters'),
+      },
+    }),
+    startRole('etl worker', {
+      label: 'console-etl',
+      flags: { 'database-url': database.url, 'etl-import-dir': etlImportDir, 'log-level': 'warn' },
+    }),
+  ])
   const admin = await startRole('admin', {
     label: 'console-admin',
     flags: {
       ...common,
       ...names,
+      'etl-url': etl.url,
       'metrics-urls': [
         `ingest=${ingest.url}/metrics`,
         `saver=${saver.url}/metrics`,
@@ -79,7 +98,14 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
   t.after(async () => {
     await stopPosting()
     await admin.close()
-    await Promise.all([ingest.close(), saver.close(), aggregate.close()])
+    await Promise.all([
+      ingest.close(),
+      saver.close(),
+      aggregate.close(),
+      deadLetterSaver.close(),
+      etl.close(),
+    ])
+    await rm(etlImportDir, { recursive: true, force: true })
   })
   const target: ConsoleTarget = { adminUrl: admin.url, ingestUrl: ingest.url, topic, screenshots: false }
   const history = uniqueName('history')
@@ -87,4 +113,16 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
   const browser = await launchBrowser(t)
 
   await runConsoleScenarios(t, browser, target, history)
+  const poisonBroker = new KafkaBroker({
+    bootstrapBrokers: kafka.split(','),
+    clientId: uniqueName('console-poison'),
+    requestTimeoutMs: 5000,
+  })
+  t.after(() => poisonBroker.close())
+  await runOperatorScenarios(t, browser, {
+    ...target,
+    etlImportDir,
+    deadLetterScreenshots: true,
+    publishPoison: (sensorId, payload) => poisonBroker.publish([{ topic, key: sensorId, value: payload }]),
+  })
 })

@@ -35,7 +35,7 @@ async function get(url: string): Promise<Response> {
 }
 
 /** The console accounts the scenarios sign in with, one per role. */
-const ACCOUNTS = {
+export const ACCOUNTS = {
   operator: { username: 'console-operator', password: 'operator-password-e2e' },
   viewer: { username: 'console-viewer', password: 'viewer-password-e2e' },
 } as const

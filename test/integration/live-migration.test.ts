@@ -107,6 +107,7 @@ test('a migration adding a column runs while ingest and the saver store a load: 
   assert.deepEqual(applied, [
     '0007-inventory-streams',
     '0008-etl',
+    '0009-alert-acknowledgements',
     '0010-report-views',
     '0011-journey-coordinates',
     '0014-platform-scopes-and-logins',

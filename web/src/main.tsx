@@ -1,10 +1,12 @@
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query'
-import { lazy, StrictMode, Suspense } from 'react'
+import { lazy, type ReactNode, StrictMode, Suspense } from 'react'
 import { createRoot } from 'react-dom/client'
 import { BrowserRouter, Route, Routes } from 'react-router'
 import { AuthProvider } from './auth/auth-context'
 import { LoginPage } from './auth/login-page'
 import { AlertsPage } from './features/alerts/alerts-page'
+import { DeadLettersPage } from './features/dead-letters/dead-letters-page'
+import { EtlRunsPage } from './features/etl/etl-runs-page'
 import { FlowPage } from './features/flow/flow-page'
 import { ProductPage } from './features/inventory/product-page'
 import { ProductsPage } from './features/inventory/products-page'
@@ -17,10 +19,17 @@ import './ui/styles.css'
 // The sensor page carries the chart library: loaded when a sensor is opened, not on the first paint.
 const SensorPage = lazy(() => import('./features/sensors/sensor-page'))
 const ReportsPage = lazy(() => import('./features/reports/reports-page'))
+const DeadLetterPage = lazy(() => import('./features/dead-letters/dead-letter-page'))
+const EtlRunPage = lazy(() => import('./features/etl/etl-run-page'))
 
 const queryClient = new QueryClient({
   defaultOptions: { queries: { staleTime: 2000, retry: 1, refetchOnWindowFocus: false } },
 })
+
+/** A page loaded on demand: "Loading…" until its code arrives. */
+function Lazy({ page }: { readonly page: ReactNode }) {
+  return <Suspense fallback={<p className="muted">Loading…</p>}>{page}</Suspense>
+}
 
 function App() {
   return (
@@ -55,6 +64,10 @@ function App() {
           }
         />
         <Route path="journey" element={<JourneyPage />} />
+        <Route path="dead-letters" element={<DeadLettersPage />} />
+        <Route path="dead-letters/:id" element={<Lazy page={<DeadLetterPage />} />} />
+        <Route path="etl" element={<EtlRunsPage />} />
+        <Route path="etl/:id" element={<Lazy page={<EtlRunPage />} />} />
         <Route path="*" element={<h1>Page not found</h1>} />
       </Route>
     </Routes>

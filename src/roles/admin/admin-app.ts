@@ -12,6 +12,7 @@ import type { Metrics } from '../../observability/metrics.ts'
 import { activeSpanStore } from '../../observability/tracing.ts'
 import { RegistryRepository } from '../../registry/registry-repository.ts'
 import { registerSensorRoutes } from '../../registry/sensor-routes.ts'
+import { AlertAcknowledgements } from '../../storage/alert-acknowledgements.ts'
 import { ConsoleReadRepository } from '../../storage/console-read-repository.ts'
 import { DeadLettersRepository } from '../../storage/dead-letters-repository.ts'
 import { ProductEventsRepository } from '../../storage/inventory/product-events-repository.ts'
@@ -23,10 +24,12 @@ import type { Storage } from '../../storage/storage.ts'
 import { toStorageError } from '../../storage/storage-errors.ts'
 import { WindowsReadRepository } from '../../storage/windows-read-repository.ts'
 import type { DeadLetterActions } from '../dead-letters/dead-letter-actions.ts'
+import { registerAlertAckRoute } from './alert-ack-route.ts'
 import { registerConsoleRoutes } from './console-routes.ts'
 import { registerConsoleStatic } from './console-static.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { registerDeadLetterRoutes } from './dead-letter-routes.ts'
+import { registerEtlProxyRoutes } from './etl-proxy-routes.ts'
 import { registerFlowRoutes } from './flow/flow-routes.ts'
 import type { FlowSampler } from './flow/flow-sampler.ts'
 import { registerInventoryRoutes } from './inventory-routes.ts'
@@ -56,6 +59,8 @@ export interface AdminAppOptions {
   readonly deadLetterActions?: DeadLetterActions
   /** The measurements topic, named in a journey's hops read from the data. */
   readonly measurementsTopic?: string
+  /** The ETL worker's run API the console's ETL page reaches through here; without it, not served. */
+  readonly etlUrl?: string
 }
 
 const StoredMeasurement = Type.Object({
@@ -177,6 +182,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
     defaultLimit: options.defaultLimit,
     maxLimit: options.maxLimit,
   })
+  registerAlertAckRoute(app, new AlertAcknowledgements((options.primary ?? options.storage).db), query)
   registerConsoleRoutes(app, {
     repository: new ConsoleReadRepository(options.storage.db),
     measurements: repository,
@@ -206,6 +212,7 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
       defaultLimit: options.defaultLimit,
       maxLimit: options.maxLimit,
     })
+  if (options.etlUrl) registerEtlProxyRoutes(app, { etlUrl: options.etlUrl, logger: options.logger })
   return app
 }
 

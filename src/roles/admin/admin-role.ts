@@ -67,6 +67,7 @@ export async function startAdmin(
     flow,
     deadLetterActions,
     measurementsTopic: config.topic,
+    etlUrl: config.etlUrl,
   })
   const urls = await listen(app, 'admin', config.host, config.adminPort, logger, '/measurements')
   return {

@@ -33,7 +33,7 @@ const StoredWindow = Type.Object({
   final: Type.Boolean({ description: 'the watermark passed the window end; the window was published' }),
   revision: Type.Integer({ description: 'late readings that changed the window after it closed' }),
 })
-const StoredAlert = Type.Object({
+export const StoredAlert = Type.Object({
   id: Type.String(),
   sensor_id: Type.String(),
   kind: Type.Union([Type.Literal('reading'), Type.Literal('window_mean')]),
@@ -42,6 +42,10 @@ const StoredAlert = Type.Object({
   opened_at: Type.String({ format: 'date-time' }),
   value: Type.Number(),
   reason: Type.String(),
+  acknowledged_by: Type.Union([Type.String(), Type.Null()], {
+    description: 'who acknowledged the opening; null until someone does',
+  }),
+  acknowledged_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 })
 const nextCursor = Type.Union([Type.String(), Type.Null()], {
   description: 'pass as cursor to get the next, older page; null on the last page',

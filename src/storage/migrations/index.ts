@@ -8,6 +8,7 @@ import { createPlatform } from './0005-platform.ts'
 import { createDeadLetters } from './0006-dead-letters.ts'
 import { createInventoryStreams } from './0007-inventory-streams.ts'
 import { createEtl } from './0008-etl.ts'
+import { alertAcknowledgements } from './0009-alert-acknowledgements.ts'
 import { createReportViews } from './0010-report-views.ts'
 import { createJourneyCoordinates } from './0011-journey-coordinates.ts'
 import { platformScopesAndLogins } from './0014-platform-scopes-and-logins.ts'
@@ -22,6 +23,7 @@ const migrations: Record<string, Migration> = {
   '0006-dead-letters': createDeadLetters,
   '0007-inventory-streams': createInventoryStreams,
   '0008-etl': createEtl,
+  '0009-alert-acknowledgements': alertAcknowledgements,
   '0010-report-views': createReportViews,
   '0011-journey-coordinates': createJourneyCoordinates,
   '0014-platform-scopes-and-logins': platformScopesAndLogins,

@@ -47,6 +47,8 @@ export async function adminApp(
   if (deadLetterActions) t.after(() => deadLetterActions.close())
   const app = await createAdminApp({
     deadLetterActions,
+    // No ETL worker listens there: the forwarded /etl/* routes answer 503 past the admin's own check.
+    etlUrl: 'http://127.0.0.1:9',
     storage,
     repository: new MeasurementsRepository(storage.db),
     logger: quietLogger(),

@@ -2296,6 +2296,10 @@ export interface paths {
                                 opened_at: string;
                                 value: number;
                                 reason: string;
+                                /** @description who acknowledged the opening; null until someone does */
+                                acknowledged_by: string | null;
+                                /** Format: date-time */
+                                acknowledged_at: string | null;
                             }[];
                             /** @description pass as cursor to get the next, older page; null on the last page */
                             next_cursor: string | null;
@@ -2338,6 +2342,111 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/alerts/{id}/acknowledge": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Acknowledge an open alert: records who and when (again: the first acknowledgement is kept) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description id of the opening (GET /alerts) */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            sensor_id: string;
+                            kind: "reading" | "window_mean";
+                            state: "open" | "resolved";
+                            /**
+                             * Format: date-time
+                             * @description event time of the reading or window that caused it
+                             */
+                            at: string;
+                            /** Format: date-time */
+                            opened_at: string;
+                            value: number;
+                            reason: string;
+                            /** @description who acknowledged the opening; null until someone does */
+                            acknowledged_by: string | null;
+                            /** Format: date-time */
+                            acknowledged_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -3770,6 +3879,1679 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Dead letters, newest first, filtered by status, reason, field, source topic and time */
+        get: {
+            parameters: {
+                query: {
+                    status?: "new" | "redriven" | "discarded";
+                    /** @description part of the reason, any case */
+                    reason?: string;
+                    field?: string;
+                    source_topic?: string;
+                    /** @description failed at or after this time */
+                    from?: string;
+                    /** @description failed before this time */
+                    to?: string;
+                    /** @description dead letters to return, newest first (default 100, at most 1000) */
+                    limit: number;
+                    /** @description next_cursor of the previous page */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                status: "new" | "redriven" | "discarded";
+                                /** @description why the record could not be stored */
+                                reason: string;
+                                /** @description the field at fault, when one is */
+                                field: string | null;
+                                /**
+                                 * @description only bad data is dead-lettered; outages are retried
+                                 * @enum {string}
+                                 */
+                                category: "permanent";
+                                source: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description a 64-bit offset, as text */
+                                    offset: string;
+                                };
+                                errors_record: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description a 64-bit offset, as text */
+                                    offset: string;
+                                };
+                                key: string | null;
+                                /** @description read from the payload when it has one */
+                                sensor_id: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description the payload's timestamp
+                                 */
+                                measured_at: string | null;
+                                /** Format: date-time */
+                                failed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when the dead-letter saver stored it
+                                 */
+                                first_seen: string;
+                                acted_by: string | null;
+                                /** Format: date-time */
+                                acted_at: string | null;
+                                redrive_count: number;
+                                payload_bytes: number;
+                            }[];
+                            /** @description pass as cursor for the next, older page */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One dead letter, with its original payload */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dead letter id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "new" | "redriven" | "discarded";
+                            /** @description why the record could not be stored */
+                            reason: string;
+                            /** @description the field at fault, when one is */
+                            field: string | null;
+                            /**
+                             * @description only bad data is dead-lettered; outages are retried
+                             * @enum {string}
+                             */
+                            category: "permanent";
+                            source: {
+                                topic: string;
+                                partition: number;
+                                /** @description a 64-bit offset, as text */
+                                offset: string;
+                            };
+                            errors_record: {
+                                topic: string;
+                                partition: number;
+                                /** @description a 64-bit offset, as text */
+                                offset: string;
+                            };
+                            key: string | null;
+                            /** @description read from the payload when it has one */
+                            sensor_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description the payload's timestamp
+                             */
+                            measured_at: string | null;
+                            /** Format: date-time */
+                            failed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description when the dead-letter saver stored it
+                             */
+                            first_seen: string;
+                            acted_by: string | null;
+                            /** Format: date-time */
+                            acted_at: string | null;
+                            redrive_count: number;
+                            payload_bytes: number;
+                            /** @description the original bytes: text when UTF-8, otherwise base64 */
+                            payload: string;
+                            payload_encoding: "utf8" | "base64";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a dead letter back to its source topic (optionally corrected) and mark it redriven */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dead letter id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the corrected record: a JSON object, or the exact text to send; absent: the original bytes */
+                        payload?: {
+                            [key: string]: unknown;
+                        } | string;
+                        /** @description redrive a letter already redriven or discarded */
+                        force?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "new" | "redriven" | "discarded";
+                            /** @description why the record could not be stored */
+                            reason: string;
+                            /** @description the field at fault, when one is */
+                            field: string | null;
+                            /**
+                             * @description only bad data is dead-lettered; outages are retried
+                             * @enum {string}
+                             */
+                            category: "permanent";
+                            source: {
+                                topic: string;
+                                partition: number;
+                                /** @description a 64-bit offset, as text */
+                                offset: string;
+                            };
+                            errors_record: {
+                                topic: string;
+                                partition: number;
+                                /** @description a 64-bit offset, as text */
+                                offset: string;
+                            };
+                            key: string | null;
+                            /** @description read from the payload when it has one */
+                            sensor_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description the payload's timestamp
+                             */
+                            measured_at: string | null;
+                            /** Format: date-time */
+                            failed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description when the dead-letter saver stored it
+                             */
+                            first_seen: string;
+                            acted_by: string | null;
+                            /** Format: date-time */
+                            acted_at: string | null;
+                            redrive_count: number;
+                            payload_bytes: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/{id}/discard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Mark a new dead letter discarded: nobody will send it back */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dead letter id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: "new" | "redriven" | "discarded";
+                            /** @description why the record could not be stored */
+                            reason: string;
+                            /** @description the field at fault, when one is */
+                            field: string | null;
+                            /**
+                             * @description only bad data is dead-lettered; outages are retried
+                             * @enum {string}
+                             */
+                            category: "permanent";
+                            source: {
+                                topic: string;
+                                partition: number;
+                                /** @description a 64-bit offset, as text */
+                                offset: string;
+                            };
+                            errors_record: {
+                                topic: string;
+                                partition: number;
+                                /** @description a 64-bit offset, as text */
+                                offset: string;
+                            };
+                            key: string | null;
+                            /** @description read from the payload when it has one */
+                            sensor_id: string | null;
+                            /**
+                             * Format: date-time
+                             * @description the payload's timestamp
+                             */
+                            measured_at: string | null;
+                            /** Format: date-time */
+                            failed_at: string;
+                            /**
+                             * Format: date-time
+                             * @description when the dead-letter saver stored it
+                             */
+                            first_seen: string;
+                            acted_by: string | null;
+                            /** Format: date-time */
+                            acted_at: string | null;
+                            redrive_count: number;
+                            payload_bytes: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Redrive every new dead letter of a filter (a body is required; {} takes them all), at the configured rate; dry_run only counts */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        filter?: {
+                            /** @description part of the reason, any case */
+                            reason?: string;
+                            field?: string;
+                            source_topic?: string;
+                            /**
+                             * Format: date-time
+                             * @description failed at or after this time
+                             */
+                            from?: string;
+                            /**
+                             * Format: date-time
+                             * @description failed before this time
+                             */
+                            to?: string;
+                        };
+                        /** @description count and list what would go, change nothing */
+                        dry_run?: boolean;
+                        /** @description most letters to redrive (default and most 100000) */
+                        limit?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            dry_run: true;
+                            /** @description new letters the filter matches */
+                            matched: number;
+                            /** @description the first 100, oldest first */
+                            items: {
+                                id: string;
+                                status: "new" | "redriven" | "discarded";
+                                /** @description why the record could not be stored */
+                                reason: string;
+                                /** @description the field at fault, when one is */
+                                field: string | null;
+                                /**
+                                 * @description only bad data is dead-lettered; outages are retried
+                                 * @enum {string}
+                                 */
+                                category: "permanent";
+                                source: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description a 64-bit offset, as text */
+                                    offset: string;
+                                };
+                                errors_record: {
+                                    topic: string;
+                                    partition: number;
+                                    /** @description a 64-bit offset, as text */
+                                    offset: string;
+                                };
+                                key: string | null;
+                                /** @description read from the payload when it has one */
+                                sensor_id: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description the payload's timestamp
+                                 */
+                                measured_at: string | null;
+                                /** Format: date-time */
+                                failed_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description when the dead-letter saver stored it
+                                 */
+                                first_seen: string;
+                                acted_by: string | null;
+                                /** Format: date-time */
+                                acted_at: string | null;
+                                redrive_count: number;
+                                payload_bytes: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            state: "running" | "done" | "failed";
+                            filter: unknown;
+                            /** @description new letters matching the filter when the job started (at most limit) */
+                            matched: number;
+                            redriven: number;
+                            /** @description letters that cannot go back as they are (not text, no source topic) */
+                            skipped: number;
+                            error: string | null;
+                            started_by: string;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dead-letters/redrives/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Progress of a bulk redrive */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description dead letter id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            state: "running" | "done" | "failed";
+                            filter: unknown;
+                            /** @description new letters matching the filter when the job started (at most limit) */
+                            matched: number;
+                            redriven: number;
+                            /** @description letters that cannot go back as they are (not text, no source topic) */
+                            skipped: number;
+                            error: string | null;
+                            started_by: string;
+                            /** Format: date-time */
+                            started_at: string;
+                            /** Format: date-time */
+                            updated_at: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/pipelines": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ETL pipelines, their parameters and retry policy (forwarded to the ETL worker) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                description: string;
+                                /** @description the parameters' JSON schema */
+                                params: unknown;
+                                retry: unknown;
+                                concurrency: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** ETL runs, newest first (forwarded to the ETL worker) */
+        get: {
+            parameters: {
+                query: {
+                    pipeline?: string;
+                    status?: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                    /** @description runs created at or after */
+                    from?: string;
+                    /** @description runs created before */
+                    to?: string;
+                    limit: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** Format: uuid */
+                                id: string;
+                                pipeline: string;
+                                params: {
+                                    [key: string]: unknown;
+                                };
+                                status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                                /** @description api, cli, schedule or retry */
+                                trigger: string;
+                                /** @description the run this one retries */
+                                retry_of: string | null;
+                                /** @description the current attempt, from 1 */
+                                attempt: number;
+                                max_attempts: number;
+                                progress: {
+                                    done: number;
+                                    /** @description null while unknown */
+                                    total: number | null;
+                                    /** @description bytes, days or items */
+                                    unit: string;
+                                    /** @description units per second this attempt */
+                                    rate: number | null;
+                                    /** @description seconds left, when the total is known */
+                                    eta_s: number | null;
+                                };
+                                counts: {
+                                    read: number;
+                                    valid: number;
+                                    rejected: number;
+                                    loaded: number;
+                                    duplicates: number;
+                                };
+                                rows_per_s: number | null;
+                                duration_ms: number | null;
+                                error: string | null;
+                                worker: string | null;
+                                cancel_requested: boolean;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                started_at: string | null;
+                                /** Format: date-time */
+                                finished_at: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Queues an ETL run (forwarded to the ETL worker) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description a pipeline name (GET /etl/pipelines) */
+                        pipeline: string;
+                        /** @description the pipeline's parameters */
+                        params?: {
+                            [key: string]: string | number | boolean;
+                        };
+                        trigger?: "api" | "cli";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            pipeline: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description api, cli, schedule or retry */
+                            trigger: string;
+                            /** @description the run this one retries */
+                            retry_of: string | null;
+                            /** @description the current attempt, from 1 */
+                            attempt: number;
+                            max_attempts: number;
+                            progress: {
+                                done: number;
+                                /** @description null while unknown */
+                                total: number | null;
+                                /** @description bytes, days or items */
+                                unit: string;
+                                /** @description units per second this attempt */
+                                rate: number | null;
+                                /** @description seconds left, when the total is known */
+                                eta_s: number | null;
+                            };
+                            counts: {
+                                read: number;
+                                valid: number;
+                                rejected: number;
+                                loaded: number;
+                                duplicates: number;
+                            };
+                            rows_per_s: number | null;
+                            duration_ms: number | null;
+                            error: string | null;
+                            worker: string | null;
+                            cancel_requested: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ETL run (forwarded to the ETL worker) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the run id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            pipeline: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description api, cli, schedule or retry */
+                            trigger: string;
+                            /** @description the run this one retries */
+                            retry_of: string | null;
+                            /** @description the current attempt, from 1 */
+                            attempt: number;
+                            max_attempts: number;
+                            progress: {
+                                done: number;
+                                /** @description null while unknown */
+                                total: number | null;
+                                /** @description bytes, days or items */
+                                unit: string;
+                                /** @description units per second this attempt */
+                                rate: number | null;
+                                /** @description seconds left, when the total is known */
+                                eta_s: number | null;
+                            };
+                            counts: {
+                                read: number;
+                                valid: number;
+                                rejected: number;
+                                loaded: number;
+                                duplicates: number;
+                            };
+                            rows_per_s: number | null;
+                            duration_ms: number | null;
+                            error: string | null;
+                            worker: string | null;
+                            cancel_requested: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/runs/{id}/logs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** An ETL run's log lines (forwarded to the ETL worker) */
+        get: {
+            parameters: {
+                query: {
+                    after: number;
+                };
+                header?: never;
+                path: {
+                    /** @description the run id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: number;
+                                /** Format: date-time */
+                                at: string;
+                                level: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/runs/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events of an ETL run: run, log, end (forwarded from the ETL worker) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the run id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/runs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Queues a new run with the parameters of a failed one (forwarded to the ETL worker) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the run id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            pipeline: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description api, cli, schedule or retry */
+                            trigger: string;
+                            /** @description the run this one retries */
+                            retry_of: string | null;
+                            /** @description the current attempt, from 1 */
+                            attempt: number;
+                            max_attempts: number;
+                            progress: {
+                                done: number;
+                                /** @description null while unknown */
+                                total: number | null;
+                                /** @description bytes, days or items */
+                                unit: string;
+                                /** @description units per second this attempt */
+                                rate: number | null;
+                                /** @description seconds left, when the total is known */
+                                eta_s: number | null;
+                            };
+                            counts: {
+                                read: number;
+                                valid: number;
+                                rejected: number;
+                                loaded: number;
+                                duplicates: number;
+                            };
+                            rows_per_s: number | null;
+                            duration_ms: number | null;
+                            error: string | null;
+                            worker: string | null;
+                            cancel_requested: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/etl/runs/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancels a queued or running ETL run (forwarded to the ETL worker) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description the run id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            pipeline: string;
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+                            /** @description api, cli, schedule or retry */
+                            trigger: string;
+                            /** @description the run this one retries */
+                            retry_of: string | null;
+                            /** @description the current attempt, from 1 */
+                            attempt: number;
+                            max_attempts: number;
+                            progress: {
+                                done: number;
+                                /** @description null while unknown */
+                                total: number | null;
+                                /** @description bytes, days or items */
+                                unit: string;
+                                /** @description units per second this attempt */
+                                rate: number | null;
+                                /** @description seconds left, when the total is known */
+                                eta_s: number | null;
+                            };
+                            counts: {
+                                read: number;
+                                valid: number;
+                                rejected: number;
+                                loaded: number;
+                                duplicates: number;
+                            };
+                            rows_per_s: number | null;
+                            duration_ms: number | null;
+                            error: string | null;
+                            worker: string | null;
+                            cancel_requested: boolean;
+                            /** Format: date-time */
+                            created_at: string;
+                            /** Format: date-time */
+                            started_at: string | null;
+                            /** Format: date-time */
+                            finished_at: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

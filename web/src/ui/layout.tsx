@@ -19,6 +19,8 @@ export function Layout() {
           <NavLink to="/products">Inventory</NavLink>
           <NavLink to="/reports">Reports</NavLink>
           <NavLink to="/journey">Journey</NavLink>
+          <NavLink to="/dead-letters">Dead letters</NavLink>
+          <NavLink to="/etl">ETL runs</NavLink>
         </nav>
         <div className="user">
           {state.status === 'signed-in' && (

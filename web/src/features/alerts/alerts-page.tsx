@@ -1,8 +1,9 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
 import { useCallback, useState } from 'react'
 import { Link } from 'react-router'
 import { api, type Ok, unwrap } from '../../api/client'
 import { useEventStream } from '../../api/use-event-stream'
+import { useAuth } from '../../auth/auth-context'
 import { formatDateTime, formatTemperature } from '../../ui/format'
 import { StatusBadge } from '../../ui/status-badge'
 
@@ -28,6 +29,14 @@ export function AlertsPage() {
     [client],
   )
   const stream = useEventStream<Alert[]>('/alerts/live', 'alerts', onAlerts)
+  const { can } = useAuth()
+  const acknowledge = useMutation({
+    mutationFn: (id: string) => unwrap(api.POST('/alerts/{id}/acknowledge', { params: { path: { id } } })),
+    onSuccess: (alert) => {
+      setNews(`Alert on ${alert.sensor_id} acknowledged by ${alert.acknowledged_by}`)
+      void client.invalidateQueries({ queryKey: ['alerts'] })
+    },
+  })
   return (
     <>
       <div className="page-head">
@@ -43,9 +52,9 @@ export function AlertsPage() {
           </button>
         ))}
       </fieldset>
-      {alerts.error && (
+      {(alerts.error ?? acknowledge.error) && (
         <p role="alert" className="error">
-          {alerts.error.message}
+          {(alerts.error ?? acknowledge.error)?.message}
         </p>
       )}
       <table>
@@ -60,6 +69,7 @@ export function AlertsPage() {
             </th>
             <th scope="col">Opened</th>
             <th scope="col">At</th>
+            {state === 'open' && <th scope="col">Acknowledged</th>}
           </tr>
         </thead>
         <tbody>
@@ -75,6 +85,24 @@ export function AlertsPage() {
               <td className="number">{formatTemperature(alert.value)}</td>
               <td>{formatDateTime(alert.opened_at)}</td>
               <td>{formatDateTime(alert.at)}</td>
+              {state === 'open' && (
+                <td>
+                  {alert.acknowledged_by ? (
+                    `by ${alert.acknowledged_by}`
+                  ) : can('operator') ? (
+                    <button
+                      type="button"
+                      disabled={acknowledge.isPending}
+                      aria-label={`Acknowledge alert on ${alert.sensor_id}`}
+                      onClick={() => acknowledge.mutate(alert.id)}
+                    >
+                      Acknowledge
+                    </button>
+                  ) : (
+                    'no'
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

@@ -5,6 +5,7 @@ import { formatAge, formatTemperature } from '../../ui/format'
 import { StatusBadge } from '../../ui/status-badge'
 import { HistoryChart } from './history-chart'
 import { LiveReadings } from './live-readings'
+import { ThresholdsPanel } from './thresholds-panel'
 import { WindowsTable } from './windows-table'
 
 /** One sensor: status, live readings, zoomable history and its windows. */
@@ -36,6 +37,7 @@ export default function SensorPage() {
         )}
       </div>
       <LiveReadings sensorId={sensorId} />
+      <ThresholdsPanel sensorId={sensorId} />
       <HistoryChart sensorId={sensorId} />
       <WindowsTable sensorId={sensorId} />
     </>
