@@ -1917,7 +1917,7 @@ export interface paths {
         };
         /**
          * Follow one measurement through ingest, the log, the saver and the database
-         * @description Hops with their times: received by ingest (request id), acknowledged by the log (topic, partition, offset, latency), consumed (group, member, batch), written and committed, or dead-lettered. Sampled measurements are found in the trace store of this process (`--trace-store`); others from the stored row (row id, insertion time).
+         * @description Hops with their times: received by ingest (request id), acknowledged by the log (topic, partition, offset, latency), consumed (group, member, batch), written and committed, dead-lettered (source coordinates, reason) and redriven. Sampled measurements are found in the trace store of this process (`--trace-store`); the data fills in the rest, and all of it when not sampled: the log position the saver kept with the row (partition, offset, record time), the row id and insertion time, the commit time when PostgreSQL keeps commit timestamps (`track_commit_timestamp`), the dead letters and their redrives.
          */
         get: {
             parameters: {
@@ -1946,12 +1946,41 @@ export interface paths {
                             sampled: boolean;
                             /** @description oldest first */
                             hops: ({
-                                /** @description received, acknowledged, consumed, written, stored, committed or dead_lettered */
-                                hop: string;
-                                /** Format: date-time */
+                                /** @description received by ingest, acknowledged by the log, consumed by a group, written by its SQL, stored (row inserted), committed (offsets after a traced batch; the row's transaction from the data), dead_lettered, redriven */
+                                hop: "received" | "acknowledged" | "consumed" | "written" | "stored" | "committed" | "dead_lettered" | "redriven";
+                                /**
+                                 * Format: date-time
+                                 * @description when the hop happened
+                                 */
                                 at: string;
-                                /** @description trace (a sampled span) or data (the stored row) */
-                                source: string;
+                                /** @description trace (a sampled span of the store) or data (the stored row, its dead letters) */
+                                source: "trace" | "data";
+                                topic?: string;
+                                partition?: number;
+                                /** @description log offset, as a decimal string */
+                                offset?: string;
+                                /** @description acknowledged: produce round trip */
+                                latency_ms?: number;
+                                /** @description received: ingest request id */
+                                request_id?: string;
+                                service?: string;
+                                /** @description consumer group */
+                                group?: string;
+                                /** @description consumed: host/pid/member index */
+                                member?: string;
+                                batch_size?: number;
+                                /** @description written: the SQL span name */
+                                statement?: string;
+                                row_id?: string;
+                                /** @description dead_lettered: why */
+                                reason?: string;
+                                field?: string | null;
+                                dead_letter_id?: string;
+                                /** @description redriven: who */
+                                by?: string | null;
+                                redrive_count?: number;
+                                trace_id?: string;
+                                span_id?: string;
                             } & {
                                 [key: string]: unknown;
                             })[];
