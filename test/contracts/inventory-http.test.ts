@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
-import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { migratedPGlite } from '../helpers/pglite.ts'
 import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
 import { adapterPairs } from './adapters.ts'
 import { runInventoryHttpContract } from './inventory-http-contract.ts'
@@ -31,7 +31,7 @@ if (adapterPairs.embedded)
   runInventoryHttpContract('embedded log + PGlite', async (t) => {
     const directory = await mkdtemp(join(tmpdir(), 'flowline-inv-http-'))
     const broker = await EmbeddedBroker.open({ directory: join(directory, 'log') })
-    const storage = new PGliteStorage({ dataDir: join(directory, 'pglite') })
+    const storage = await migratedPGlite(join(directory, 'pglite'))
     t.after(async () => {
       await broker.close()
       await storage.close()
