@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { freePort } from '../../harness/index.ts'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
-import { migratedPGlite } from '../helpers/pglite.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 import { adapterPairs } from './adapters.ts'
 import { runAdminContract } from './admin-contract.ts'
@@ -33,7 +33,7 @@ if (adapterPairs.real)
 if (adapterPairs.embedded)
   runAdminContract('PGlite', async (t) => {
     const directory = await mkdtemp(join(tmpdir(), 'flowline-admin-'))
-    const storage = await migratedPGlite(directory)
+    const storage = new PGliteStorage({ dataDir: directory })
     t.after(async () => {
       await storage.close()
       await rm(directory, { recursive: true, force: true })
