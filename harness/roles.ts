@@ -16,6 +16,7 @@ const PORT_FLAG: Record<string, string> = {
   aggregate: 'aggregate-port',
   'dead-letter-saver': 'dead-letter-saver-port',
   admin: 'admin-port',
+  'etl worker': 'etl-port',
   up: 'ingest-port',
 }
 
@@ -115,7 +116,12 @@ export class RoleProcess {
         `--cpu-prof-name=${this.label}-${Date.now()}.cpuprofile`,
       )
     const portFlag = PORT_FLAG[this.role]
-    const args = [MAIN, this.role, ...flagArgs({ ...flags, ...(portFlag ? { [portFlag]: this.port } : {}) })]
+    // A role may be a command and its subcommand (`etl worker`).
+    const args = [
+      MAIN,
+      ...this.role.split(' '),
+      ...flagArgs({ ...flags, ...(portFlag ? { [portFlag]: this.port } : {}) }),
+    ]
     const proc = new NodeProcess(this.label, args, {
       nodeFlags,
       log: this.#log,
