@@ -13,7 +13,7 @@ import { aggregatorKill } from './11-aggregator-kill.ts'
 import { zombieAggregator } from './12-zombie-aggregator.ts'
 import { postgresDownAggregator } from './13-postgres-down-aggregator.ts'
 import { deadLetterSaverKill } from './14-dead-letter-saver-kill.ts'
-import { etlWorkerKill } from './15-etl-worker-kill.ts'
+import { etlWorkerKill } from './18-etl-worker-kill.ts'
 
 /** Every scenario of the suite, in the order of issue 6. */
 export const SCENARIOS: readonly Scenario[] = [
