@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PGliteStorage } from '../src/storage/pglite-storage.ts'
+import { timedInsertBatches } from './lib/insert-batches.ts'
 
 const { values } = parseArgs({
   options: {
@@ -33,23 +34,9 @@ try {
   await storage.migrate()
   if (values.sql) await sql.raw(values.sql).execute(storage.db)
   const repository = new MeasurementsRepository(storage.db)
-  const start = Date.now() - rows * 10
-  let longestMs = 0
-  const startedAt = performance.now()
-  for (let first = 0; first < rows; first += batchSize) {
-    const batch = []
-    for (let i = first; i < Math.min(rows, first + batchSize); i++) {
-      batch.push({
-        sensorId: `sensor-${i % sensors}`,
-        temperature: 20 + (i % 100) / 10,
-        timestampMs: start + i * 10,
-      })
-    }
-    const batchStartedAt = performance.now()
-    await repository.insertBatch(batch)
-    longestMs = Math.max(longestMs, performance.now() - batchStartedAt)
-  }
-  const seconds = (performance.now() - startedAt) / 1000
+  const { seconds, longestBatchMs } = await timedInsertBatches({ rows, sensors, batchSize }, (batch) =>
+    repository.insertBatch(batch),
+  )
   const stored = await repository.count()
   if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
   console.log(
@@ -59,7 +46,7 @@ try {
       batchSize,
       sql: values.sql ?? null,
       rowsPerSecond: Math.round(rows / seconds),
-      longestBatchMs: Math.round(longestMs),
+      longestBatchMs: Math.round(longestBatchMs),
     }),
   )
 } finally {

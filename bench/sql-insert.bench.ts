@@ -18,6 +18,7 @@ import { sql } from 'kysely'
 import { scratchDatabase } from '../harness/index.ts'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
+import { timedInsertBatches } from './lib/insert-batches.ts'
 
 const { values } = parseArgs({
   options: {
@@ -61,25 +62,13 @@ try {
   const repository = new MeasurementsRepository(storage.db)
   const { rows: backend } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(storage.db)
   const pid = backend[0]?.pid ?? 0
-  const start = Date.now() - rows * 10
   const cpuBefore = cpuMicros(pid)
   const clientBefore = process.cpuUsage()
-  const startedAt = performance.now()
-  for (let first = 0; first < rows; first += batchSize) {
-    const batch = []
-    const positions = []
-    for (let i = first; i < Math.min(rows, first + batchSize); i++) {
-      batch.push({
-        sensorId: `sensor-${i % sensors}`,
-        temperature: 20 + (i % 100) / 10,
-        timestampMs: start + i * 10,
-      })
-      positions.push({ partition: i % 12, offset: BigInt(i), timestampMs: start + i * 10 + 5 })
-    }
-    if (values['without-summary']) await insertWithoutSummary(batch)
-    else await repository.insertBatch(batch, values['without-positions'] ? undefined : positions)
-  }
-  const seconds = (performance.now() - startedAt) / 1000
+  const { seconds } = await timedInsertBatches({ rows, sensors, batchSize }, (batch, positions) =>
+    values['without-summary']
+      ? insertWithoutSummary(batch)
+      : repository.insertBatch(batch, values['without-positions'] ? undefined : positions),
+  )
   const serverMicros = cpuMicros(pid) - cpuBefore
   const client = process.cpuUsage(clientBefore)
   const stored = await repository.count()

@@ -5,6 +5,7 @@
  */
 
 export { authHeaders, credentialEnv, HARNESS_API_KEY } from './credentials.ts'
+export { csvWithRepeatsAndRejects, etlRequest, generatedCsv, waitForRun } from './etl.ts'
 export { eventually } from './eventually.ts'
 export {
   CLUSTER_SIZE,

@@ -16,6 +16,7 @@ import { deadLetterSaverKill } from './14-dead-letter-saver-kill.ts'
 import { stockSaverKill } from './15-stock-saver-kill.ts'
 import { zombieStockSaver } from './16-zombie-stock-saver.ts'
 import { postgresDownStock } from './17-postgres-down-stock.ts'
+import { etlWorkerKill } from './18-etl-worker-kill.ts'
 
 /** Every scenario of the suite, in the order of issue 6. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -36,4 +37,5 @@ export const SCENARIOS: readonly Scenario[] = [
   stockSaverKill,
   zombieStockSaver,
   postgresDownStock,
+  etlWorkerKill,
 ]

@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { type EtlHarness, openEtl } from '../helpers/etl.ts'
+import { migratedPGlite } from '../helpers/pglite.ts'
 import { testConfig } from '../helpers/pipeline.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 import { adapterPairs } from './adapters.ts'
@@ -30,7 +30,7 @@ export function etlSetups(): [string, () => Promise<EtlSetup>][] {
       async () => {
         const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-pglite-'))
         return {
-          storage: new PGliteStorage({ dataDir: dir }),
+          storage: await migratedPGlite(dir),
           config: testConfig({ embedded: true, dataDir: dir }),
           cleanup: () => rm(dir, { recursive: true, force: true }),
         }

@@ -1,11 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { AUTH_OFF } from '../../src/auth/access-hooks.ts'
 import type { Broker } from '../../src/broker/broker.ts'
-import { createIngestApp } from '../../src/roles/ingest/ingest-app.ts'
-import { ProduceCoalescer } from '../../src/roles/ingest/produce-coalescer.ts'
-import { createMetrics, quietLogger, readRecords } from '../helpers/pipeline.ts'
+import { testIngestApp } from '../helpers/ingest-app.ts'
+import { readRecords } from '../helpers/pipeline.ts'
 
 /** A broker of one adapter with a fresh topic, closed when the test ends. */
 export type BrokerWithTopic = (
@@ -21,35 +19,8 @@ export interface IngestContractOptions {
 const at = (iso: string) => iso
 const now = () => new Date().toISOString()
 
-async function ingestApp(
-  broker: Broker,
-  topic: string,
-  overrides: { maxItems?: number; bodyLimitBytes?: number; maxInFlight?: number; timeoutMs?: number } = {},
-) {
-  const metrics = createMetrics()
-  const logger = quietLogger()
-  const coalescer = new ProduceCoalescer({
-    broker,
-    metrics,
-    logger,
-    maxInFlightRecords: overrides.maxInFlight ?? 10_000,
-    maxBatchRecords: 1000,
-    timeoutMs: overrides.timeoutMs ?? 10_000,
-  })
-  const app = await createIngestApp({
-    broker,
-    coalescer,
-    logger,
-    metrics,
-    topic,
-    bodyLimitBytes: overrides.bodyLimitBytes ?? 64 * 1024,
-    maxItems: overrides.maxItems ?? 100,
-    futureToleranceMs: 60_000,
-    // This suite is about the broker; credentials and the registry are ingest-auth-contract's.
-    auth: AUTH_OFF,
-  })
-  return { app, metrics }
-}
+/** This suite is about the broker; credentials and the registry are the platform contract's. */
+const ingestApp = testIngestApp
 
 /** Sends one valid measurement and checks it is the topic's first record: nothing refused before it was sent. */
 async function assertProbeIsFirstRecord(app: FastifyInstance, broker: Broker, topic: string): Promise<void> {

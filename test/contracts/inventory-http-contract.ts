@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import { AUTH_OFF } from '../../src/auth/access-hooks.ts'
 import type { Broker } from '../../src/broker/broker.ts'
 import { ProductEventV1, StockMovementV1 } from '../../src/inventory/inventory-schemas.ts'
 import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
-import { createIngestApp } from '../../src/roles/ingest/ingest-app.ts'
-import { ProduceCoalescer } from '../../src/roles/ingest/produce-coalescer.ts'
 import { ProductEventsRepository } from '../../src/storage/inventory/product-events-repository.ts'
 import { StockRepository } from '../../src/storage/inventory/stock-repository.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
@@ -14,6 +11,7 @@ import type { Storage } from '../../src/storage/storage.ts'
 import { productEventsStream } from '../../src/streams/definitions/product-events-stream.ts'
 import { stockMovementsStream } from '../../src/streams/definitions/stock-movements-stream.ts'
 import { authHeaders, testAuth } from '../helpers/credentials.ts'
+import { testIngestApp } from '../helpers/ingest-app.ts'
 import { createMetrics, quietLogger, readRecords } from '../helpers/pipeline.ts'
 import { uniqueName } from '../helpers/services.ts'
 
@@ -194,27 +192,8 @@ export function runInventoryHttpContract(name: string, open: OpenInventoryPair) 
       await broker.ensureTopics(
         [stockTopic, eventsTopic].map((topic) => ({ name: topic, partitions: 2, replicationFactor: 1 })),
       )
-      const logger = quietLogger()
-      const metrics = createMetrics()
-      const coalescer = new ProduceCoalescer({
-        broker,
-        metrics,
-        logger,
-        maxInFlightRecords: 1000,
-        maxBatchRecords: 100,
-        timeoutMs: 10_000,
-      })
-      const ingest = await createIngestApp({
-        broker,
-        coalescer,
-        logger,
-        metrics,
-        topic: uniqueName('temperatures'),
-        bodyLimitBytes: 65_536,
-        maxItems: 100,
-        futureToleranceMs: 60_000,
-        // Authentication has its own suite (platform contract); this one is about the streams.
-        auth: AUTH_OFF,
+      // Authentication is off: it has its own suite (platform contract); this one is about the streams.
+      const { app: ingest } = await testIngestApp(broker, uniqueName('temperatures'), {
         streamRoutes: [
           {
             path: '/stock-movements',

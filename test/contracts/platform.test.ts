@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { migratedPGlite } from '../helpers/pglite.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 import { adapterPairs } from './adapters.ts'
 import { runPlatformContract } from './platform-contract.ts'
@@ -18,7 +18,7 @@ if (adapterPairs.real)
 if (adapterPairs.embedded)
   runPlatformContract('PGlite', async (t) => {
     const directory = await mkdtemp(join(tmpdir(), 'flowline-platform-'))
-    const storage = new PGliteStorage({ dataDir: directory })
+    const storage = await migratedPGlite(directory)
     t.after(async () => {
       await storage.close()
       await rm(directory, { recursive: true, force: true })

@@ -2,17 +2,15 @@ import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
-import { AUTH_OFF } from '../../src/auth/access-hooks.ts'
 import type { Broker, IncomingRecord, OutgoingRecord } from '../../src/broker/broker.ts'
 import type { Config } from '../../src/config/config.ts'
 import { checkInventory } from '../../src/inventory/inventory-check.ts'
-import { createIngestApp } from '../../src/roles/ingest/ingest-app.ts'
-import { ProduceCoalescer } from '../../src/roles/ingest/produce-coalescer.ts'
 import { startSaver } from '../../src/roles/saver/saver-role.ts'
 import { topicsOf } from '../../src/runtime/composition.ts'
 import { ProductsRepository } from '../../src/storage/inventory/products-repository.ts'
 import type { Storage } from '../../src/storage/storage.ts'
 import { allStreams } from '../../src/streams/stream-registry.ts'
+import { testIngestApp } from '../helpers/ingest-app.ts'
 import { createMetrics, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { uniqueName } from '../helpers/services.ts'
 import { drainTopic } from '../helpers/topic-reader.ts'
@@ -302,28 +300,8 @@ export function runStreamsContract(name: string, open: OpenPair) {
     it('v1 and v2 measurements go through ingest and saver; an unknown v3 is dead-lettered with its reason', async (t) => {
       const { broker, storage, config } = await pairConfig(t, open, 'measurements')
       await runSaver(t, config, broker, storage)
-      const logger = quietLogger()
-      const metrics = createMetrics()
-      const coalescer = new ProduceCoalescer({
-        broker,
-        metrics,
-        logger,
-        maxInFlightRecords: 1000,
-        maxBatchRecords: 100,
-        timeoutMs: 10_000,
-      })
-      const ingest = await createIngestApp({
-        broker,
-        coalescer,
-        logger,
-        metrics,
-        topic: config.topic,
-        bodyLimitBytes: 65_536,
-        maxItems: 100,
-        futureToleranceMs: 60_000,
-        // Authentication has its own suite (platform contract); this one is about the streams.
-        auth: AUTH_OFF,
-      })
+      // Authentication is off: it has its own suite (platform contract); this one is about the streams.
+      const { app: ingest } = await testIngestApp(broker, config.topic)
       t.after(() => ingest.close())
       const now = Date.now()
       const answer = await ingest.inject({

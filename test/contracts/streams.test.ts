@@ -1,42 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
-import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
-import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
-import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
-import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
+import { embeddedPair, kafkaPostgresPair } from '../helpers/adapter-pair.ts'
 import { adapterPairs } from './adapters.ts'
 import { runStreamsContract } from './streams-contract.ts'
 
 if (adapterPairs.real)
-  runStreamsContract('Kafka + PostgreSQL', async (t) => {
-    const broker = new KafkaBroker({
-      bootstrapBrokers: await requireKafka(),
-      clientId: uniqueName('streams'),
-      requestTimeoutMs: 5000,
-    })
-    const { url, drop } = await createTestDatabase()
-    const storage = new PostgresStorage({ connectionString: url })
-    t.after(async () => {
-      await broker.close()
-      await storage.close()
-      await drop()
-    })
-    await storage.migrate()
-    return { broker, storage, partitions: 3 }
-  })
+  runStreamsContract('Kafka + PostgreSQL', async (t) => ({
+    ...(await kafkaPostgresPair(t, 'streams')),
+    partitions: 3,
+  }))
 
 if (adapterPairs.embedded)
-  runStreamsContract('embedded log + PGlite', async (t) => {
-    const directory = await mkdtemp(join(tmpdir(), 'flowline-streams-'))
-    const broker = await EmbeddedBroker.open({ directory: join(directory, 'log') })
-    const storage = new PGliteStorage({ dataDir: join(directory, 'pglite') })
-    t.after(async () => {
-      await broker.close()
-      await storage.close()
-      await rm(directory, { recursive: true, force: true })
-    })
-    await storage.migrate()
-    return { broker, storage, partitions: 3 }
-  })
+  runStreamsContract('embedded log + PGlite', async (t) => ({
+    ...(await embeddedPair(t, 'streams')),
+    partitions: 3,
+  }))

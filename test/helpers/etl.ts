@@ -98,16 +98,7 @@ export async function measurementRows(storage: Storage): Promise<string[]> {
   return rows.map((row) => row.key)
 }
 
-/** A CSV of `rows` good readings from 100 sensors (`<prefix>-N`), one a minute, from 2026-11-01. */
-export function generatedCsv(rows: number, prefix = 'sensor'): string {
-  const start = Date.parse('2026-11-01T00:00:00Z')
-  const lines = ['sensor_id,temperature,timestamp']
-  for (let i = 0; i < rows; i++)
-    lines.push(
-      `${prefix}-${i % 100},${(i % 400) / 10},${new Date(start + Math.floor(i / 100) * 60_000).toISOString()}`,
-    )
-  return `${lines.join('\n')}\n`
-}
+export { generatedCsv } from '../../harness/etl.ts'
 
 /** The ETL run API in process, auth on (the harness's admin key is stored): close it after. */
 export async function etlApp(storage: Storage, service: RunService): Promise<FastifyInstance> {

@@ -6,24 +6,18 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { promisify } from 'node:util'
 import pg from 'pg'
-import { authHeaders, credentialEnv, HARNESS_API_KEY } from '../../harness/index.ts'
+import {
+  credentialEnv,
+  csvWithRepeatsAndRejects,
+  etlRequest,
+  HARNESS_API_KEY,
+  waitForRun,
+} from '../../harness/index.ts'
 import type { RunView } from '../../src/etl/run-repository.ts'
 import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
-import { generatedCsv } from '../helpers/etl.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 
 const MAIN = join(import.meta.dirname, '../../src/main.ts')
-
-/** The one place these tests call the ETL API, so credentials can be added in one place. */
-async function etlHttp<T>(base: string, method: string, path: string, body?: unknown): Promise<T> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...authHeaders(), ...(body ? { 'content-type': 'application/json' } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  assert.ok(response.ok, `${method} ${path}: ${response.status} ${await response.clone().text()}`)
-  return (await response.json()) as T
-}
 
 async function startWorker(
   url: string,
@@ -50,21 +44,6 @@ async function startWorker(
   }
 }
 
-async function waitFor(
-  base: string,
-  id: string,
-  done: (run: RunView) => boolean,
-  timeoutMs: number,
-): Promise<RunView> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const run = await etlHttp<RunView>(base, 'GET', `/etl/runs/${id}`).catch(() => undefined)
-    if (run && done(run)) return run
-    assert.ok(Date.now() < deadline, `run ${id}: ${JSON.stringify(run)}`)
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-}
-
 test('a worker SIGKILLed mid-import: another retries the run, every good row is stored once, API and CLI agree', {
   timeout: 600_000,
 }, async (t) => {
@@ -77,25 +56,21 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
     await drop()
   })
   const rows = 300_000
-  // Good rows, then the first 1,000 again (duplicates) and 10 bad ones.
-  const good = generatedCsv(rows)
-  const dups = good.split('\n').slice(1, 1001).join('\n')
-  const bad = Array.from({ length: 10 }, (_, i) => `bad-${i},hot,2026-11-01T00:00:00Z`).join('\n')
-  await writeFile(join(importDir, 'crash.csv'), `${good}${dups}\n${bad}\n`)
+  await writeFile(join(importDir, 'crash.csv'), csvWithRepeatsAndRejects(rows))
 
   const a = await startWorker(url, importDir, 18300 + (process.pid % 500))
   workers.push(a.child)
-  const run = await etlHttp<RunView>(a.base, 'POST', '/etl/runs', {
+  const run = await etlRequest<RunView>(a.base, 'POST', '/etl/runs', {
     pipeline: 'import-measurements',
     params: { source: 'crash.csv' },
   })
-  await waitFor(a.base, run.id, (r) => r.status === 'running' && r.counts.read > 20_000, 180_000)
+  await waitForRun(a.base, run.id, (r) => r.status === 'running' && r.counts.read > 20_000, 180_000)
   a.child.kill('SIGKILL')
   const killedAt = Date.now()
 
   const b = await startWorker(url, importDir, 18900 + (process.pid % 500))
   workers.push(b.child)
-  const done = await waitFor(
+  const done = await waitForRun(
     b.base,
     run.id,
     (r) => r.status === 'succeeded' || r.status === 'failed',
@@ -121,7 +96,7 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
   assert.equal(summary[0]?.n, rows, 'the sensors summary counts each row once')
   await client.end()
 
-  const logs = await etlHttp<{ items: { message: string }[] }>(b.base, 'GET', `/etl/runs/${run.id}/logs`)
+  const logs = await etlRequest<{ items: { message: string }[] }>(b.base, 'GET', `/etl/runs/${run.id}/logs`)
   assert.equal(logs.items.filter((line) => /attempt \d of 3 started/.test(line.message)).length, 2)
 
   const shown = await promisify(execFile)(process.execPath, [
@@ -136,7 +111,7 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
     HARNESS_API_KEY,
   ])
   const cli = JSON.parse(shown.stdout) as RunView
-  const api = await etlHttp<RunView>(b.base, 'GET', `/etl/runs/${run.id}`)
+  const api = await etlRequest<RunView>(b.base, 'GET', `/etl/runs/${run.id}`)
   assert.deepEqual(cli.counts, api.counts, 'the CLI shows the counts the API does')
   assert.equal(cli.status, api.status)
   const listed = await promisify(execFile)(process.execPath, [

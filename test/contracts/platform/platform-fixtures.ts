@@ -9,13 +9,12 @@ import { RegistryRepository } from '../../../src/registry/registry-repository.ts
 import { SensorGate, type UnknownSensorPolicy } from '../../../src/registry/sensor-gate.ts'
 import { createAdminApp } from '../../../src/roles/admin/admin-app.ts'
 import { DeadLetterActions } from '../../../src/roles/dead-letters/dead-letter-actions.ts'
-import { createIngestApp } from '../../../src/roles/ingest/ingest-app.ts'
 import { inventoryIngestRoutes } from '../../../src/roles/ingest/ingest-role.ts'
-import { ProduceCoalescer } from '../../../src/roles/ingest/produce-coalescer.ts'
 import { MeasurementsRepository } from '../../../src/storage/measurements-repository.ts'
 import type { UserRole } from '../../../src/storage/schema.ts'
 import type { Storage } from '../../../src/storage/storage.ts'
 import { testAuth } from '../../helpers/credentials.ts'
+import { testIngestApp } from '../../helpers/ingest-app.ts'
 import { createMetrics, quietLogger, testConfig } from '../../helpers/pipeline.ts'
 import { uniqueName } from '../../helpers/services.ts'
 import { tempDirectory } from '../../unit/broker/temp-directory.ts'
@@ -79,26 +78,8 @@ export async function ingestApp(
   cacheTtlMs = 1000,
 ): Promise<FastifyInstance> {
   const config = testConfig({ authCacheTtl: cacheTtlMs })
-  const metrics = createMetrics()
-  const logger = quietLogger()
-  const coalescer = new ProduceCoalescer({
-    broker,
-    metrics,
-    logger,
-    maxInFlightRecords: 10_000,
-    maxBatchRecords: 1000,
-    timeoutMs: 10_000,
-  })
-  const app = await createIngestApp({
-    broker,
-    coalescer,
-    logger,
-    metrics,
-    topic,
-    bodyLimitBytes: 64 * 1024,
-    maxItems: 100,
-    futureToleranceMs: 60_000,
-    auth: (await createAuth(config, storage, logger)).guard,
+  const { app } = await testIngestApp(broker, topic, {
+    auth: (await createAuth(config, storage, quietLogger())).guard,
     gate: new SensorGate({ registry: new RegistryRepository(storage.db), policy, cacheTtlMs }),
     streamRoutes: inventoryIngestRoutes(config),
   })
