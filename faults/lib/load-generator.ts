@@ -95,9 +95,16 @@ export class LoadGenerator {
     if (this.#due < target) this.#due = target
   }
 
-  /** Sends one request now, outside the schedule, and records it like the others. */
-  async sendNow(items: Measurement[], body = encodeBody(items, false)): Promise<RequestRecord> {
-    const record = this.#send(items, false, body, this.#options.timeoutMs)
+  /**
+   * Sends one request now, outside the schedule, and records it like the others; `credential`
+   * replaces the harness's key (a scenario whose fuzzing may have revoked it).
+   */
+  async sendNow(
+    items: Measurement[],
+    body = encodeBody(items, false),
+    credential?: string,
+  ): Promise<RequestRecord> {
+    const record = this.#send(items, false, body, this.#options.timeoutMs, credential)
     this.#track(record.then(() => {}))
     return record
   }
@@ -138,6 +145,7 @@ export class LoadGenerator {
     invalid: boolean,
     body: string,
     timeoutMs: number,
+    credential?: string,
   ): Promise<RequestRecord> {
     const record: RequestRecord = {
       id: this.#nextId++,
@@ -155,7 +163,10 @@ export class LoadGenerator {
       const response = await this.#pool.request({
         path: '/measurements',
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...authHeaders() },
+        headers: {
+          'content-type': 'application/json',
+          ...(credential ? { authorization: `Bearer ${credential}` } : authHeaders()),
+        },
         body,
         signal: AbortSignal.timeout(timeoutMs),
       })

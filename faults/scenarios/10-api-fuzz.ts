@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { authHeaders, query, type RoleProcess } from '../../harness/index.ts'
+import { CredentialsRepository } from '../../src/auth/credentials-repository.ts'
+import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { unauthenticatedSweep } from '../lib/auth-sweep.ts'
 import { waitUntilStored } from '../lib/checker.ts'
 import { adminCases, type FuzzCase, ingestCases } from '../lib/fuzz-cases.ts'
@@ -11,6 +13,17 @@ import type { ScenarioRun } from '../lib/scenario-run.ts'
 import { fuzzOpenApi } from '../lib/schemathesis.ts'
 
 const BODY_LIMIT = 1024 * 1024
+
+/** A new admin API key, stored as `flowline tokens create --role admin` stores one. */
+async function freshAdminKey(databaseUrl: string): Promise<string> {
+  const storage = new PostgresStorage({ connectionString: databaseUrl, maxConnections: 1 })
+  try {
+    const spec = { kind: 'api_key', name: 'fault scenario 10 canary', role: 'admin' } as const
+    return (await new CredentialsRepository(storage.db).createToken(spec, 'fault-suite')).token
+  } finally {
+    await storage.close()
+  }
+}
 
 /** The body limits, with measurements of the history: what is accepted must be stored, what is refused must not. */
 async function bodyLimits(run: ScenarioRun, load: LoadGenerator): Promise<void> {
@@ -227,8 +240,10 @@ export const apiFuzz: Scenario = {
       exits.length === 0,
       exits.map((exit) => `${exit.label} at ${exit.atS} s: ${exit.reason}`).join('; ') || 'none',
     )
+    // schemathesis acts as admin, and its stateful phase follows `GET /tokens` to revoke and rotate:
+    // it may have revoked the harness's own key. The canary signs with a key made afterwards.
     const canary = run.source.take(run.source.sensors)
-    const sent = await load.sendNow(canary)
+    const sent = await load.sendNow(canary, undefined, await freshAdminKey(run.databaseUrl))
     const stored = await waitUntilStored(run.databaseUrl, canary, 30_000)
     run.check(
       'canary on every sensor (all partitions) stored after the fuzzing',
