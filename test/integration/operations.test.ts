@@ -111,7 +111,7 @@ test('flowline doctor exits 1 and names each failure: pending migrations, a refu
   const byName = new Map(report.checks.map((check) => [check.name, check]))
   assert.equal(report.exitCode, 1)
   assert.equal(byName.get('migrations')?.status, 'fail')
-  assert.match(byName.get('migrations')?.detail ?? '', /11 pending .*run `flowline migrate`/)
+  assert.match(byName.get('migrations')?.detail ?? '', /12 pending .*run `flowline migrate`/)
   assert.equal(byName.get(`topic ${topic}`)?.status, 'fail')
   assert.match(byName.get(`topic ${topic}`)?.detail ?? '', /min.insync.replicas above RF/)
 
@@ -138,7 +138,7 @@ test('--no-migrate-on-start leaves the schema alone; the roles start once `flowl
   const config = testConfig({ databaseUrl: url, migrateOnStart: false, adminPort: await freePort() })
   const admin = await startPipeline(config, ['admin'], 'admin')
   await admin.stop()
-  assert.equal((await pendingMigrations(storage.db as never)).length, 11, 'nothing was applied at start')
+  assert.equal((await pendingMigrations(storage.db as never)).length, 12, 'nothing was applied at start')
   await storage.migrate()
   const started = await startPipeline(
     testConfig({ databaseUrl: url, adminPort: await freePort() }),
@@ -197,7 +197,7 @@ test('flowline migrate and doctor in embedded mode (PGlite)', async (t) => {
   const dataDir = join(dir, 'data')
   const before = await flowline(['doctor', '--embedded', '--data-dir', dataDir])
   assert.equal(before.code, 1)
-  assert.match(before.stdout, /FAIL {2}migrations +11 pending/)
+  assert.match(before.stdout, /FAIL {2}migrations +12 pending/)
   const migrated = await flowline(['migrate', '--embedded', '--data-dir', dataDir])
   assert.equal(migrated.code, 0, migrated.stderr)
   const after = await flowline(['doctor', '--embedded', '--data-dir', dataDir])
