@@ -46,14 +46,15 @@ function isDataError(error: unknown): boolean {
 export function createMeasurementSink(repository: MeasurementsRepository): StreamSink<Measurement> {
   // The records' log positions are kept with the rows for the journey view once migration 0011
   // has added their columns; until then (checked at most once a minute) rows are stored without.
-  let positionColumns = false
-  let checkedAt = Number.NEGATIVE_INFINITY
+  // The first check starts with the sink, before any batch arrives.
+  let positionColumns: Promise<boolean> = repository.hasLogPositionColumns().catch(() => false)
+  let checkedAt = performance.now()
   async function withPositions(sources: readonly IncomingRecord[]) {
-    if (!positionColumns && performance.now() - checkedAt >= 60_000) {
+    if (!(await positionColumns) && performance.now() - checkedAt >= 60_000) {
       checkedAt = performance.now()
-      positionColumns = await repository.hasLogPositionColumns()
+      positionColumns = repository.hasLogPositionColumns()
     }
-    return positionColumns ? sources : undefined
+    return (await positionColumns) ? sources : undefined
   }
   return {
     async write(measurements, sources) {
