@@ -1,0 +1,22 @@
+import type { OutgoingRecord, RecordPosition } from './broker.ts'
+
+/**
+ * The position of each record of one publish, from the partition each went to and the offset the
+ * log gave the first record of each partition: records of a partition were appended in the order
+ * given, one offset apart. Both adapters receive base offsets per partition (Kafka's produce
+ * response carries one per partition) and derive the rest here.
+ */
+export function positionsOf(
+  records: readonly OutgoingRecord[],
+  partitions: readonly number[],
+  baseOffset: (topic: string, partition: number) => bigint,
+): RecordPosition[] {
+  const next = new Map<string, bigint>()
+  return records.map(({ topic }, index) => {
+    const partition = partitions[index] as number
+    const slot = `${topic}\u0000${partition}`
+    const offset = next.get(slot) ?? baseOffset(topic, partition)
+    next.set(slot, offset + 1n)
+    return { topic, partition, offset }
+  })
+}
