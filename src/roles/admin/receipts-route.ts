@@ -62,7 +62,7 @@ export function registerReceiptsRoute(app: FastifyInstance, options: ReceiptsRou
         throw new FlowlineError('NOT_FOUND', `no receipts for topic ${topic}: receipts name ${options.topic}`)
       const partitions = await groupOffsets(options)
       const position = partitions[partition]
-      if (position?.partition !== partition)
+      if (!position || position.partition !== partition)
         throw new FlowlineError(
           'NOT_FOUND',
           `topic ${topic} has no partition ${partition} (it has ${partitions.length})`,
