@@ -27,25 +27,26 @@ interface Receipt {
   to_offset: string
 }
 
-/** Registers a cleanup; they run last-registered first, so the roles stop before their broker and database close. */
-type Defer = (cleanup: () => Promise<unknown>) => void
-type OpenPair = (defer: Defer) => Promise<{ broker: Broker; storage: Storage }>
-
-function cleanupStack(t: TestContext): Defer {
-  const stack: Array<() => Promise<unknown>> = []
-  t.after(async () => {
-    for (const cleanup of stack.reverse()) await cleanup()
-  })
-  return (cleanup) => stack.push(cleanup)
+interface Pair {
+  readonly broker: Broker
+  readonly storage: Storage
+  close(): Promise<void>
 }
+type OpenPair = () => Promise<Pair>
 
 /**
  * Ingest's 202 receipts and the admin's GET /receipts, end to end: a receipt answers pending until
  * the saver group committed past it, then stored, and the reading is in the table by then.
  */
 async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void> {
-  const defer = cleanupStack(t)
-  const { broker, storage } = await open(defer)
+  const pair = await open()
+  const { broker, storage } = pair
+  // Closed in this order: the roles before their broker and database.
+  const running: Array<{ close(): Promise<unknown> }> = []
+  t.after(async () => {
+    for (const role of running.reverse()) await role.close()
+    await pair.close()
+  })
   const config = testConfig({
     topic: uniqueName('temperatures'),
     errorsTopic: uniqueName('errors'),
@@ -57,7 +58,7 @@ async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void
   await broker.ensureTopics(topicsOf(config))
   await storage.migrate()
   const { app: ingest } = await testIngestApp(broker, config.topic)
-  defer(() => ingest.close())
+  running.push(ingest)
   const admin = await createAdminApp({
     storage,
     repository: new MeasurementsRepository(storage.db),
@@ -68,7 +69,7 @@ async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void
     auth: await testAuth(storage),
     receipts: { broker, groupId: config.groupId, topic: config.topic },
   })
-  defer(() => admin.close())
+  running.push(admin)
   const get = async (url: string) => {
     const response = await admin.inject({ method: 'GET', url, headers: authHeaders() })
     return { status: response.statusCode, body: response.json() }
@@ -105,7 +106,7 @@ async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void
   }
 
   const saver = await startSaver(config, broker, storage, quietLogger(), createMetrics())
-  defer(() => saver.close())
+  running.push(saver)
   for (const receipt of receipts) {
     const stored = await eventually(
       async () => {
@@ -146,7 +147,7 @@ async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void
     assert.equal((await get(`/receipts?topic=${config.topic}&${query}`)).status, 400, query)
 }
 
-const openReal: OpenPair = async (defer) => {
+const openReal: OpenPair = async () => {
   const broker = new KafkaBroker({
     bootstrapBrokers: await requireKafka(),
     clientId: uniqueName('test'),
@@ -154,24 +155,24 @@ const openReal: OpenPair = async (defer) => {
   })
   const database = await createTestDatabase()
   const storage = new PostgresStorage({ connectionString: database.url })
-  defer(async () => {
+  const close = async () => {
     await storage.close()
     await broker.close()
     await database.drop()
-  })
-  return { broker, storage }
+  }
+  return { broker, storage, close }
 }
 
-const openEmbedded: OpenPair = async (defer) => {
+const openEmbedded: OpenPair = async () => {
   const directory = await mkdtemp(join(tmpdir(), 'flowline-receipts-'))
   const broker = await EmbeddedBroker.open({ directory })
   const storage = new PGliteStorage({ dataDir: undefined })
-  defer(async () => {
+  const close = async () => {
     await storage.close()
     await broker.close()
     await rm(directory, { recursive: true, force: true })
-  })
-  return { broker, storage }
+  }
+  return { broker, storage, close }
 }
 
 for (const [name, open] of [
