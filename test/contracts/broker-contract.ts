@@ -312,24 +312,33 @@ export function runBrokerContract(name: string, factory: () => Promise<BrokerUnd
       assert.deepEqual(lag, [{ topic, partition: 0, lag: expected }])
     })
 
-    contractTest('answers the partition and offset of each published record, as consumers read them', async () => {
-      const topic = await topicWith(3)
-      // Records already in the log: offsets of the next publishes do not start at 0.
-      await broker.publish(messages(topic, 5, (index) => `warm-${index}`).map((m) => ({ ...m, value: `warm ${m.key}` })))
-      const published = messages(topic, 40, (index) => `sensor-${index % 7}`)
-      const [first, second] = await Promise.all([
-        broker.publish(published.slice(0, 25)),
-        broker.publish(published.slice(25)),
-      ])
-      const positions = [...first, ...second]
-      assert.equal(positions.length, 40)
-      const read = await (await reader(uniqueName('group'), topic)).take(45, { commit: true })
-      const readAt = new Map(read.map((record) => [text(record), where(record)]))
-      for (const [index, position] of positions.entries()) {
-        assert.equal(position.topic, topic)
-        assert.equal(`${position.partition}/${position.offset}`, readAt.get(`message ${index}`), `message ${index}`)
-      }
-    })
+    contractTest(
+      'answers the partition and offset of each published record, as consumers read them',
+      async () => {
+        const topic = await topicWith(3)
+        // Records already in the log: offsets of the next publishes do not start at 0.
+        await broker.publish(
+          messages(topic, 5, (index) => `warm-${index}`).map((m) => ({ ...m, value: `warm ${m.key}` })),
+        )
+        const published = messages(topic, 40, (index) => `sensor-${index % 7}`)
+        const [first, second] = await Promise.all([
+          broker.publish(published.slice(0, 25)),
+          broker.publish(published.slice(25)),
+        ])
+        const positions = [...first, ...second]
+        assert.equal(positions.length, 40)
+        const read = await (await reader(uniqueName('group'), topic)).take(45, { commit: true })
+        const readAt = new Map(read.map((record) => [text(record), where(record)]))
+        for (const [index, position] of positions.entries()) {
+          assert.equal(position.topic, topic)
+          assert.equal(
+            `${position.partition}/${position.offset}`,
+            readAt.get(`message ${index}`),
+            `message ${index}`,
+          )
+        }
+      },
+    )
 
     contractTest("reads a group's committed offset and the log end of every partition", async () => {
       const topic = await topicWith(2)

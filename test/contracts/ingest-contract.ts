@@ -30,7 +30,10 @@ interface ReceiptRange {
 }
 
 /** The 202's receipts name exactly where the log holds the request's records, one range per partition. */
-function assertReceipts(body: { accepted: number; receipts: ReceiptRange[] }, records: IncomingRecord[]): void {
+function assertReceipts(
+  body: { accepted: number; receipts: ReceiptRange[] },
+  records: IncomingRecord[],
+): void {
   assert.equal(records.length, body.accepted)
   const held = records.map((r) => `${r.topic}/${r.partition}/${r.offset}`).sort()
   const named = body.receipts

@@ -93,7 +93,7 @@ async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void
     assert.equal(receipt.topic, config.topic)
     covered += BigInt(receipt.to_offset) - BigInt(receipt.from_offset) + 1n
   }
-  assert.equal(covered, 12n, 'the ranges cover the request\'s records, nothing else')
+  assert.equal(covered, 12n, "the ranges cover the request's records, nothing else")
 
   // No saver runs yet: the group has committed nothing.
   for (const receipt of receipts) {
@@ -139,7 +139,10 @@ async function receiptsUntilStored(t: TestContext, open: OpenPair): Promise<void
   // Bad questions: named, and nothing else leaks.
   const noPartition = await get(`/receipts?topic=${config.topic}&partition=7&offset=0`)
   assert.equal(noPartition.status, 404)
-  assert.match(noPartition.body.message, new RegExp(`topic ${config.topic} has no partition 7 \\(it has 3\\)`))
+  assert.match(
+    noPartition.body.message,
+    new RegExp(`topic ${config.topic} has no partition 7 \\(it has 3\\)`),
+  )
   const otherTopic = await get('/receipts?topic=elsewhere&partition=0&offset=0')
   assert.equal(otherTopic.status, 404)
   assert.match(otherTopic.body.message, /no receipts for topic elsewhere/)

@@ -20,7 +20,10 @@ export async function readGroupOffsets(
       topics: [
         {
           name: topic,
-          partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })),
+          partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+            partitionIndex,
+            timestamp: -1n,
+          })),
         },
       ],
     }),

@@ -20,7 +20,11 @@ function gatedBroker() {
     publish: (records: readonly OutgoingRecord[]) =>
       new Promise<RecordPosition[]>((resolve, reject) => {
         calls.push([...records])
-        const positions = records.map(({ topic }, index) => ({ topic, partition: 0, offset: 100n + BigInt(index) }))
+        const positions = records.map(({ topic }, index) => ({
+          topic,
+          partition: 0,
+          offset: 100n + BigInt(index),
+        }))
         gates.push({ open: () => resolve(positions), fail: reject })
         onPublish.emit('publish')
       }),
@@ -76,7 +80,7 @@ describe('ProduceCoalescer', () => {
     assert.equal(queue.inFlightRecords, 0)
   })
 
-  it("hands each request the positions of its own records in the shared publish", async () => {
+  it('hands each request the positions of its own records in the shared publish', async () => {
     const { broker, gates, published } = gatedBroker()
     const queue = coalescer(broker)
     const first = queue.submit([record('a')])
