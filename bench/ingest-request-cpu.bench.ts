@@ -13,12 +13,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { AUTH_OFF } from '../src/auth/access-hooks.ts'
 import { EmbeddedBroker } from '../src/broker/embedded/embedded-broker.ts'
-import { createLogger } from '../src/observability/logger.ts'
-import { createMetrics } from '../src/observability/metrics.ts'
-import { createIngestApp } from '../src/roles/ingest/ingest-app.ts'
-import { ProduceCoalescer } from '../src/roles/ingest/produce-coalescer.ts'
+import { testIngestApp } from '../test/helpers/ingest-app.ts'
 
 const { values } = parseArgs({
   options: {
@@ -34,27 +30,8 @@ const directory = await mkdtemp(join(tmpdir(), 'flowline-ingest-cpu-'))
 const broker = await EmbeddedBroker.open({ directory })
 const topic = 'temperatures'
 await broker.ensureTopics([{ name: topic, partitions: 12, replicationFactor: 1 }])
-const metrics = createMetrics()
-const logger = createLogger('silent', 'bench')
-const coalescer = new ProduceCoalescer({
-  broker,
-  metrics,
-  logger,
-  maxInFlightRecords: 1_000_000,
-  maxBatchRecords: 5000,
-  timeoutMs: 30_000,
-})
-const app = await createIngestApp({
-  broker,
-  coalescer,
-  logger,
-  metrics,
-  topic,
-  bodyLimitBytes: 1024 * 1024,
-  maxItems: 5000,
-  futureToleranceMs: 300_000,
-  auth: AUTH_OFF,
-})
+// Ingest as the role builds it (its own coalescer, silent logger), auth off, at most 100 items.
+const { app } = await testIngestApp(broker, topic, { maxInFlight: 1_000_000 })
 
 try {
   for (const batch of values.batches.split(',').map(Number)) {

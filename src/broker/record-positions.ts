@@ -11,12 +11,14 @@ export function positionsOf(
   partitions: readonly number[],
   baseOffset: (topic: string, partition: number) => bigint,
 ): RecordPosition[] {
-  const next = new Map<string, bigint>()
+  // Keyed by topic, then by partition number: no string built per record on ingest's hot path.
+  const next = new Map<string, Map<number, bigint>>()
   return records.map(({ topic }, index) => {
     const partition = partitions[index] as number
-    const slot = `${topic}\u0000${partition}`
-    const offset = next.get(slot) ?? baseOffset(topic, partition)
-    next.set(slot, offset + 1n)
+    const ofTopic = next.get(topic) ?? new Map<number, bigint>()
+    if (ofTopic.size === 0) next.set(topic, ofTopic)
+    const offset = ofTopic.get(partition) ?? baseOffset(topic, partition)
+    ofTopic.set(partition, offset + 1n)
     return { topic, partition, offset }
   })
 }

@@ -21,20 +21,28 @@ export type Receipt = Static<typeof Receipt>
  * a publish's records of a partition in order), so each range holds this request's records only.
  */
 export function receiptsOf(positions: readonly RecordPosition[]): Receipt[] {
-  const ranges = new Map<string, { topic: string; partition: number; from: bigint; to: bigint }>()
+  const receipts: Receipt[] = []
+  for (const [topic, ranges] of rangesByTopic(positions))
+    for (const [partition, range] of [...ranges].sort(([a], [b]) => a - b))
+      receipts.push({ topic, partition, from_offset: String(range.from), to_offset: String(range.to) })
+  return receipts.sort((a, b) => (a.topic === b.topic ? 0 : a.topic < b.topic ? -1 : 1))
+}
+
+/** Keyed by topic, then by partition number: no string built per record on ingest's hot path. */
+function rangesByTopic(positions: readonly RecordPosition[]) {
+  const byTopic = new Map<string, Map<number, { from: bigint; to: bigint }>>()
+  let lastTopic: string | undefined
+  let ranges = new Map<number, { from: bigint; to: bigint }>()
   for (const { topic, partition, offset } of positions) {
-    const slot = `${topic}\u0000${partition}`
-    const range = ranges.get(slot)
-    if (!range) ranges.set(slot, { topic, partition, from: offset, to: offset })
+    if (topic !== lastTopic) {
+      lastTopic = topic
+      ranges = byTopic.get(topic) ?? new Map()
+      byTopic.set(topic, ranges)
+    }
+    const range = ranges.get(partition)
+    if (!range) ranges.set(partition, { from: offset, to: offset })
     else if (offset < range.from) range.from = offset
     else if (offset > range.to) range.to = offset
   }
-  return [...ranges.values()]
-    .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))
-    .map((range) => ({
-      topic: range.topic,
-      partition: range.partition,
-      from_offset: String(range.from),
-      to_offset: String(range.to),
-    }))
+  return byTopic
 }
