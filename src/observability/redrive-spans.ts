@@ -13,9 +13,12 @@ import { tracer, tracingActive } from './tracing.ts'
 export async function publishContinuing(
   system: string,
   records: readonly OutgoingRecord[],
-  publish: (records: OutgoingRecord[]) => Promise<void>,
+  publish: (records: OutgoingRecord[]) => Promise<unknown>,
 ): Promise<void> {
-  if (!tracingActive()) return publish(records as OutgoingRecord[])
+  if (!tracingActive()) {
+    await publish(records as OutgoingRecord[])
+    return
+  }
   const spans: Span[] = []
   const traced = records.map((record) => {
     const headers = record.headers

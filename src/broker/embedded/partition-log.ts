@@ -38,7 +38,7 @@ export interface PartitionRead {
 
 interface PendingAppend {
   readonly records: readonly RecordToStore[]
-  readonly resolve: () => void
+  readonly resolve: (baseOffset: bigint) => void
   readonly reject: (error: unknown) => void
 }
 
@@ -148,8 +148,8 @@ export class PartitionLog {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Resolves once the records are on disk (fsynced), in the order of the calls. */
-  append(records: readonly RecordToStore[]): Promise<void> {
+  /** Resolves once the records are on disk (fsynced), in the order of the calls, with the first one's offset. */
+  append(records: readonly RecordToStore[]): Promise<bigint> {
     if (this.#closed) return Promise.reject(new Error(`partition ${this.topic}-${this.partition} is closed`))
     return new Promise((resolve, reject) => {
       this.#queue.push({ records, resolve, reject })
@@ -163,8 +163,11 @@ export class PartitionLog {
       const group = this.#queue
       this.#queue = []
       try {
-        await this.#writeGroup(group.flatMap((pending) => pending.records))
-        for (const pending of group) pending.resolve()
+        let offset = await this.#writeGroup(group.flatMap((pending) => pending.records))
+        for (const pending of group) {
+          pending.resolve(offset)
+          offset += BigInt(pending.records.length)
+        }
       } catch (error) {
         for (const pending of group) pending.reject(error)
       }
@@ -172,7 +175,8 @@ export class PartitionLog {
     this.#flushing = undefined
   }
 
-  async #writeGroup(records: readonly RecordToStore[]): Promise<void> {
+  /** Writes and fsyncs the records; returns the offset of the first. */
+  async #writeGroup(records: readonly RecordToStore[]): Promise<bigint> {
     if (this.#active.size >= this.#options.segmentBytes && this.#active.recordCount > 0n) await this.#roll()
     const segment = this.#active
     const sizeBefore = segment.size
@@ -196,6 +200,7 @@ export class PartitionLog {
     this.stats.records += records.length
     this.#endOffset = segment.nextOffset
     for (const listener of this.#listeners) listener()
+    return offsetBefore
   }
 
   async #roll(): Promise<void> {

@@ -3914,6 +3914,109 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/receipts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Whether an ingest receipt's records are stored: stored or pending */
+        get: {
+            parameters: {
+                query: {
+                    /** @description a receipt's topic */
+                    topic: string;
+                    /** @description a receipt's partition */
+                    partition: number;
+                    /** @description an offset of the receipt's range, as text; its to_offset answers for the whole range */
+                    offset: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            topic: string;
+                            partition: number;
+                            offset: string;
+                            /** @description stored: the saver group committed past the offset, which it does only after the database commit of the record (stored, or dead-lettered when invalid); pending: not yet */
+                            state: "stored" | "pending";
+                            /** @description the consumer group whose position answers */
+                            group: string;
+                            /** @description the group's next offset to read on the partition; null when it never committed there */
+                            committed_offset: string | null;
+                            /** @description one past the last record the partition holds */
+                            log_end_offset: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/dead-letters": {
         parameters: {
             query?: never;
