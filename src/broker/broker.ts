@@ -6,22 +6,6 @@ export interface OutgoingRecord {
   readonly headers?: Readonly<Record<string, string>>
 }
 
-/** Where the log put a published record. */
-export interface RecordPosition {
-  readonly topic: string
-  readonly partition: number
-  readonly offset: bigint
-}
-
-/** A consumer group's committed offset on one partition, beside the partition's log end. */
-export interface PartitionOffsets {
-  readonly partition: number
-  /** The next offset the group will read: every record before it was processed. Undefined: never committed. */
-  readonly committed: bigint | undefined
-  /** One past the last record the log holds (Kafka's high watermark). */
-  readonly end: bigint
-}
-
 /** A record read from a topic, with the coordinates a dead-letter entry or a log line needs. */
 export interface IncomingRecord {
   readonly topic: string
@@ -92,19 +76,14 @@ export interface Broker {
   readonly name: string
   /** Creates the topics that do not exist yet. */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>
-  /**
-   * Resolves once every record is durable (Kafka: acks=all; embedded: fsync), with the position of
-   * each record, in the order given.
-   */
-  publish(records: readonly OutgoingRecord[]): Promise<RecordPosition[]>
+  /** Resolves once every record is durable (Kafka: acks=all; embedded: fsync). */
+  publish(records: readonly OutgoingRecord[]): Promise<void>
   subscribe(options: SubscribeOptions): Promise<Subscription>
   /**
    * The backlog of a group, read in process. Only the embedded log has it: there ingest and the
    * saver share one process, and ingest refuses new records when the saver falls too far behind.
    */
   groupBacklog?(groupId: string, topic: string): Promise<GroupBacklog>
-  /** The group's committed offset and the log end of every partition of `topic`, in partition order. */
-  groupOffsets(groupId: string, topic: string): Promise<PartitionOffsets[]>
   /** True when the broker answers a metadata request. */
   isReachable(): Promise<boolean>
   close(): Promise<void>

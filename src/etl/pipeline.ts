@@ -25,8 +25,8 @@ export interface RetryPolicy {
 /** How a pipeline publishes to the streams (the inventory import): the broker and its topics. */
 export interface RunPublisher {
   readonly topics: { readonly products: string; readonly stock: string }
-  /** Resolves once every record is durable (Kafka: acks=all); what it resolves with is not used. */
-  publish(records: readonly OutgoingRecord[]): Promise<unknown>
+  /** Resolves once every record is durable (Kafka: acks=all). */
+  publish(records: readonly OutgoingRecord[]): Promise<void>
 }
 
 /** What a step gets: the database, its parameters, and how to report and to notice a cancel. */

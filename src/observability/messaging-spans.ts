@@ -30,13 +30,13 @@ export const messagingSystem = (broker: Broker) =>
  * Publishes through `publish` inside a producer span, child of the active span, with the span's
  * context injected into every record. Without an active sampled span the records go as they are.
  */
-export async function publishTraced<R extends OutgoingRecord, T>(
+export async function publishTraced<R extends OutgoingRecord>(
   system: string,
   records: readonly R[],
-  publish: (records: R[]) => Promise<T>,
+  publish: (records: R[]) => Promise<void>,
   attributes: Attributes = {},
   links: Link[] = [],
-): Promise<T> {
+): Promise<void> {
   if (!tracingActive() || records.length === 0) return publish(records as R[])
   const parent = context.active()
   if (!trace.getSpan(parent)?.isRecording() && links.length === 0) return publish(records as R[])
@@ -66,7 +66,7 @@ export async function publishTraced<R extends OutgoingRecord, T>(
     headers: record.headers ? { ...record.headers, ...carrier } : carrier,
   }))
   try {
-    return await publish(traced)
+    await publish(traced)
   } catch (error) {
     span.recordException(error as Error)
     span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message })
@@ -89,7 +89,6 @@ export function withProducerSpans(broker: Broker): Broker {
     publish: (records) =>
       publishTraced(system, records, (traced) => broker.publish(traced), {}, sampledLinks(records)),
     subscribe: (options) => broker.subscribe(options),
-    groupOffsets: (groupId, topic) => broker.groupOffsets(groupId, topic),
     isReachable: () => broker.isReachable(),
     close: () => broker.close(),
     ...(groupBacklog && { groupBacklog }),

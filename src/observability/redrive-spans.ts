@@ -13,12 +13,9 @@ import { tracer, tracingActive } from './tracing.ts'
 export async function publishContinuing(
   system: string,
   records: readonly OutgoingRecord[],
-  publish: (records: OutgoingRecord[]) => Promise<unknown>,
+  publish: (records: OutgoingRecord[]) => Promise<void>,
 ): Promise<void> {
-  if (!tracingActive()) {
-    await publish(records as OutgoingRecord[])
-    return
-  }
+  if (!tracingActive()) return publish(records as OutgoingRecord[])
   const spans: Span[] = []
   const traced = records.map((record) => {
     const headers = record.headers

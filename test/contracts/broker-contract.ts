@@ -313,64 +313,6 @@ export function runBrokerContract(name: string, factory: () => Promise<BrokerUnd
     })
 
     contractTest(
-      'answers the partition and offset of each published record, as consumers read them',
-      async () => {
-        const topic = await topicWith(3)
-        // Records already in the log: offsets of the next publishes do not start at 0.
-        await broker.publish(
-          messages(topic, 5, (index) => `warm-${index}`).map((m) => ({ ...m, value: `warm ${m.key}` })),
-        )
-        const published = messages(topic, 40, (index) => `sensor-${index % 7}`)
-        const [first, second] = await Promise.all([
-          broker.publish(published.slice(0, 25)),
-          broker.publish(published.slice(25)),
-        ])
-        const positions = [...first, ...second]
-        assert.equal(positions.length, 40)
-        const read = await (await reader(uniqueName('group'), topic)).take(45, { commit: true })
-        const readAt = new Map(read.map((record) => [text(record), where(record)]))
-        for (const [index, position] of positions.entries()) {
-          assert.equal(position.topic, topic)
-          assert.equal(
-            `${position.partition}/${position.offset}`,
-            readAt.get(`message ${index}`),
-            `message ${index}`,
-          )
-        }
-      },
-    )
-
-    contractTest("reads a group's committed offset and the log end of every partition", async () => {
-      const topic = await topicWith(2)
-      const groupId = uniqueName('group')
-      const positions = await broker.publish(messages(topic, 12, (index) => `sensor-${index}`))
-      const ends = [0, 1].map((partition) =>
-        String(positions.filter((p) => p.partition === partition).length),
-      )
-      const before = await broker.groupOffsets(groupId, topic)
-      assert.deepEqual(
-        before.map((p) => [p.partition, p.committed, String(p.end)]),
-        [
-          [0, undefined, ends[0]],
-          [1, undefined, ends[1]],
-        ],
-        'a group that never committed',
-      )
-      await (await reader(groupId, topic)).take(12, { commit: true })
-      const after = await eventually(async () => {
-        const offsets = await broker.groupOffsets(groupId, topic)
-        return offsets.every((p) => p.committed === p.end) ? offsets : undefined
-      }, 'the committed offsets to reach the log end')
-      assert.deepEqual(
-        after.map((p) => [p.partition, String(p.committed), String(p.end)]),
-        [
-          [0, ends[0], ends[0]],
-          [1, ends[1], ends[1]],
-        ],
-      )
-    })
-
-    contractTest(
       'shares partitions between the members of a group',
       async () => {
         const partitions = 4

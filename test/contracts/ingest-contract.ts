@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
 import type { FastifyInstance } from 'fastify'
-import type { Broker, IncomingRecord } from '../../src/broker/broker.ts'
+import type { Broker } from '../../src/broker/broker.ts'
 import { testIngestApp } from '../helpers/ingest-app.ts'
 import { readRecords } from '../helpers/pipeline.ts'
 
@@ -21,32 +21,6 @@ const now = () => new Date().toISOString()
 
 /** This suite is about the broker; credentials and the registry are the platform contract's. */
 const ingestApp = testIngestApp
-
-interface ReceiptRange {
-  topic: string
-  partition: number
-  from_offset: string
-  to_offset: string
-}
-
-/** The 202's receipts name exactly where the log holds the request's records, one range per partition. */
-function assertReceipts(
-  body: { accepted: number; receipts: ReceiptRange[] },
-  records: IncomingRecord[],
-): void {
-  assert.equal(records.length, body.accepted)
-  const held = records.map((r) => `${r.topic}/${r.partition}/${r.offset}`).sort()
-  const named = body.receipts
-    .flatMap((range) => {
-      const offsets: string[] = []
-      for (let offset = BigInt(range.from_offset); offset <= BigInt(range.to_offset); offset++)
-        offsets.push(`${range.topic}/${range.partition}/${offset}`)
-      return offsets
-    })
-    .sort()
-  assert.deepEqual(named, held)
-  assert.equal(new Set(body.receipts.map((range) => range.partition)).size, body.receipts.length)
-}
 
 /** Sends one valid measurement and checks it is the topic's first record: nothing refused before it was sent. */
 async function assertProbeIsFirstRecord(app: FastifyInstance, broker: Broker, topic: string): Promise<void> {
@@ -81,7 +55,7 @@ export function runIngestContract(
         payload: { sensor_id: 'a', temperature: 20.5, timestamp: at('2026-01-01T00:00:00Z') },
       })
       assert.equal(one.statusCode, 202, one.body)
-      assert.equal(one.json().accepted, 1)
+      assert.deepEqual(one.json(), { accepted: 1 })
 
       const many = await app.inject({
         method: 'POST',
@@ -92,7 +66,7 @@ export function runIngestContract(
         ],
       })
       assert.equal(many.statusCode, 202, many.body)
-      assert.equal(many.json().accepted, 2)
+      assert.deepEqual(many.json(), { accepted: 2 })
 
       const ndjson = await app.inject({
         method: 'POST',
@@ -102,19 +76,10 @@ export function runIngestContract(
           '{"sensor_id":"c","temperature":1,"timestamp":"2026-01-01T00:00:00Z"}\n\n{"sensor_id":"c","temperature":2,"timestamp":"2026-01-01T00:00:01Z"}\n',
       })
       assert.equal(ndjson.statusCode, 202, ndjson.body)
-      assert.equal(ndjson.json().accepted, 2)
+      assert.deepEqual(ndjson.json(), { accepted: 2 })
 
       const records = await readRecords(broker, topic, 5)
       assert.equal(records.length, 5)
-      for (const [response, key] of [
-        [one, 'a'],
-        [many, 'b'],
-        [ndjson, 'c'],
-      ] as const)
-        assertReceipts(
-          response.json(),
-          records.filter((record) => record.key === key),
-        )
       const byKey = new Map<string, string[]>()
       for (const record of records) {
         const values = byKey.get(record.key ?? '') ?? []

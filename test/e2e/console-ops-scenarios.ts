@@ -16,7 +16,7 @@ export interface OperatorTarget extends ConsoleTarget {
    * Writes a record the saver refuses straight to the measurements topic, as a foreign producer
    * would (ingest refuses it first). Only where the test can reach the topic: real Kafka.
    */
-  readonly publishPoison?: (sensorId: string, payload: string) => Promise<unknown>
+  readonly publishPoison?: (sensorId: string, payload: string) => Promise<void>
   /** Whether the dead-letter pages' screenshots come from this mode (where the list has a letter). */
   readonly deadLetterScreenshots: boolean
 }

@@ -5,14 +5,11 @@ import type {
   Broker,
   GroupBacklog,
   OutgoingRecord,
-  PartitionOffsets,
-  RecordPosition,
   SubscribeOptions,
   Subscription,
   TopicSpec,
 } from '../broker.ts'
 import { partitionForKey } from '../key-partitioner.ts'
-import { positionsOf } from '../record-positions.ts'
 import { DirectoryLock } from './directory-lock.ts'
 import { EmbeddedSubscription } from './embedded-subscription.ts'
 import { GroupCoordinator } from './group-coordinator.ts'
@@ -115,28 +112,22 @@ export class EmbeddedBroker implements Broker {
    * Appends each record to the partition its key hashes to. The records are queued synchronously,
    * before any await, so records of one key keep the order of the calls as well as within a call.
    */
-  async publish(records: readonly OutgoingRecord[]): Promise<RecordPosition[]> {
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
     this.#assertOpen()
-    if (records.length === 0) return []
+    if (records.length === 0) return
     const timestampMs = Date.now()
     const byPartition = new Map<PartitionLog, RecordToStore[]>()
-    const partitions = records.map((record) => {
-      const partition = partitionForKey(record.key, this.#topics.partitionsOf(record.topic))
-      const log = this.#topics.log(record.topic, partition)
+    for (const record of records) {
+      const log = this.#topics.log(
+        record.topic,
+        partitionForKey(record.key, this.#topics.partitionsOf(record.topic)),
+      )
       const list = byPartition.get(log) ?? []
       if (list.length === 0) byPartition.set(log, list)
       list.push({ key: record.key, value: record.value, headers: record.headers, timestampMs })
-      return partition
-    })
+    }
     try {
-      const logs = [...byPartition]
-      const bases = await Promise.all(logs.map(([log, list]) => log.append(list)))
-      const baseOf = new Map(logs.map(([log], index) => [log, bases[index] as bigint]))
-      return positionsOf(
-        records,
-        partitions,
-        (topic, partition) => baseOf.get(this.#topics.log(topic, partition)) as bigint,
-      )
+      await Promise.all([...byPartition].map(([log, list]) => log.append(list)))
     } catch (error) {
       throw new BrokerUnavailableError(
         `The embedded log could not store the records: ${(error as Error).message}`,
@@ -188,17 +179,6 @@ export class EmbeddedBroker implements Broker {
       committed += Number(at)
     }
     return { behind, committed }
-  }
-
-  async groupOffsets(groupId: string, topic: string): Promise<PartitionOffsets[]> {
-    this.#assertOpen()
-    const count = this.#topics.partitionsOf(topic)
-    const { offsets } = await this.#coordinatorOf(groupId)
-    return Array.from({ length: count }, (_, partition) => ({
-      partition,
-      committed: offsets.committed(topic, partition),
-      end: this.#topics.log(topic, partition).endOffset,
-    }))
   }
 
   /** Applies retention to every partition now; returns how many segments were deleted. */

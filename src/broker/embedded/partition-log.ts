@@ -38,7 +38,7 @@ export interface PartitionRead {
 
 interface PendingAppend {
   readonly records: readonly RecordToStore[]
-  readonly resolve: (baseOffset: bigint) => void
+  readonly resolve: () => void
   readonly reject: (error: unknown) => void
 }
 
@@ -148,8 +148,8 @@ export class PartitionLog {
     return () => this.#listeners.delete(listener)
   }
 
-  /** Resolves once the records are on disk (fsynced), in the order of the calls, with the first one's offset. */
-  append(records: readonly RecordToStore[]): Promise<bigint> {
+  /** Resolves once the records are on disk (fsynced), in the order of the calls. */
+  append(records: readonly RecordToStore[]): Promise<void> {
     if (this.#closed) return Promise.reject(new Error(`partition ${this.topic}-${this.partition} is closed`))
     return new Promise((resolve, reject) => {
       this.#queue.push({ records, resolve, reject })
@@ -163,11 +163,8 @@ export class PartitionLog {
       const group = this.#queue
       this.#queue = []
       try {
-        let offset = await this.#writeGroup(group.flatMap((pending) => pending.records))
-        for (const pending of group) {
-          pending.resolve(offset)
-          offset += BigInt(pending.records.length)
-        }
+        await this.#writeGroup(group.flatMap((pending) => pending.records))
+        for (const pending of group) pending.resolve()
       } catch (error) {
         for (const pending of group) pending.reject(error)
       }
@@ -175,8 +172,7 @@ export class PartitionLog {
     this.#flushing = undefined
   }
 
-  /** Writes and fsyncs the records; returns the offset of the first. */
-  async #writeGroup(records: readonly RecordToStore[]): Promise<bigint> {
+  async #writeGroup(records: readonly RecordToStore[]): Promise<void> {
     if (this.#active.size >= this.#options.segmentBytes && this.#active.recordCount > 0n) await this.#roll()
     const segment = this.#active
     const sizeBefore = segment.size
@@ -200,7 +196,6 @@ export class PartitionLog {
     this.stats.records += records.length
     this.#endOffset = segment.nextOffset
     for (const listener of this.#listeners) listener()
-    return offsetBefore
   }
 
   async #roll(): Promise<void> {

@@ -1,5 +1,4 @@
 import { Admin } from '@platformatic/kafka'
-import { readGroupOffsets } from './group-offsets.ts'
 import { type KafkaBrokerOptions, kafkaClientOptions } from './kafka-broker.ts'
 
 export interface GroupPartitionLag {
@@ -22,12 +21,35 @@ export class KafkaGroupLag {
   }
 
   async lag(groups: readonly string[], topic: string): Promise<GroupPartitionLag[]> {
+    const committed = await this.#admin.listConsumerGroupOffsets({ groups: [...groups] })
+    const metadata = await this.#admin.metadata({ topics: [topic] })
+    const count = metadata.topics.get(topic)?.partitionsCount ?? 0
+    if (count === 0) return []
+    const [ends] = await this.#admin.listOffsets({
+      topics: [
+        {
+          name: topic,
+          partitions: Array.from({ length: count }, (_, partitionIndex) => ({
+            partitionIndex,
+            timestamp: -1n,
+          })),
+        },
+      ],
+    })
     const result: GroupPartitionLag[] = []
-    for (const [group, offsets] of await readGroupOffsets(this.#admin, groups, topic)) {
-      for (const { partition, committed, end } of offsets) {
+    for (const group of committed) {
+      const partitions = group.topics.find((entry) => entry.name === topic)?.partitions ?? []
+      for (const end of ends?.partitions ?? []) {
+        const done = partitions.find((p) => p.partitionIndex === end.partitionIndex)?.committedOffset ?? -1n
         // A group that never committed on a partition has read nothing of it.
-        const lag = end - (committed ?? 0n)
-        result.push({ group, topic, partition, lag: Number(lag), source: 'broker' })
+        const lag = done >= 0n ? end.offset - done : end.offset
+        result.push({
+          group: group.groupId,
+          topic,
+          partition: end.partitionIndex,
+          lag: Number(lag),
+          source: 'broker',
+        })
       }
     }
     return result

@@ -7,18 +7,8 @@ import {
   stringSerializers,
 } from '@platformatic/kafka'
 import { BrokerUnavailableError } from '../../errors.ts'
-import type {
-  Broker,
-  OutgoingRecord,
-  PartitionOffsets,
-  RecordPosition,
-  SubscribeOptions,
-  Subscription,
-  TopicSpec,
-} from '../broker.ts'
-import { partitionForKey } from '../key-partitioner.ts'
-import { positionsOf } from '../record-positions.ts'
-import { readGroupOffsets } from './group-offsets.ts'
+import type { Broker, OutgoingRecord, SubscribeOptions, Subscription, TopicSpec } from '../broker.ts'
+import { keyHash } from '../key-partitioner.ts'
 import { explainKafkaError } from './kafka-errors.ts'
 import { KafkaSubscription } from './kafka-subscription.ts'
 
@@ -84,6 +74,8 @@ export class KafkaBroker implements Broker {
       idempotent: true,
       acks: ProduceAcks.ALL,
       serializers: stringSerializers,
+      // The same partitions as the library's default partitioner, without its BigInt arithmetic.
+      partitioner: (_message, key) => (Buffer.isBuffer(key) ? keyHash(key) : 0),
     })
     return this.#producer
   }
@@ -116,43 +108,24 @@ export class KafkaBroker implements Broker {
    * new topic, no error reported). Callers batch anyway (ingest coalesces requests), so a queue
    * here costs nothing and keeps each record once in the log.
    */
-  publish(records: readonly OutgoingRecord[]): Promise<RecordPosition[]> {
+  publish(records: readonly OutgoingRecord[]): Promise<void> {
     const sent = this.#lastSend.then(() => this.#send(records))
-    this.#lastSend = sent.then(
-      () => {},
-      () => {},
-    )
+    this.#lastSend = sent.catch(() => {})
     return sent
   }
 
-  /**
-   * Flowline picks each record's partition itself (the library's default partitioner's choice,
-   * without its BigInt arithmetic) so that it knows where each record went: the produce response
-   * gives only the base offset of each partition's batch. The partition counts come from the
-   * producer's metadata cache, the same the library then uses for the send.
-   */
-  async #send(records: readonly OutgoingRecord[]): Promise<RecordPosition[]> {
-    if (records.length === 0) return []
+  async #send(records: readonly OutgoingRecord[]): Promise<void> {
+    if (records.length === 0) return
+    const send = this.producer.send({
+      messages: records.map((record) => ({
+        topic: record.topic,
+        key: record.key,
+        value: record.value,
+        headers: record.headers ? new Map(Object.entries(record.headers)) : undefined,
+      })),
+    })
     try {
-      const metadata = await this.producer.metadata({ topics: [...new Set(records.map((r) => r.topic))] })
-      const partitions = records.map((record) =>
-        partitionForKey(record.key, metadata.topics.get(record.topic)?.partitionsCount ?? 1),
-      )
-      const result = await this.producer.send({
-        messages: records.map((record, index) => ({
-          topic: record.topic,
-          key: record.key,
-          value: record.value,
-          partition: partitions[index],
-          headers: record.headers ? new Map(Object.entries(record.headers)) : undefined,
-        })),
-      })
-      const bases = new Map(result.offsets?.map((o) => [`${o.topic}\u0000${o.partition}`, o.offset]))
-      return positionsOf(records, partitions, (topic, partition) => {
-        const base = bases.get(`${topic}\u0000${partition}`)
-        if (base === undefined) throw new Error(`no offset acknowledged for ${topic} partition ${partition}`)
-        return base
-      })
+      await send
     } catch (error) {
       throw new BrokerUnavailableError(`Kafka did not acknowledge the records: ${(error as Error).message}`, {
         cause: error,
@@ -179,10 +152,6 @@ export class KafkaBroker implements Broker {
     )
     this.#subscriptions.add(subscription)
     return subscription
-  }
-
-  async groupOffsets(groupId: string, topic: string): Promise<PartitionOffsets[]> {
-    return (await readGroupOffsets(this.#adminClient, [groupId], topic)).get(groupId) ?? []
   }
 
   async isReachable(): Promise<boolean> {

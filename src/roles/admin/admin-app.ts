@@ -35,7 +35,6 @@ import type { FlowSampler } from './flow/flow-sampler.ts'
 import { registerInventoryRoutes } from './inventory-routes.ts'
 import { registerJourneyRoutes } from './journey-routes.ts'
 import { registerLookupRoute } from './lookup-route.ts'
-import { type ReceiptsRouteOptions, registerReceiptsRoute } from './receipts-route.ts'
 import { registerReportRoutes } from './report-routes.ts'
 import { registerWindowRoutes } from './window-routes.ts'
 
@@ -62,8 +61,6 @@ export interface AdminAppOptions {
   readonly measurementsTopic?: string
   /** The ETL worker's run API the console's ETL page reaches through here; without it, not served. */
   readonly etlUrl?: string
-  /** The broker and saver group that answer GET /receipts; without them, not served. */
-  readonly receipts?: ReceiptsRouteOptions
 }
 
 const StoredMeasurement = Type.Object({
@@ -207,7 +204,6 @@ export async function createAdminApp(options: AdminAppOptions): Promise<FastifyI
   registerReportRoutes(app, { repository: new ReportsRepository(options.storage.db), query })
   const deadLetters = new DeadLettersRepository(options.storage.db)
   registerLookupRoute(app, { measurements: repository, deadLetters, query })
-  if (options.receipts) registerReceiptsRoute(app, options.receipts)
   if (options.deadLetterActions)
     registerDeadLetterRoutes(app, {
       repository: deadLetters,

@@ -68,7 +68,6 @@ export async function startAdmin(
     deadLetterActions,
     measurementsTopic: config.topic,
     etlUrl: config.etlUrl,
-    receipts: { broker: writes.broker, groupId: config.groupId, topic: config.topic },
   })
   const urls = await listen(app, 'admin', config.host, config.adminPort, logger, '/measurements')
   return {

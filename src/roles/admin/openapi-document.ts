@@ -20,8 +20,8 @@ export async function adminOpenApiDocument(): Promise<unknown> {
     sources: [],
     intervalMs: 1000,
   })
-  // The dead-letter and receipt routes are served only with a broker; building the document calls
-  // none of them, so the broker they would use is one that refuses every call.
+  // The dead-letter routes are served only with their actions; building the document calls none of
+  // them, so the broker they would publish through is one that refuses every call.
   const broker = new Proxy({} as Broker, {
     get: () => () => Promise.reject(new Error('no broker: the OpenAPI document only')),
   })
@@ -48,7 +48,6 @@ export async function adminOpenApiDocument(): Promise<unknown> {
     flow,
     // Never called here: the forwarded /etl/* routes are documented for the console's ETL page.
     etlUrl: 'http://127.0.0.1:1',
-    receipts: { broker, groupId: 'saver', topic: 'temperatures' },
     // Auth on, so the document lists the login, user and token routes and the security schemes.
     auth: await createAuth(loadConfig({}, {}, 'admin'), storage, createLogger('silent', 'openapi')),
   })

@@ -10,7 +10,6 @@ import { messagingSystem, publishTraced } from '../../observability/messaging-sp
 import type { Metrics } from '../../observability/metrics.ts'
 import type { SensorGate } from '../../registry/sensor-gate.ts'
 import type { ProduceCoalescer } from './produce-coalescer.ts'
-import { Receipt, receiptsOf } from './receipts.ts'
 import {
   decodeUtf8Body,
   InvalidBodyError,
@@ -107,12 +106,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
         description: `One measurement as a JSON object, many as a JSON array, or many as NDJSON (${NDJSON}). At most ${options.maxItems} items and ${options.bodyLimitBytes} bytes. 202 is sent only after ${options.broker.name === 'kafka' ? 'Kafka acknowledged every item (acks=all)' : 'the embedded log wrote every item to disk (fsync)'}.`,
         body: Type.Union([MeasurementInput, Type.Array(MeasurementInput)]),
         response: {
-          202: Type.Object({
-            accepted: Type.Integer(),
-            receipts: Type.Array(Receipt, {
-              description: "one range per partition holding the request's records",
-            }),
-          }),
+          202: Type.Object({ accepted: Type.Integer() }),
           400: BadRequestBody,
           401: ErrorBody,
           403: ErrorBody,
@@ -170,10 +164,10 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
         }
       }
       // A producer span per request when traced; its context goes into each record's headers.
-      const positions = await publishTraced(system, records, (traced) => options.coalescer.submit(traced), {
+      await publishTraced(system, records, (traced) => options.coalescer.submit(traced), {
         'flowline.request_id': request.id,
       })
-      return reply.code(202).send({ accepted: records.length, receipts: receiptsOf(positions) })
+      return reply.code(202).send({ accepted: records.length })
     },
   )
   for (const route of options.streamRoutes ?? [])

@@ -1,11 +1,11 @@
-import type { Broker, OutgoingRecord, RecordPosition } from '../../broker/broker.ts'
+import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
 import { BrokerUnavailableError, OverloadedError } from '../../errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 
 interface Waiting {
   readonly records: readonly OutgoingRecord[]
-  readonly resolve: (positions: RecordPosition[]) => void
+  readonly resolve: () => void
   readonly reject: (error: unknown) => void
   readonly timer: NodeJS.Timeout
   readonly queuedAt: number
@@ -63,11 +63,8 @@ export class ProduceCoalescer {
     return this.#inFlight
   }
 
-  /**
-   * Resolves when the broker has acknowledged every record, with each record's position in the
-   * order given; rejects with a retryable error otherwise.
-   */
-  submit(records: readonly OutgoingRecord[]): Promise<RecordPosition[]> {
+  /** Resolves when the broker has acknowledged every record; rejects with a retryable error otherwise. */
+  submit(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.#inFlight + records.length > this.#options.maxInFlightRecords) {
       this.#options.metrics.rejectedItems.inc({ reason: 'overloaded' })
       return Promise.reject(
@@ -82,7 +79,7 @@ export class ProduceCoalescer {
       return Promise.reject(new OverloadedError(`Not accepting measurements now: ${refusal}; retry later`))
     }
     this.#adjustInFlight(records.length)
-    return new Promise<RecordPosition[]>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const waiting: Waiting = {
         records,
         resolve,
@@ -110,19 +107,20 @@ export class ProduceCoalescer {
       this.#queuedRecords -= waiting.records.length
       this.#adjustInFlight(-waiting.records.length)
     }
-    this.#settle(waiting, {
-      error: new BrokerUnavailableError(
+    this.#settle(
+      waiting,
+      new BrokerUnavailableError(
         `The ${this.#brokerLabel} did not acknowledge within ${this.#options.timeoutMs} ms`,
       ),
-    })
+    )
   }
 
-  #settle(waiting: Waiting, outcome: { error: unknown } | { positions: RecordPosition[] }): void {
+  #settle(waiting: Waiting, error?: unknown): void {
     if (waiting.settled) return
     waiting.settled = true
     clearTimeout(waiting.timer)
-    if ('error' in outcome) waiting.reject(outcome.error)
-    else waiting.resolve(outcome.positions)
+    if (error) waiting.reject(error)
+    else waiting.resolve()
   }
 
   #adjustInFlight(delta: number): void {
@@ -140,21 +138,15 @@ export class ProduceCoalescer {
         const records = batch.flatMap((waiting) => waiting.records)
         const stop = this.#options.metrics.produceDuration.startTimer()
         try {
-          const positions = await this.#options.broker.publish(records)
+          await this.#options.broker.publish(records)
           stop()
           this.#options.metrics.produceBatchSize.observe(records.length)
           this.#options.metrics.recordsProduced.inc({ topic: records[0]?.topic ?? '' }, records.length)
-          // Each request's records sit together in the batch, in the order of the queue.
-          let start = 0
-          for (const waiting of batch) {
-            const end = start + waiting.records.length
-            this.#settle(waiting, { positions: positions.slice(start, end) })
-            start = end
-          }
+          for (const waiting of batch) this.#settle(waiting)
         } catch (error) {
           this.#options.metrics.produceFailures.inc()
           this.#options.logger.warn({ err: error, batchSize: records.length }, 'produce batch failed')
-          for (const waiting of batch) this.#settle(waiting, { error })
+          for (const waiting of batch) this.#settle(waiting, error)
         } finally {
           this.#adjustInFlight(-records.length)
         }

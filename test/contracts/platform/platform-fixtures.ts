@@ -27,7 +27,7 @@ export const PASSWORD = 'correct horse battery'
 export async function adminApp(
   t: TestContext,
   storage: Storage,
-  /** With a broker, the dead-letter routes (which redrive through it) and GET /receipts are served too. */
+  /** With a broker, the dead-letter routes (which redrive through it) are served too. */
   broker?: Broker,
 ): Promise<{ app: FastifyInstance; auth: AuthStack }> {
   const auth = await testAuth(storage)
@@ -44,11 +44,8 @@ export async function adminApp(
       })
     : undefined
   if (deadLetterActions) t.after(() => deadLetterActions.close())
-  // GET /receipts answers from the saver group's offsets on the measurements topic of this broker.
-  await broker?.ensureTopics([{ name: 'temperatures', partitions: 2, replicationFactor: 1 }])
   const app = await createAdminApp({
     deadLetterActions,
-    receipts: broker && { broker, groupId: 'saver', topic: 'temperatures' },
     // No ETL worker listens there: the forwarded /etl/* routes answer 503 past the admin's own check.
     etlUrl: 'http://127.0.0.1:9',
     storage,

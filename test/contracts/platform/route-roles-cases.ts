@@ -159,13 +159,6 @@ const ROUTES: readonly RouteCase[] = [
   {
     app: 'admin',
     method: 'GET',
-    path: '/receipts',
-    url: '/receipts?topic=temperatures&partition=1&offset=0',
-    access: 'viewer',
-  },
-  {
-    app: 'admin',
-    method: 'GET',
     path: '/measurements/journey',
     url: '/measurements/journey?sensor_id=s1&timestamp=2026-01-01T00:00:00Z',
     access: 'viewer',

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { EventEmitter, once } from 'node:events'
 import { describe, it } from 'node:test'
-import type { Broker, OutgoingRecord, RecordPosition } from '../../../src/broker/broker.ts'
+import type { Broker, OutgoingRecord } from '../../../src/broker/broker.ts'
 import { BrokerUnavailableError, OverloadedError } from '../../../src/errors.ts'
 import { createLogger } from '../../../src/observability/logger.ts'
 import { createMetrics } from '../../../src/observability/metrics.ts'
@@ -16,16 +16,10 @@ function gatedBroker() {
   const gates: Array<{ open: () => void; fail: (error: Error) => void }> = []
   const onPublish = new EventEmitter()
   const broker = {
-    // Opening a gate acknowledges the call's records at offsets 100, 101, ... of partition 0.
     publish: (records: readonly OutgoingRecord[]) =>
-      new Promise<RecordPosition[]>((resolve, reject) => {
+      new Promise<void>((resolve, reject) => {
         calls.push([...records])
-        const positions = records.map(({ topic }, index) => ({
-          topic,
-          partition: 0,
-          offset: 100n + BigInt(index),
-        }))
-        gates.push({ open: () => resolve(positions), fail: reject })
+        gates.push({ open: resolve, fail: reject })
         onPublish.emit('publish')
       }),
   } as unknown as Broker
@@ -78,22 +72,6 @@ describe('ProduceCoalescer', () => {
     gates[1]?.open()
     await Promise.all(waiting)
     assert.equal(queue.inFlightRecords, 0)
-  })
-
-  it('hands each request the positions of its own records in the shared publish', async () => {
-    const { broker, gates, published } = gatedBroker()
-    const queue = coalescer(broker)
-    const first = queue.submit([record('a')])
-    await published(1)
-    const second = queue.submit([record('b')])
-    const third = queue.submit([record('c'), record('d')])
-    gates[0]?.open()
-    await published(2)
-    gates[1]?.open()
-    const offsets = async (request: Promise<RecordPosition[]>) => (await request).map((p) => p.offset)
-    assert.deepEqual(await offsets(first), [100n])
-    assert.deepEqual(await offsets(second), [100n])
-    assert.deepEqual(await offsets(third), [101n, 102n])
   })
 
   it('never splits a request and keeps publishes under the batch cap', async () => {
