@@ -38,11 +38,12 @@ function runBench(
  * The benchmark harness in its CI form (`--quick`): its own Kafka and PostgreSQL on free ports and
  * a temporary state dir, a few seconds per figure, then checks that every figure came out and
  * makes sense. Absolute numbers are not judged here (CI machines differ); the ratios of a few
- * figures to the ceilings measured in the same run are, against `bench/results/smoke-ratios.json`. It may take
- * 8 minutes on a shared 2-core machine (4.5 did not suffice while other suites ran).
+ * figures to the ceilings measured in the same run are, against `bench/results/smoke-ratios.json`, and
+ * a ratio that falls too low is measured again before it fails. It may take 8 minutes on a shared
+ * 2-core machine (4.5 did not suffice while other suites ran), twice that when it measures again.
  */
 test('npm run bench -- --quick measures every figure on its own services', {
-  timeout: 540_000,
+  timeout: 1_080_000,
 }, async (t) => {
   const stateDir = tempStateDir('flowline-bench-smoke-')
   const out = join(stateDir, 'results')
@@ -53,22 +54,24 @@ test('npm run bench -- --quick measures every figure on its own services', {
     rmSync(stateDir, { recursive: true, force: true })
   })
 
-  const { code, output } = await runBench(
-    [
-      '--quick',
-      '--state-dir',
-      stateDir,
-      '--out',
-      out,
-      '--kafka-port',
-      String(layout.kafkaPort),
-      '--controller-port',
-      String(layout.kafkaControllerPort),
-      '--pg-port',
-      String(layout.pgPort),
-    ],
-    480_000,
-  )
+  const quickRun = (outDir: string) =>
+    runBench(
+      [
+        '--quick',
+        '--state-dir',
+        stateDir,
+        '--out',
+        outDir,
+        '--kafka-port',
+        String(layout.kafkaPort),
+        '--controller-port',
+        String(layout.kafkaControllerPort),
+        '--pg-port',
+        String(layout.pgPort),
+      ],
+      480_000,
+    )
+  const { code, output } = await quickRun(out)
   assert.ok(existsSync(join(out, 'latest.json')), `no results written; harness output:\n${output}`)
   const latest = JSON.parse(readFileSync(join(out, 'latest.json'), 'utf8')) as LatestIndex
   const report = JSON.parse(readFileSync(join(out, latest.json), 'utf8')) as BenchReport
@@ -140,5 +143,25 @@ test('npm run bench -- --quick measures every figure on its own services', {
   const committed = JSON.parse(readFileSync(COMMITTED_RATIOS, 'utf8')) as CommittedRatios
   const measured = guardedRatios(report)
   const regressions = ratioRegressions(measured, committed.ratios, TOLERANCE)
-  assert.deepEqual(regressions, [], `measured ${JSON.stringify(measured)}`)
+  if (regressions.length === 0) return
+  // A quick run's 3 s windows swing between quiet runs of the same code (batched E2E / COPY: 0.144
+  // and 0.112 in two CI runs of one commit on 2026-12-02): a ratio fails only when a second run
+  // confirms it. A real regression of more than 20 % fails both.
+  t.diagnostic(`first run: ${regressions.join('; ')}; measuring again`)
+  const second = join(stateDir, 'results-again')
+  const again = await quickRun(second)
+  assert.equal(again.code, 0, again.output)
+  const index = JSON.parse(readFileSync(join(second, 'latest.json'), 'utf8')) as LatestIndex
+  const measuredAgain = guardedRatios(
+    JSON.parse(readFileSync(join(second, index.json), 'utf8')) as BenchReport,
+  )
+  const ratioName = (line: string) => line.split(':')[0]
+  const confirmed = ratioRegressions(measuredAgain, committed.ratios, TOLERANCE).filter((line) =>
+    regressions.some((first) => ratioName(first) === ratioName(line)),
+  )
+  assert.deepEqual(
+    confirmed,
+    [],
+    `measured ${JSON.stringify(measured)}, then ${JSON.stringify(measuredAgain)}`,
+  )
 })
