@@ -33,7 +33,7 @@ export function kafkaTuning(env: NodeJS.ProcessEnv = process.env) {
     // Cluster brokers (fault tests, not throughput) run C1-only: ~40% less CPU to boot with 3 JVMs on 2 cores.
     clusterJvmOpts: words(env.FLOWLINE_CLUSTER_JVM_OPTS, '-XX:TieredStopAtLevel=1'),
     sessionTimeoutMs: Number(env.FLOWLINE_KAFKA_SESSION_TIMEOUT_MS ?? 6000),
-    startTimeoutMs: Number(env.FLOWLINE_START_TIMEOUT ?? 60) * 1000,
+    startTimeoutMs: Number(env.FLOWLINE_START_TIMEOUT ?? 180) * 1000,
     stopTimeoutMs: Number(env.FLOWLINE_STOP_TIMEOUT ?? 30) * 1000,
   }
 }

@@ -55,7 +55,7 @@ export class PostgresServer {
     this.dataDir = join(this.dir, 'data')
     this.socketDir = join(this.dir, 'run')
     this.logFile = join(this.dir, 'postgres.log')
-    this.startTimeoutMs = Number(env.FLOWLINE_START_TIMEOUT ?? 60) * 1000
+    this.startTimeoutMs = Number(env.FLOWLINE_START_TIMEOUT ?? 180) * 1000
     this.stopTimeoutMs = Number(env.FLOWLINE_STOP_TIMEOUT ?? 30) * 1000
   }
 

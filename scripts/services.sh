@@ -28,7 +28,7 @@
 #   FLOWLINE_PG_PORT=5433
 # Other: FLOWLINE_KAFKA_HEAP_OPTS ("-Xms256m -Xmx512m"), FLOWLINE_KAFKA_JVM_OPTS (extra single-broker JVM flags),
 #        FLOWLINE_CLUSTER_JVM_OPTS (extra cluster-broker JVM flags; default -XX:TieredStopAtLevel=1),
-#        FLOWLINE_KAFKA_SESSION_TIMEOUT_MS (6000), FLOWLINE_START_TIMEOUT (60 s), FLOWLINE_STOP_TIMEOUT (30 s),
+#        FLOWLINE_KAFKA_SESSION_TIMEOUT_MS (6000), FLOWLINE_START_TIMEOUT (180 s), FLOWLINE_STOP_TIMEOUT (30 s),
 #        FLOWLINE_PG_BINDIR (default: /usr/lib/postgresql/15/bin, else the newest installed).
 #
 # The work is done by harness/cli.ts (the typed harness the tests, benchmarks and fault suite use); this script
