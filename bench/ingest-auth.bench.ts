@@ -4,6 +4,9 @@
  * with `--auth off`, loaded in turn (A/B, B/A, ...) by the bench's load generator, closed loop.
  * Both run the registry check (`--unknown-sensors register`), so the difference is the credential
  * alone. Nothing consumes the topic: this is ingest's own throughput (202 = Kafka acknowledged).
+ * Besides measurements/s it reports the ingest process's CPU per accepted measurement: on a
+ * CPU-bound ingest that is the inverse of its capacity, and it varies far less between rounds than a
+ * closed-loop rate that shares two cores with the generator and the broker.
  *
  *   node bench/ingest-auth.bench.ts [--rounds 2] [--duration 8] [--batches 1,100] [--connections 32]
  *
@@ -13,7 +16,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createRole, loadAverage, type RoleProcess, scratchDatabase, uniqueName } from '../harness/index.ts'
+import { cpuSecondsOf, createRole, loadAverage, type RoleProcess, scratchDatabase, uniqueName } from '../harness/index.ts'
 import { startLoad } from './lib/load.ts'
 
 const { values } = parseArgs({
@@ -61,6 +64,9 @@ interface Sample {
   readonly measurementsPerS: number
   readonly p99Ms: number
   readonly non202: number
+  readonly statuses: Record<string, number>
+  /** Ingest CPU µs per accepted measurement over the whole round (warm-up included). */
+  readonly cpuUsPerMeasurement: number
   readonly load1: number
 }
 const samples: Sample[] = []
@@ -70,6 +76,9 @@ try {
     for (let round = 1; round <= rounds; round++) {
       const order: ('on' | 'off')[] = round % 2 === 1 ? ['on', 'off'] : ['off', 'on']
       for (const auth of order) {
+        const pid = roles[auth].pid
+        if (pid === undefined) throw new Error(`ingest (auth ${auth}) is not running`)
+        const cpuBefore = cpuSecondsOf(pid)
         const load = startLoad({
           url: roles[auth].url,
           batch,
@@ -82,6 +91,7 @@ try {
           sensorPrefix: `b${batch}-`,
         })
         const result = await load.done
+        const cpuS = cpuSecondsOf(pid) - cpuBefore
         const non202 = Object.entries(result.statuses)
           .filter(([status]) => status !== '202')
           .reduce((sum, [, n]) => sum + n, 0)
@@ -92,6 +102,8 @@ try {
           measurementsPerS: Math.round(result.acceptedRatePerS),
           p99Ms: result.http.p99,
           non202,
+          statuses: result.statuses,
+          cpuUsPerMeasurement: result.accepted > 0 ? Math.round((cpuS / result.accepted) * 1e7) / 10 : 0,
           load1: loadAverage()[0] ?? 0,
         }
         samples.push(sample)
@@ -108,6 +120,17 @@ const median = (xs: number[]) => {
   const middle = Math.floor(sorted.length / 2)
   return sorted.length % 2 ? (sorted[middle] ?? 0) : ((sorted[middle - 1] ?? 0) + (sorted[middle] ?? 0)) / 2
 }
+const pick = (batch: number, auth: 'on' | 'off', value: (sample: Sample) => number) =>
+  samples.filter((s) => s.batch === batch && s.auth === auth).map(value)
+/** Which statuses the non-202 answers were, per batch and variant, e.g. " (batch 100 on: 503 × 12)". */
+function nonAcceptedDetail(): string {
+  const parts = samples.flatMap((s) =>
+    Object.entries(s.statuses)
+      .filter(([status]) => status !== '202')
+      .map(([status, n]) => `batch ${s.batch} ${s.auth} round ${s.round}: ${status} × ${n}`),
+  )
+  return parts.length > 0 ? ` (${parts.join('; ')})` : ''
+}
 const lines = [
   `# Ingest with auth on vs off (${new Date().toISOString()})`,
   '',
@@ -116,15 +139,25 @@ const lines = [
   '| batch | auth on (measurements/s, each round) | auth off | median on / off |',
   '| --- | --- | --- | --- |',
   ...batches.map((batch) => {
-    const of = (auth: 'on' | 'off') =>
-      samples.filter((s) => s.batch === batch && s.auth === auth).map((s) => s.measurementsPerS)
-    const off = median(of('off'))
+    const on = pick(batch, 'on', (s) => s.measurementsPerS)
+    const off = median(pick(batch, 'off', (s) => s.measurementsPerS))
     // A median of 0 (nothing answered within a round on an overloaded machine) gives no ratio.
-    const ratio = off > 0 ? `${((median(of('on')) / off) * 100).toFixed(1)} %` : 'n/a (off median 0)'
-    return `| ${batch} | ${of('on').join(', ')} | ${of('off').join(', ')} | ${ratio} |`
+    const ratio = off > 0 ? `${((median(on) / off) * 100).toFixed(1)} %` : 'n/a (off median 0)'
+    return `| ${batch} | ${on.join(', ')} | ${pick(batch, 'off', (s) => s.measurementsPerS).join(', ')} | ${ratio} |`
   }),
   '',
-  `Non-202 answers: ${samples.reduce((sum, s) => sum + s.non202, 0)}.`,
+  'Ingest CPU per accepted measurement (µs; the capacity cost of auth is 1 − off / on):',
+  '',
+  '| batch | auth on (µs, each round) | auth off | median on | median off | capacity cost of auth |',
+  '| --- | --- | --- | --- | --- | --- |',
+  ...batches.map((batch) => {
+    const on = pick(batch, 'on', (s) => s.cpuUsPerMeasurement)
+    const off = pick(batch, 'off', (s) => s.cpuUsPerMeasurement)
+    const cost = median(on) > 0 ? `${((1 - median(off) / median(on)) * 100).toFixed(1)} %` : 'n/a'
+    return `| ${batch} | ${on.join(', ')} | ${off.join(', ')} | ${median(on)} | ${median(off)} | ${cost} |`
+  }),
+  '',
+  `Non-202 answers: ${samples.reduce((sum, s) => sum + s.non202, 0)}${nonAcceptedDetail()}.`,
 ]
 const file = join(values.out, `ingest-auth-${new Date().toISOString().slice(0, 16).replace(/:/g, '-')}.md`)
 writeFileSync(file, `${lines.join('\n')}\n`)
