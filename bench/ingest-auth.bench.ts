@@ -16,7 +16,14 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { cpuSecondsOf, createRole, loadAverage, type RoleProcess, scratchDatabase, uniqueName } from '../harness/index.ts'
+import {
+  cpuSecondsOf,
+  createRole,
+  loadAverage,
+  type RoleProcess,
+  scratchDatabase,
+  uniqueName,
+} from '../harness/index.ts'
 import { startLoad } from './lib/load.ts'
 
 const { values } = parseArgs({

@@ -281,7 +281,10 @@ function scenarioConfig(flags: Record<string, unknown>): Config {
     windowsTopic: uniqueName('windows'),
     alertsTopic: uniqueName('alerts'),
     windows: WINDOWS.join(','),
-    idleTimeout: 1000,
+    // Long enough that a pause between two publishes of phase 1 on a loaded machine does not
+    // close windows early (phase 2's late readings must be each window's first correction),
+    // short enough that the idle watermark closes them soon after each phase.
+    idleTimeout: 5000,
     saverPort: 0,
     aggregatePort: 0,
     partitions: 3,
