@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { authHeaders, createRole, freePort } from '../../harness/index.ts'
+import { authHeaders, createRole, eventually, freePort } from '../../harness/index.ts'
 
 /** One POST of `count` measurements of a sensor of its own; returns the status and Retry-After. */
 async function post(
@@ -77,9 +77,14 @@ describe('embedded backpressure: ingest stops accepting what the saver cannot st
     await up.start()
     t.after(() => up.kill())
     await postUntil(up.url, 202, 300)
-    const stored = await fetch(`http://127.0.0.1:${adminPort}/sensors?limit=1000`, {
-      headers: authHeaders(),
-    }).then((r) => r.json() as Promise<{ items: unknown[] }>)
-    assert.ok(stored.items.length >= refused.accepted / 50, `${stored.items.length} sensors stored`)
+    // `up` is ready when ingest listens; its admin may bind a moment later on a loaded machine.
+    const sensorsStored = await eventually(async () => {
+      const answer = await fetch(`http://127.0.0.1:${adminPort}/sensors?limit=1000`, {
+        headers: authHeaders(),
+      }).catch(() => undefined)
+      if (answer?.status !== 200) return undefined
+      return ((await answer.json()) as { items: unknown[] }).items.length
+    }, 'the admin role of `up` answering')
+    assert.ok(sensorsStored >= refused.accepted / 50, `${sensorsStored} sensors stored`)
   })
 })
