@@ -5,12 +5,24 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-bash scripts/services.sh up
+# The services start while the checks and the console build run: a broker starting on a fresh state
+# directory takes tens of seconds, and the checks need neither service.
+services_log=$(mktemp)
+trap 'rm -f "$services_log"' EXIT
+bash scripts/services.sh up >"$services_log" 2>&1 &
+services=$!
 npm run --silent typecheck
 npm run --silent lint
 # The console is built once here (skipped when up to date): the e2e and bundle tests then find it
 # built, and two files running at once never build web/dist at the same time.
 node web/scripts/build-console.ts
+services_status=0
+wait "$services" || services_status=$?
+cat "$services_log"
+if [[ $services_status != 0 ]]; then
+  echo "test: the services did not start (scripts/services.sh up exited $services_status)" >&2
+  exit "$services_status"
+fi
 # Two files at a time: every file uses its own topics, groups, databases, ports and state
 # directories, and most of a file's time is spent waiting on Kafka, PostgreSQL or a child process.
 mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/bench/*' | sort)

@@ -13,11 +13,17 @@ function derive(password: string, salt: Buffer, options: ScryptOptions): Promise
   )
 }
 
-/** `scrypt$N$r$p$salt$hash`, salt and hash in base64url: the parameters travel with the hash so they can grow. */
-export async function hashPassword(password: string): Promise<string> {
+/**
+ * `scrypt$N$r$p$salt$hash`, salt and hash in base64url: the parameters travel with the hash so they
+ * can grow. Only tests pass `parameters` (cheaper ones, for accounts whose cost is not under test).
+ */
+export async function hashPassword(
+  password: string,
+  parameters: { readonly N: number; readonly r: number; readonly p: number } = PARAMETERS,
+): Promise<string> {
   const salt = randomBytes(16)
-  const key = await derive(password, salt, PARAMETERS)
-  const { N, r, p } = PARAMETERS
+  const key = await derive(password, salt, parameters)
+  const { N, r, p } = parameters
   return `scrypt$${N}$${r}$${p}$${salt.toString('base64url')}$${key.toString('base64url')}`
 }
 

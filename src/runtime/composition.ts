@@ -94,18 +94,31 @@ export async function createGroupLag(config: Config): Promise<GroupLagReader | u
   })
 }
 
+/** What a test may shorten: a test waiting for a schedule to fire need not wait for a 30 s check. */
+export interface RunQueueTuning {
+  /** How often due schedules are looked for and their jobs sent (pg-boss: 1 to 45 s). */
+  readonly cronCheckSeconds?: number
+}
+
 /**
  * The ETL's job queue: pg-boss on the PostgreSQL server, or on the same PGlite instance as the
  * storage through pg-boss's PGlite adapter. pg-boss's monitor checks the jobs' heartbeats at
  * half the heartbeat period, so a lost worker's run is retried within about 1.5 periods.
  */
-export async function createRunQueue(config: Config, storage: Storage, logger: Logger): Promise<RunQueue> {
+export async function createRunQueue(
+  config: Config,
+  storage: Storage,
+  logger: Logger,
+  tuning: RunQueueTuning = {},
+): Promise<RunQueue> {
   const { PgBoss, fromPglite } = await import('pg-boss')
   const { RunQueue } = await import('../etl/run-queue.ts')
   const intervals = {
     superviseIntervalSeconds: Math.max(1, Math.floor(config.etlHeartbeatSeconds / 2)),
     monitorIntervalSeconds: Math.max(1, Math.floor(config.etlHeartbeatSeconds / 2)),
-    cronWorkerIntervalSeconds: 5,
+    // pg-boss looks for due schedules every 30 s (its default) and sends their jobs within 5 s.
+    cronMonitorIntervalSeconds: tuning.cronCheckSeconds ?? 30,
+    cronWorkerIntervalSeconds: Math.min(5, tuning.cronCheckSeconds ?? 5),
     instanceName: 'flowline-etl',
   }
   let boss: InstanceType<typeof PgBoss>

@@ -7,8 +7,11 @@ import type { Storage } from '../../src/storage/storage.ts'
 import { authedInject, testAuth } from '../helpers/credentials.ts'
 import { createMetrics, quietLogger, testConfig } from '../helpers/pipeline.ts'
 
-/** A fresh, empty (not migrated) storage of one adapter, closed and removed when the test ends. */
-export type FreshStorage = (t: TestContext) => Promise<Storage>
+/**
+ * A fresh storage of one adapter, closed and removed when the test ends: `migrated` (an adapter may
+ * copy a migrated template) or `empty`, never migrated.
+ */
+export type FreshStorage = (t: TestContext, state: 'migrated' | 'empty') => Promise<Storage>
 
 export interface AdminContractOptions {
   /** A storage whose server cannot be reached, and the address it names; adapters that cannot be down leave it out. */
@@ -40,8 +43,7 @@ export function runAdminContract(
 ) {
   describe(`admin API contract: ${name}`, () => {
     it('lists recent measurements with filters and a cursor, lists sensors, and refuses bad queries', async (t) => {
-      const storage = await freshStorage(t)
-      await storage.migrate()
+      const storage = await freshStorage(t, 'migrated')
       await new MeasurementsRepository(storage.db).insertBatch(
         Array.from({ length: 30 }, (_, i) => ({
           sensorId: `s${i % 3}`,
@@ -126,8 +128,7 @@ export function runAdminContract(
     })
 
     it("serves the console's sensor page of status and a history bucketed in the database", async (t) => {
-      const storage = await freshStorage(t)
-      await storage.migrate()
+      const storage = await freshStorage(t, 'migrated')
       await new MeasurementsRepository(storage.db).insertBatch(
         Array.from({ length: 9 }, (_, i) => ({
           sensorId: `s${i % 3}`,
@@ -241,7 +242,7 @@ export function runAdminContract(
 
     it('answers 500 STORAGE_REJECTED, no Retry-After, for a database refusal that lasts', async (t) => {
       // Reachable but never migrated: the query fails with "relation does not exist" (42P01).
-      const storage = await freshStorage(t)
+      const storage = await freshStorage(t, 'empty')
       const { app, inject } = await adminAppOn(storage, false)
       t.after(() => app.close())
       const response = await inject('/measurements')

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { freePort } from '../../harness/index.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { migratedPGlite } from '../helpers/pglite.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 import { adapterPairs } from './adapters.ts'
 import { runAdminContract } from './admin-contract.ts'
@@ -11,10 +12,11 @@ import { runAdminContract } from './admin-contract.ts'
 if (adapterPairs.real)
   runAdminContract(
     'PostgreSQL server',
-    async (t) => {
+    async (t, state) => {
       const { url } = await createTestDatabase(t)
       const storage = new PostgresStorage({ connectionString: url })
       t.after(() => storage.close())
+      if (state === 'migrated') await storage.migrate()
       return storage
     },
     {
@@ -31,9 +33,11 @@ if (adapterPairs.real)
   )
 
 if (adapterPairs.embedded)
-  runAdminContract('PGlite', async (t) => {
+  runAdminContract('PGlite', async (t, state) => {
     const directory = await mkdtemp(join(tmpdir(), 'flowline-admin-'))
-    const storage = new PGliteStorage({ dataDir: directory })
+    // A copy of the migrated template, or (for the never-migrated case) an empty database.
+    const storage =
+      state === 'migrated' ? await migratedPGlite(directory) : new PGliteStorage({ dataDir: directory })
     t.after(async () => {
       await storage.close()
       await rm(directory, { recursive: true, force: true })

@@ -51,7 +51,14 @@ export async function openEtl(
     repository,
     importDir,
     async startWorker(name, schedules = []) {
-      const queue = await createRunQueue(config, storage, logger)
+      // A worker with schedules looks for due ones every second: a test's schedule that is due (pg-boss
+      // counts an occurrence in the last minute as due) runs within seconds, not after up to 35 s.
+      const queue = await createRunQueue(
+        config,
+        storage,
+        logger,
+        schedules.length > 0 ? { cronCheckSeconds: 1 } : {},
+      )
       const worker = await startEtlWorker({
         queue,
         pipelines: PIPELINES,

@@ -5,7 +5,8 @@ import { LogLockedError } from './embedded-errors.ts'
 /** Directories this process has open; a second instance on one directory would corrupt it. */
 const openHere = new Set<string>()
 
-function isAlive(pid: number): boolean {
+/** Whether process `pid` is running (as any user). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true

@@ -87,8 +87,20 @@ export async function ingestApp(
   return app
 }
 
+/**
+ * scrypt at N = 2^10 instead of 2^15: a hash names its parameters and a login verifies with them, so
+ * each of these suites' logins costs about a millisecond instead of a hundred (more on a loaded
+ * machine). The real parameters are the unit test's (test/unit/auth/auth-parts.test.ts).
+ */
+const CHEAP_SCRYPT = { N: 1024, r: 8, p: 1 }
+
 export async function createUser(storage: Storage, username: string, role: UserRole): Promise<void> {
-  await new CredentialsRepository(storage.db).createUser(username, role, await hashPassword(PASSWORD), 'test')
+  await new CredentialsRepository(storage.db).createUser(
+    username,
+    role,
+    await hashPassword(PASSWORD, CHEAP_SCRYPT),
+    'test',
+  )
 }
 
 /** Logs in and returns the session token. */
