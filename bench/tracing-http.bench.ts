@@ -1,18 +1,18 @@
 /**
  * What tracing costs one HTTP request on its own: CPU per request of a Fastify server (a POST of
  * 100 measurements, parsed, answered 202) with tracing off, at a ratio, or at 100 %, the spans
- * going to nowhere (no exporter, no store). Client and server share this process, so the
+ * going to nowhere (no exporter, no store), on the traced server the roles use. Client and server share this process, so the
  * difference between modes is what tracing adds; run the modes interleaved, one process each.
  *
  *   node bench/tracing-http.bench.ts <off|ratio> [requests=20000]
  *   for r in 1 2 3; do for m in off 0.01 1; do node bench/tracing-http.bench.ts $m; done; done
  */
+import { tracedServerOptions } from '../src/observability/http-server-spans.ts'
 import { startTracing } from '../src/observability/tracing.ts'
 
 const mode = process.argv[2] ?? 'off'
 const requests = Number(process.argv[3] ?? 20_000)
 const ratio = mode === 'off' ? 0 : Number(mode)
-// Before Fastify and undici load node:http, as the roles do.
 const tracing = await startTracing({
   serviceName: 'bench',
   otlpEndpoint: '',
@@ -22,7 +22,8 @@ const tracing = await startTracing({
 const { default: Fastify } = await import('fastify')
 const { Pool } = await import('undici')
 
-const app = Fastify()
+// The traced server of the roles' apps (src/http/http-app.ts).
+const app = Fastify({ ...tracedServerOptions() })
 app.post('/measurements', async (request, reply) =>
   reply.code(202).send({ accepted: (request.body as unknown[]).length }),
 )

@@ -1,20 +1,33 @@
 /**
- * What tracing costs the pipeline: batched end to end (100 measurements a request, closed loop)
- * with tracing off, at 1 % and at 100 % sampling, exported over OTLP/HTTP to a sink in this
- * process. Modes are interleaved round by round so that a busy shared machine weighs on each alike.
+ * What tracing costs the pipeline: batched end to end (100 measurements a request) with tracing
+ * off, at 1 % and at 100 % sampling, exported over OTLP/HTTP to a sink in this process. Modes are
+ * interleaved round by round, their order rotated each round, so that a busy shared machine weighs
+ * on each alike.
  *
- *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10]
+ *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--conditions TEXT]
+ *     [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
+ *
+ * The figure that decides is the ingest + saver CPU per stored measurement (from /proc), with a
+ * fixed offered rate (`--rate`, open loop) so every mode does the same work in the same batches;
+ * `--rate 0` is the closed loop, as fast as answers return, whose throughput swings with the
+ * machine. Each mode is compared with the off window of the same round (paired), and the results
+ * go to `<out>/tracing-overhead-<time>.md`. `--cpu-prof DIR` writes a V8 profile of each role
+ * process (read them with `node bench/lib/profile-summary.ts`).
  *
  * Uses the services of `npm run services:up` (Kafka 9092, PostgreSQL 5433) with a database, topics
- * and group of its own per run; one ingest and one saver process, as in production.
+ * and group of its own per window; one ingest and one saver process, as in production.
  */
 import { once } from 'node:events'
+import { writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
 import {
   cpuSecondsOf,
   freePortRange,
+  loadAverage,
   metricSum,
   type RoleProcess,
   scrapeMetrics,
@@ -23,16 +36,37 @@ import {
   uniqueName,
 } from '../harness/index.ts'
 import { startLoad } from './lib/load.ts'
+import { type TracingSample, tracingOverheadReport } from './lib/tracing-overhead-report.ts'
 
-const rounds = Number(process.argv[2] ?? 2)
-const windowS = Number(process.argv[3] ?? 10)
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    rate: { type: 'string', default: '8000' },
+    conditions: { type: 'string', default: 'shared machine (other work running)' },
+    modes: { type: 'string', default: 'off,1,100' },
+    'cpu-prof': { type: 'string' },
+    out: { type: 'string', default: 'bench/results' },
+  },
+})
+const rounds = Number(positionals[0] ?? 2)
+const windowS = Number(positionals[1] ?? 10)
+const rate = Number(values.rate)
 const KAFKA = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
-const MODES = [
-  { name: 'off', flags: {} },
-  { name: '1 %', flags: { 'trace-sample-ratio': 0.01 } },
-  { name: '100 %', flags: { 'trace-sample-ratio': 1 } },
-] as const
+
+interface Mode {
+  readonly name: string
+  /** A label fit for a file name (the CPU profiles). */
+  readonly slug: string
+  readonly ratio: number | undefined
+}
+const MODES: Mode[] = values.modes
+  .split(',')
+  .map((percent) =>
+    percent === 'off'
+      ? { name: 'off', slug: 'off', ratio: undefined }
+      : { name: `${percent} %`, slug: `${percent}pct`, ratio: Number(percent) / 100 },
+  )
 
 /** An OTLP/HTTP sink: reads and counts what the roles export, answers 200. */
 async function startSink() {
@@ -52,7 +86,7 @@ async function startSink() {
   }
 }
 
-async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
+async function measure(mode: Mode, round: number, sinkUrl: string): Promise<TracingSample> {
   const database = await scratchDatabase(DATABASE_URL, { prefix: 'bench_tracing' })
   const name = uniqueName('bench_tracing')
   const port = await freePortRange(2)
@@ -63,44 +97,58 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
     'log-level': 'warn',
     // Ingest reads credentials and the registry from the database too: the scratch one, never the shared.
     'database-url': database.url,
-    ...(mode.name === 'off' ? {} : { 'otlp-endpoint': sinkUrl }),
-    ...mode.flags,
+    ...(mode.ratio !== undefined && { 'otlp-endpoint': sinkUrl, 'trace-sample-ratio': mode.ratio }),
   }
+  const profiled = (role: string) =>
+    values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'], label: `${role}-${mode.slug}-r${round}` } : {}
   const processes: RoleProcess[] = []
   try {
-    processes.push(await startRole('ingest', { port, flags: common, startTimeoutMs: 180_000 }))
+    const ingest = await startRole('ingest', {
+      port,
+      flags: common,
+      startTimeoutMs: 180_000,
+      ...profiled('ingest'),
+    })
+    processes.push(ingest)
     const saver = await startRole('saver', {
       port: port + 1,
       startTimeoutMs: 180_000,
       flags: { ...common, group: `${name}_saver` },
+      ...profiled('saver'),
     })
     processes.push(saver)
     const inserted = async () => metricSum(await scrapeMetrics(saver.url), 'flowline_rows_inserted_total')
-    // CPU of ingest and saver: less swayed by other tenants of a shared machine than throughput.
-    const cpu = () => processes.reduce((total, proc) => total + cpuSecondsOf(proc.pid ?? -1), 0)
+    // CPU of each role from /proc: what tracing adds shows there whatever the machine's throughput.
+    const cpu = (proc: RoleProcess) => cpuSecondsOf(proc.pid ?? -1)
     const load = startLoad({
       url: `http://127.0.0.1:${port}`,
       batch: 100,
       connections: 32,
-      ratePerS: 0,
-      warmupS: 3,
+      ratePerS: rate,
+      // Past the span processor's first export (5 s after the first span): a process's first HTTP
+      // request loads Node's HTTP client, ~0.3 s of CPU once, which is start-up, not tracing's cost.
+      warmupS: 10,
       durationS: windowS,
       processes: 1,
       sensorsPerProcess: 20_000,
       sensorPrefix: `${name}-`,
     })
     await sleep(load.windowStartMs - Date.now())
-    const before = await inserted()
-    const cpuBefore = cpu()
+    const before = { stored: await inserted(), ingest: cpu(ingest), saver: cpu(saver) }
     await sleep(load.windowEndMs - Date.now())
-    const after = await inserted()
-    const cpuUs = Math.round(((cpu() - cpuBefore) / Math.max(1, after - before)) * 1e7) / 10
+    const after = { stored: await inserted(), ingest: cpu(ingest), saver: cpu(saver) }
     const result = await load.done
+    const stored = Math.max(1, after.stored - before.stored)
+    const perMeasurementUs = (seconds: number) => Math.round((seconds / stored) * 1e7) / 10
     return {
-      stored: Math.round((after - before) / windowS),
+      round,
+      mode: mode.name,
+      stored: Math.round(stored / windowS),
       accepted: result.acceptedRatePerS,
       p99: result.http.p99,
-      cpuUs,
+      ingestUs: perMeasurementUs(after.ingest - before.ingest),
+      saverUs: perMeasurementUs(after.saver - before.saver),
+      load1: loadAverage()[0],
     }
   } finally {
     await Promise.all(processes.map((proc) => proc.stop()))
@@ -109,28 +157,30 @@ async function measure(mode: (typeof MODES)[number], sinkUrl: string) {
 }
 
 const sink = await startSink()
-const results = new Map<string, Array<{ stored: number; accepted: number; p99: number; cpuUs: number }>>()
+const samples: TracingSample[] = []
 for (let round = 1; round <= rounds; round++) {
-  for (const mode of MODES) {
-    const result = await measure(mode, sink.url)
-    results.set(mode.name, [...(results.get(mode.name) ?? []), result])
+  // Rotated each round: no mode always runs first after a pause, or right after the heaviest one.
+  const order = MODES.map((_, index) => MODES[(index + round - 1) % MODES.length] as Mode)
+  for (const mode of order) {
+    const sample = await measure(mode, round, sink.url)
+    samples.push(sample)
     process.stderr.write(
-      `round ${round} ${mode.name.padEnd(6)} stored ${result.stored}/s accepted ${result.accepted}/s HTTP p99 ${result.p99} ms, ingest+saver CPU ${result.cpuUs} µs/measurement\n`,
+      `round ${round} ${mode.name.padEnd(6)} stored ${sample.stored}/s accepted ${sample.accepted}/s HTTP p99 ${sample.p99} ms, ` +
+        `CPU ingest ${sample.ingestUs} + saver ${sample.saverUs} µs/measurement, load ${sample.load1}\n`,
     )
   }
 }
 await sink.close()
-const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length
-const off = results.get('off') ?? []
-const offStored = mean(off.map((r) => r.stored))
-const offCpu = mean(off.map((r) => r.cpuUs))
-const versus = (value: number, base: number) => `${(((value - base) / base) * 100).toFixed(1)} % vs off`
-for (const [name, runs] of results) {
-  const stored = mean(runs.map((r) => r.stored))
-  const cpuUs = mean(runs.map((r) => r.cpuUs))
-  process.stdout.write(
-    `${name.padEnd(6)} stored ${runs.map((r) => r.stored).join(', ')} /s (mean ${Math.round(stored)}, ${versus(stored, offStored)}); ` +
-      `CPU ${runs.map((r) => r.cpuUs).join(', ')} µs/measurement (mean ${cpuUs.toFixed(1)}, ${versus(cpuUs, offCpu)})\n`,
-  )
-}
-process.stdout.write(`OTLP exported: ${(sink.bytes() / 1e6).toFixed(1)} MB\n`)
+const report = tracingOverheadReport(samples, {
+  rounds,
+  windowS,
+  rate,
+  conditions: values.conditions,
+  exportedMb: sink.bytes() / 1e6,
+})
+const file = join(
+  values.out,
+  `tracing-overhead-${new Date().toISOString().slice(0, 16).replace(/:/g, '-')}.md`,
+)
+writeFileSync(file, report)
+process.stdout.write(`${report}\nwritten to ${file}\n`)

@@ -14,6 +14,7 @@ import {
   SECURITY_SCHEMES,
 } from '../auth/access-hooks.ts'
 import { ERROR_CODES, type ErrorCode, FlowlineError } from '../errors.ts'
+import { tracedServerOptions } from '../observability/http-server-spans.ts'
 import type { Logger } from '../observability/logger.ts'
 import type { Metrics } from '../observability/metrics.ts'
 import { nameServerSpan, tracingActive } from '../observability/tracing.ts'
@@ -52,6 +53,8 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     // Keep-alive connections from a load generator must not pin the process on shutdown.
     forceCloseConnections: true,
     ajv: { customOptions: { coerceTypes: true, removeAdditional: false } },
+    // With tracing on, a server whose sampled requests run inside a server span.
+    ...tracedServerOptions(),
   })
   await installAccessControl(app, options.auth)
   await app.register(swagger, {

@@ -2,16 +2,22 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api'
 import { tracer, tracingActive } from './tracing.ts'
 
 /**
- * A client span for a statement that already ran, inside the active span: PGlite has no
- * OpenTelemetry instrumentation (pg has one), so its statements are recorded from Kysely's log.
+ * A client span for a statement that already ran, inside the active span, recorded from Kysely's
+ * log for PostgreSQL (`pg`) and PGlite alike. Outside a sampled span it costs one lookup: the pg
+ * instrumentation it replaces hooked every pool checkout and query whatever the sampling.
  */
-export function recordSqlSpan(sqlText: string, durationMs: number, failed: boolean): void {
+export function recordSqlSpan(
+  system: 'pg' | 'pglite',
+  sqlText: string,
+  durationMs: number,
+  failed: boolean,
+): void {
   if (!tracingActive() || !trace.getActiveSpan()?.isRecording()) return
   const end = Date.now()
   const text = sqlText.replace(/\s+/g, ' ').trim()
   const operation = text.split(' ', 1)[0]?.toUpperCase() ?? 'SQL'
   const span = tracer().startSpan(
-    `pglite.query:${operation}`,
+    `${system}.query:${operation}`,
     {
       kind: SpanKind.CLIENT,
       startTime: end - durationMs,

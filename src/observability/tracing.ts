@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module'
 import {
   type Attributes,
   type Context,
@@ -34,10 +33,16 @@ export interface Tracing {
  * span, header and context call, so the only cost is this boolean.
  */
 let active = false
+let sampleRatio = 0
 let spanStore: SpanStore | undefined
 
 export function tracingActive(): boolean {
   return active
+}
+
+/** Share of new traces sampled (`--trace-sample-ratio`), drawn at the door of the HTTP servers. */
+export function tracingSampleRatio(): number {
+  return sampleRatio
 }
 
 /** The in-process span store, when `--trace-store` is on in this process. */
@@ -57,30 +62,13 @@ export function nameServerSpan(method: string, route: string | undefined): void 
 
 /** Most links on one consumer batch span: one per sampled record, and a batch holds at most 5,000. */
 const MAX_LINKS = 5000
-/** Routes that probes and scrapers call every few seconds: tracing them would drown the journeys. */
-const UNTRACED_PATHS = new Set(['/health', '/ready', '/metrics'])
 
 type SdkTrace = typeof import('@opentelemetry/sdk-trace')
 
 /**
- * Whether the HTTP instrumentation should leave a request alone. Requests that start a trace are
- * sampled here, at the door, by the ratio: the instrumentation builds a span's attributes, binds
- * the request and response and hooks the response's end before any sampler runs, which an
- * unsampled request would pay for nothing. So only the requests to be sampled, and those carrying
- * a sampled parent, get a span; the others run with tracing suppressed, as with tracing off.
- */
-function leaveUntraced(request: { url?: string; headers: Record<string, unknown> }, ratio: number): boolean {
-  if (UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? '')) return true
-  const parent = request.headers.traceparent
-  // A parent that was not sampled: parent-based sampling would drop the span anyway.
-  if (typeof parent === 'string') return parent.endsWith('-00')
-  return Math.random() >= ratio
-}
-
-/**
  * A consumer's batch span has no parent but links to the records' producer spans. It is sampled
  * when any of them is, so a sampled measurement's journey never stops at the consumer. An HTTP
- * server span without a parent was sampled at the door (`leaveUntraced`). Otherwise the ratio
+ * server span without a parent was sampled at the door (`sampledAtTheDoor`). Otherwise the ratio
  * decides, as for any new trace.
  */
 function linkAwareRatioSampler(sdk: SdkTrace, ratio: number): Sampler {
@@ -104,33 +92,31 @@ function linkAwareRatioSampler(sdk: SdkTrace, ratio: number): Sampler {
 
 /**
  * Starts OpenTelemetry for this process: W3C trace context, parent-based sampling at the given
- * ratio, the HTTP and pg instrumentations, OTLP/HTTP export and the span store as asked. With no
- * endpoint, no store and a ratio of 0 nothing is installed: tracing is off.
+ * ratio, OTLP/HTTP export and the span store as asked. With no endpoint, no store and a ratio of 0
+ * nothing is installed: tracing is off.
  *
- * Must run before the first `pg` import (the composition root imports it lazily, after this).
+ * No instrumentation is registered: Flowline's own spans cover each hop (HTTP server spans in
+ * `http-server-spans.ts`, the log in `messaging-spans.ts`, SQL from Kysely's log in `sql-spans.ts`),
+ * and cost nothing for what is not sampled. The HTTP and pg instrumentations did work on every
+ * request, pool checkout and query, sampled or not.
  */
 export async function startTracing(settings: TracingSettings): Promise<Tracing> {
   if (settings.otlpEndpoint === '' && !settings.store && settings.sampleRatio === 0)
     return { enabled: false, store: undefined, shutdown: async () => {} }
-  // Loaded only when tracing is on: the SDK, exporter and instrumentations take seconds to import
+  // Loaded only when tracing is on: the SDK and exporter take seconds to import
   // on a busy machine, which a process that does not trace should not pay at start.
-  const [sdk, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, { W3CTraceContextPropagator }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/context-async-hooks'),
-      import('@opentelemetry/core'),
-    ])
   const [
-    { registerInstrumentations },
-    { HttpInstrumentation },
-    { PgInstrumentation },
+    sdk,
+    { OTLPTraceExporter },
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
     resources,
     { SpanStore },
   ] = await Promise.all([
-    import('@opentelemetry/instrumentation'),
-    import('@opentelemetry/instrumentation-http'),
-    import('@opentelemetry/instrumentation-pg'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/core'),
     import('@opentelemetry/resources'),
     import('./span-store.ts'),
   ])
@@ -154,29 +140,16 @@ export async function startTracing(settings: TracingSettings): Promise<Tracing> 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable())
   propagation.setGlobalPropagator(new W3CTraceContextPropagator())
   trace.setGlobalTracerProvider(provider)
-  const unregister = registerInstrumentations({
-    tracerProvider: provider,
-    instrumentations: [
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) => leaveUntraced(request, settings.sampleRatio),
-        // Outgoing calls are the exporter's own and the simulator's: not part of a journey.
-        ignoreOutgoingRequestHook: () => true,
-      }),
-      new PgInstrumentation({ requireParentSpan: true }),
-    ],
-  })
-  // Fastify loaded `node:http` before this ran; requiring it again lets the instrumentation patch
-  // the shared module (the server's `emit`), which servers created later use.
-  createRequire(import.meta.url)('node:http')
   active = true
+  sampleRatio = settings.sampleRatio
   spanStore = store
   return {
     enabled: true,
     store,
     async shutdown() {
       active = false
+      sampleRatio = 0
       spanStore = undefined
-      unregister()
       await provider.shutdown().catch(() => {})
       trace.disable()
       propagation.disable()

@@ -52,8 +52,8 @@ export async function createStorage(config: Config, logger: Logger, metrics: Met
       logger.debug({ sql: sqlText.replace(/\s+/g, ' ').slice(0, 300), durationMs, failed }, 'sql')
     }
     if (failed) metrics.sqlDuration.observe({ operation: 'statement', outcome: 'error' }, durationMs / 1000)
-    // The pg instrumentation traces the server's statements; PGlite's are traced from here.
-    if (config.embedded) recordSqlSpan(sqlText, durationMs, failed)
+    // Inside a sampled span only: a statement's span, child of the batch or request it serves.
+    recordSqlSpan(config.embedded ? 'pglite' : 'pg', sqlText, durationMs, failed)
   }
   if (config.embedded) {
     const { PGliteStorage } = await import('../storage/pglite-storage.ts')

@@ -48,7 +48,7 @@ export async function startPipeline(
   roles: readonly ServerRole[],
   logName: string,
 ): Promise<Pipeline> {
-  // Before the logger (its trace ids) and before the adapters (the pg instrumentation hooks the import).
+  // Before the logger (its trace ids) and the HTTP apps (their traced server), which read whether it is on.
   const tracing = await startTracing({
     serviceName: `flowline-${logName}`,
     otlpEndpoint: config.otlpEndpoint,

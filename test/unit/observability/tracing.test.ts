@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
+import type { IncomingMessage } from 'node:http'
 import { describe, it } from 'node:test'
-import { context, ROOT_CONTEXT, type SpanContext, trace } from '@opentelemetry/api'
+import { context, ROOT_CONTEXT, type SpanContext, SpanKind, trace } from '@opentelemetry/api'
+import Fastify from 'fastify'
 import type { IncomingRecord, OutgoingRecord, RecordBatch, Subscription } from '../../../src/broker/broker.ts'
+import { sampledAtTheDoor, tracedServerOptions } from '../../../src/observability/http-server-spans.ts'
 import { journeyFromTraces } from '../../../src/observability/journey-from-traces.ts'
 import { publishTraced, traceBatches } from '../../../src/observability/messaging-spans.ts'
-import { startTracing, tracingActive } from '../../../src/observability/tracing.ts'
+import { recordSqlSpan } from '../../../src/observability/sql-spans.ts'
+import { nameServerSpan, startTracing, tracingActive } from '../../../src/observability/tracing.ts'
 
 const record = (sensorId: string, timestamp: string): OutgoingRecord => ({
   topic: 'temperatures',
@@ -132,5 +136,62 @@ describe('tracing', () => {
     assert.equal(hops[1]?.partition, 2)
     assert.equal(hops[1]?.offset, '40')
     assert.deepEqual(journeyFromTraces(store, 's-2', Date.parse('2026-12-02T07:00:01.000Z')), [])
+  })
+
+  it('gives a server span only to the requests sampled at the door, and runs their SQL inside it', async (t) => {
+    const tracing = await startTracing({ serviceName: 'test', otlpEndpoint: '', sampleRatio: 0, store: true })
+    t.after(() => tracing.shutdown())
+    const store = tracing.store
+    assert.ok(store)
+    const app = Fastify({ ...tracedServerOptions() })
+    t.after(() => app.close())
+    app.addHook('onRequest', async (request) => nameServerSpan(request.method, request.routeOptions.url))
+    const activeIn: Array<string | undefined> = []
+    app.post('/measurements', async (_request, reply) => {
+      activeIn.push(trace.getActiveSpan()?.spanContext().spanId)
+      recordSqlSpan('pg', 'SELECT  1', 2, false)
+      return reply.code(202).send({ accepted: 1 })
+    })
+    app.get('/health', async () => ({ ok: true }))
+    const base = await app.listen({ port: 0, host: '127.0.0.1' })
+    const post = (traceparent?: string) =>
+      fetch(`${base}/measurements`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(traceparent && { traceparent }) },
+        body: '[]',
+      })
+    const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331'
+    assert.equal((await post(`${parent}-01`)).status, 202)
+    assert.equal((await post(`${parent}-00`)).status, 202, 'a parent that was not sampled')
+    assert.equal((await post()).status, 202, 'a new trace at a ratio of 0')
+    await fetch(`${base}/health`, { headers: { traceparent: `${parent}-01` } })
+
+    const servers = [...store.spans()].filter((span) => span.kind === SpanKind.SERVER)
+    assert.equal(servers.length, 1, 'only the request with a sampled parent has a span')
+    const [server] = servers
+    assert.equal(server?.name, 'POST /measurements')
+    assert.equal(server?.parentSpanContext?.spanId, 'b7ad6b7169203331', 'it continues the client trace')
+    assert.equal(server?.spanContext().traceId, '0af7651916cd43dd8448eb211c80319c')
+    assert.equal(server?.attributes['http.response.status_code'], 202)
+    assert.equal(server?.attributes['http.route'], '/measurements')
+    assert.deepEqual(activeIn, [server?.spanContext().spanId, undefined, undefined])
+    const sql = [...store.spans()].filter((span) => span.kind === SpanKind.CLIENT)
+    assert.deepEqual(
+      sql.map((span) => [span.name, span.parentSpanContext?.spanId, span.attributes['db.query.text']]),
+      [['pg.query:SELECT', server?.spanContext().spanId, 'SELECT 1']],
+      'one SQL span, inside the sampled request only',
+    )
+  })
+
+  it('samples at the door: a parent decides, else the ratio; probes and scrapes never', () => {
+    const request = (url: string, traceparent?: string) =>
+      ({ url, headers: traceparent ? { traceparent } : {} }) as unknown as IncomingMessage
+    const parent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331'
+    assert.equal(sampledAtTheDoor(request('/measurements'), 1), true)
+    assert.equal(sampledAtTheDoor(request('/measurements'), 0), false)
+    assert.equal(sampledAtTheDoor(request('/measurements', `${parent}-01`), 0), true)
+    assert.equal(sampledAtTheDoor(request('/measurements', `${parent}-00`), 1), false)
+    assert.equal(sampledAtTheDoor(request('/health?probe=1'), 1), false)
+    assert.equal(sampledAtTheDoor(request('/metrics', `${parent}-01`), 1), false)
   })
 })

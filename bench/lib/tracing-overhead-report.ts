@@ -1,0 +1,95 @@
+import { median } from './figures.ts'
+
+/** One measurement window of one mode: what the load got and what the two roles spent. */
+export interface TracingSample {
+  readonly round: number
+  readonly mode: string
+  readonly stored: number
+  readonly accepted: number
+  readonly p99: number
+  /** CPU (user + system, from /proc) per stored measurement over the window, µs. */
+  readonly ingestUs: number
+  readonly saverUs: number
+  readonly load1: number
+}
+
+export interface ReportSettings {
+  readonly rounds: number
+  readonly windowS: number
+  /** Offered measurements/s; 0 = closed loop. */
+  readonly rate: number
+  readonly conditions: string
+  readonly exportedMb: number
+}
+
+const cpuOf = (sample: TracingSample) => sample.ingestUs + sample.saverUs
+const pct = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)} %`
+const spread = (values: readonly number[]) =>
+  `${Math.min(...values).toFixed(1)}–${Math.max(...values).toFixed(1)}`
+
+/**
+ * A mode against off, round by round: each round's ratio to the off window of the same round, so a
+ * machine whose load drifts between rounds weighs on both sides of each ratio alike.
+ */
+function pairedDifferences(
+  samples: readonly TracingSample[],
+  mode: string,
+  pick: (s: TracingSample) => number,
+) {
+  const differences: number[] = []
+  for (const sample of samples.filter((s) => s.mode === mode)) {
+    const off = samples.find((s) => s.mode === 'off' && s.round === sample.round)
+    if (off && pick(off) > 0) differences.push(((pick(sample) - pick(off)) / pick(off)) * 100)
+  }
+  return differences
+}
+
+/** The Markdown results: every window, then per mode the medians, their spread and the paired difference to off. */
+export function tracingOverheadReport(samples: readonly TracingSample[], settings: ReportSettings): string {
+  const modes = [...new Set(samples.map((s) => s.mode))]
+  // A window that fell behind the offered rate batched more per request and per poll: its CPU per
+  // measurement is not comparable with one that kept up.
+  const held = (s: TracingSample) => settings.rate === 0 || s.accepted >= settings.rate * 0.95
+  const offered =
+    settings.rate > 0 ? `open loop at ${settings.rate.toLocaleString('en')} measurements/s` : 'closed loop'
+  const lines = [
+    `# Tracing overhead (${new Date().toISOString().slice(0, 16)} UTC)`,
+    '',
+    `Conditions: ${settings.conditions}. Batched E2E (100 measurements a request), one ingest and one saver process, ` +
+      `${offered}, modes interleaved with their order rotated each round, ${settings.rounds} rounds of ${settings.windowS} s. ` +
+      `CPU = user + system time of the ingest and saver processes from /proc over the window, per stored measurement.`,
+    '',
+    '| round | mode | stored/s | accepted/s | HTTP p99 ms | ingest µs | saver µs | CPU µs/measurement | load avg 1 min |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...samples.map(
+      (s) =>
+        `| ${s.round} | ${s.mode} | ${s.stored} | ${s.accepted}${held(s) ? '' : ' (rate not held)'} | ${s.p99} | ${s.ingestUs.toFixed(1)} | ${s.saverUs.toFixed(1)} | ${cpuOf(s).toFixed(1)} | ${s.load1.toFixed(1)} |`,
+    ),
+    '',
+    '| mode | CPU µs/measurement median (min–max) | ingest median | saver median | stored/s median | CPU vs off, paired per round: median (min–max) | stored/s vs off, paired |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ]
+  for (const mode of modes) {
+    const runs = samples.filter((s) => s.mode === mode)
+    const cpu = runs.map(cpuOf)
+    const paired = pairedDifferences(samples, mode, cpuOf)
+    const pairedStored = pairedDifferences(samples, mode, (s) => s.stored)
+    const versus = (values: number[]) =>
+      mode === 'off' || values.length === 0
+        ? ''
+        : `${pct(median(values))} (${pct(Math.min(...values))} to ${pct(Math.max(...values))})`
+    lines.push(
+      `| ${mode} | ${median(cpu).toFixed(1)} (${spread(cpu)}) | ${median(runs.map((s) => s.ingestUs)).toFixed(1)} | ` +
+        `${median(runs.map((s) => s.saverUs)).toFixed(1)} | ${Math.round(median(runs.map((s) => s.stored)))} | ` +
+        `${versus(paired)} | ${versus(pairedStored)} |`,
+    )
+  }
+  const offCpu = samples.filter((s) => s.mode === 'off').map(cpuOf)
+  lines.push(
+    '',
+    `Noise floor: off's own CPU per measurement spans ${pct(((Math.max(...offCpu) - Math.min(...offCpu)) / median(offCpu)) * 100)} of its median over the rounds; ` +
+      'a difference smaller than that is not resolved by this run. OTLP exported: ' +
+      `${settings.exportedMb.toFixed(1)} MB.`,
+  )
+  return `${lines.join('\n')}\n`
+}

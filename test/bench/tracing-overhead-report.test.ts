@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { type TracingSample, tracingOverheadReport } from '../../bench/lib/tracing-overhead-report.ts'
+
+const sample = (round: number, mode: string, ingestUs: number, accepted = 4000): TracingSample => ({
+  round,
+  mode,
+  stored: accepted,
+  accepted,
+  p99: 50,
+  ingestUs,
+  saverUs: 20,
+  load1: 1,
+})
+
+test('the tracing-overhead report pairs each mode with the off window of its round and marks a rate not held', () => {
+  // Round 2 is slower for both modes alike: paired, 1 % costs +2.0 % and +1.7 % of off's CPU.
+  const samples = [
+    sample(1, 'off', 30),
+    sample(1, '1 %', 31),
+    sample(2, '1 %', 41),
+    sample(2, 'off', 40, 3000),
+  ]
+  const report = tracingOverheadReport(samples, {
+    rounds: 2,
+    windowS: 20,
+    rate: 4000,
+    conditions: 'test',
+    exportedMb: 0,
+  })
+  assert.match(
+    report,
+    /\| 1 % \| 56\.0 \(51\.0–61\.0\) \| 36\.0 \| 20\.0 \| 4000 \| \+1\.8 % \(\+1\.7 % to \+2\.0 %\) \|/,
+  )
+  assert.match(report, /\| 2 \| off \| 3000 \| 3000 \(rate not held\) \|/)
+  assert.match(report, /\| 1 \| off \| 4000 \| 4000 \| 50 \|/, 'a window that kept the rate is not marked')
+  assert.match(report, /Noise floor: off's own CPU per measurement spans \+18\.2 %/)
+})
