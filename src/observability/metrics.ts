@@ -88,6 +88,12 @@ export function createMetrics() {
       labelNames: ['stream', 'outcome'],
       registers,
     }),
+    staleBatches: new Counter({
+      name: 'flowline_stream_stale_batches_total',
+      help: 'Batches whose every record the sink had already decided (a redelivery, or a stale member after a rebalance): nothing written',
+      labelNames: ['stream'],
+      registers,
+    }),
     batchRetries: new Counter({
       name: 'flowline_batch_retries_total',
       help: 'Batches retried after a failure (for example PostgreSQL down)',

@@ -116,6 +116,8 @@ export function createStreamHandler<Item>(options: StreamHandlerOptions<Item>) {
     metrics.duplicatesSkipped.inc(result.duplicates)
     metrics.streamRecords.inc({ stream, outcome: 'applied' }, result.applied)
     metrics.streamRecords.inc({ stream, outcome: 'duplicate' }, result.duplicates)
+    // A whole batch already decided is what a zombie's stale write looks like once its guards held.
+    if (items.length > 0 && result.duplicates === items.length) metrics.staleBatches.inc({ stream })
   }
   return { prepare, handle }
 }

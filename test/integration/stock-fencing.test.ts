@@ -1,10 +1,20 @@
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { test } from 'node:test'
+import type { IncomingRecord } from '../../src/broker/broker.ts'
+import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
+import { loadConfig } from '../../src/config/config.ts'
 import { isRetryable } from '../../src/errors.ts'
 import { checkInventory } from '../../src/inventory/inventory-check.ts'
 import type { StockMovementV1 } from '../../src/inventory/inventory-schemas.ts'
+import { createLogger } from '../../src/observability/logger.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
 import { StockRepository } from '../../src/storage/inventory/stock-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { stockMovementsStream } from '../../src/streams/definitions/stock-movements-stream.ts'
+import { createStreamHandler } from '../../src/streams/stream-consumer.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 
 /** What the batch loop does with a failed write: try again while the error is retryable. */
@@ -60,4 +70,59 @@ test('a stale member writing the same skus at the same time as the owner: every 
   assert.equal(check.ok, true, JSON.stringify(check))
   assert.equal(check.appliedMovements, skus.length * 31)
   assert.equal(check.refusedMovements, skus.length * 10, 'sales 30-39 of every sku refused, once')
+})
+
+test('a batch the stock sink finds entirely decided counts as one stale batch, a fresh one does not', async (t) => {
+  const { url, drop } = await createTestDatabase()
+  t.after(drop)
+  const storage = new PostgresStorage({ connectionString: url })
+  t.after(() => storage.close())
+  await storage.migrate()
+  // A real broker for the handler's dead letters (none expected: receipts are never refused).
+  const directory = await mkdtemp(join(tmpdir(), 'flowline-stock-stale-'))
+  const broker = await EmbeddedBroker.open({ directory })
+  t.after(async () => {
+    await broker.close()
+    await rm(directory, { recursive: true, force: true })
+  })
+  const config = loadConfig({}, {}, 'saver')
+  const metrics = createMetrics()
+  const handler = createStreamHandler({
+    definition: stockMovementsStream,
+    sink: stockMovementsStream.createSink(storage, config),
+    broker,
+    logger: createLogger('silent', 'saver'),
+    metrics,
+    groupId: 'stock-stale-test',
+    errorsTopic: config.errorsTopic,
+  })
+  const records: IncomingRecord[] = ['a', 'b', 'c'].map((id, offset) => ({
+    topic: 'stock-movements',
+    partition: 0,
+    offset: BigInt(offset),
+    key: 'S-1',
+    timestampMs: Date.parse('2026-01-01T00:00:00Z'),
+    value: Buffer.from(
+      JSON.stringify({
+        movement_id: `stale-${id}`,
+        sku: 'S-1',
+        warehouse: 'w',
+        kind: 'receipt',
+        quantity: 5,
+        timestamp: '2026-01-01T00:00:00Z',
+      }),
+    ),
+  }))
+  const batch = { records, commit: () => Promise.resolve() }
+  const stale = async () =>
+    (await metrics.staleBatches.get()).values.find((v) => v.labels.stream === 'stock-movements')?.value ?? 0
+  const decoded = handler.prepare(batch)
+  assert.equal(decoded.items.length, 3, JSON.stringify(decoded.rejected))
+  await handler.handle(batch, decoded)
+  assert.equal(await stale(), 0, 'a fresh batch is applied, not stale')
+  // The same batch again, as a zombie would write it after the owner applied it.
+  await handler.handle(batch, handler.prepare(batch))
+  assert.equal(await stale(), 1)
+  const check = await checkInventory(storage.db)
+  assert.equal(check.appliedMovements, 3, 'the second write applied nothing')
 })
