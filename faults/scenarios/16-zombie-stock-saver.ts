@@ -1,3 +1,4 @@
+import { metricSum } from '../../harness/index.ts'
 import { checkAlive } from '../lib/outage.ts'
 import type { Scenario } from '../lib/scenario.ts'
 import { checkStock } from '../lib/stock-checker.ts'
@@ -10,8 +11,13 @@ import { freezeAsZombie } from '../lib/zombie.ts'
  * (levels read again, decided ids read again). A stays frozen past its session timeout, B takes
  * its partitions and applies A's batch; then A wakes as a zombie and writes its stale batch. The
  * sink's guards (movement_id primary key, levels updated only if still as read) must make that
- * write harmless: nothing twice, nothing lost, levels equal the ledger.
+ * write harmless: nothing twice, nothing lost, levels equal the ledger. A's metrics show that it
+ * did write: a batch of its stock movements came back entirely already decided (movement_id), so
+ * the guards held rather than the zombie never writing.
  */
+
+/** Batches of stock movements the sink found entirely decided already (`src/streams/stream-consumer.ts`). */
+const STALE_STOCK_BATCHES = 'flowline_stream_stale_batches_total{stream="stock-movements"}'
 export const zombieStockSaver: Scenario = {
   id: 16,
   slug: 'zombie-stock-saver',
@@ -27,6 +33,8 @@ export const zombieStockSaver: Scenario = {
     try {
       await run.sleep(5000)
       const membersBefore = await run.probe.groupMembers(stockGroup(run))
+      const staleBefore = metricSum(await a.metrics(), STALE_STOCK_BATCHES)
+      const skippedBefore = metricSum(await a.metrics(), 'flowline_duplicates_skipped_total')
       const { membersDuring } = await freezeAsZombie(run, {
         victim: a,
         gatePoint: 'stockLedger',
@@ -34,13 +42,28 @@ export const zombieStockSaver: Scenario = {
         blockedTimeoutMs: 20_000,
       })
       await run.sleep(5000)
+      const staleAfter = metricSum(await a.metrics(), STALE_STOCK_BATCHES)
+      const skippedAfter = metricSum(await a.metrics(), 'flowline_duplicates_skipped_total')
       run.heal('both stock consumers run')
       await run.sleep(run.short ? 5000 : 10_000)
-      run.metrics.zombie = { membersBefore, membersDuring }
+      run.metrics.zombie = {
+        membersBefore,
+        membersDuring,
+        staleBefore,
+        staleAfter,
+        skippedBefore,
+        skippedAfter,
+      }
       run.check(
         'the frozen stock consumer was expelled and its partitions taken over',
         membersBefore === 2 && membersDuring === 1,
         `stock group members: ${membersBefore} before, ${membersDuring} while stock-saver-a was frozen (expected 2 and 1)`,
+      )
+      run.check(
+        'the zombie wrote its stale batch, and the sink found every movement of it already decided',
+        staleAfter > staleBefore && skippedAfter > skippedBefore,
+        `stock-saver-a: ${staleAfter - staleBefore} batch(es) entirely already decided and ` +
+          `${skippedAfter - skippedBefore} movements skipped by movement_id after waking`,
       )
       await checkStock(run, load, run.short ? 120_000 : 300_000)
       checkAlive(run, [a, b])
