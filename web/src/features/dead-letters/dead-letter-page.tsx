@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { useAuth } from '../../auth/auth-context'
 import { formatDateTime } from '../../ui/format'
@@ -12,10 +12,14 @@ export default function DeadLetterPage() {
   const { can } = useAuth()
   const client = useQueryClient()
   const letter = useQuery({ queryKey: ['dead-letter', id], queryFn: () => getDeadLetter(id) })
-  const [payload, setPayload] = useState('')
-  useEffect(() => {
-    if (letter.data) setPayload(letter.data.payload)
-  }, [letter.data])
+  // The operator's text, kept when the letter is read again after an action: the server keeps
+  // only the original bytes, so a refetch must not put them back over what was redriven. Both are
+  // tagged with the letter's id: the page stays mounted when it moves to another letter.
+  const [edited, setEdited] = useState<{ id: string; text: string }>()
+  const payload = (edited?.id === id ? edited.text : undefined) ?? letter.data?.payload ?? ''
+  /** The corrected text the last redrive from this page sent (none when it sent the original). */
+  const [sent, setSent] = useState<{ id: string; corrected: string | undefined }>()
+  const redriven = sent?.id === id ? sent.corrected : undefined
   const [done, setDone] = useState<string | null>(null)
   const settle = (verb: string) => (result: DeadLetter) => {
     setDone(`Dead letter ${result.id} ${verb} by ${result.acted_by ?? 'you'}.`)
@@ -26,7 +30,10 @@ export default function DeadLetterPage() {
     mutationFn: () => {
       const data = letter.data
       const corrected = data && payload !== data.payload ? payload : undefined
-      return redriveDeadLetter(id, corrected, data?.status !== 'new')
+      return redriveDeadLetter(id, corrected, data?.status !== 'new').then((result) => {
+        setSent({ id, corrected })
+        return result
+      })
     },
     onSuccess: settle('redriven'),
   })
@@ -67,7 +74,8 @@ export default function DeadLetterPage() {
       {data && (
         <div className="stack">
           <label htmlFor="payload">
-            Payload ({data.payload_encoding === 'utf8' ? 'text' : 'base64'}
+            {redriven === undefined ? 'Payload' : 'Corrected payload, as redriven'} (
+            {data.payload_encoding === 'utf8' ? 'text' : 'base64'}
             {editable ? ', edit to correct it before the redrive' : ''})
           </label>
           <textarea
@@ -76,8 +84,14 @@ export default function DeadLetterPage() {
             rows={8}
             value={payload}
             readOnly={!editable}
-            onChange={(event) => setPayload(event.target.value)}
+            onChange={(event) => setEdited({ id, text: event.target.value })}
           />
+          {redriven !== undefined && (
+            <>
+              <label htmlFor="original-payload">Original payload (as it was dead-lettered)</label>
+              <textarea id="original-payload" className="payload" rows={8} value={data.payload} readOnly />
+            </>
+          )}
         </div>
       )}
       {data && can('operator') && (
