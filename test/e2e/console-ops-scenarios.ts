@@ -6,6 +6,7 @@ import type { Browser, Locator, Page } from 'playwright-core'
 import { authHeaders } from '../../harness/index.ts'
 import { uniqueName } from '../helpers/services.ts'
 import { eventually } from './browser.ts'
+import { redriveCorrectedReading, redriveCorrectedSale } from './console-dead-letter-scenarios.ts'
 import { ACCOUNTS, type ConsoleTarget, openPage, post, snapshot } from './console-scenarios.ts'
 
 /** What the operator scenarios need beyond the common target. */
@@ -13,11 +14,12 @@ export interface OperatorTarget extends ConsoleTarget {
   /** The ETL worker's import directory: the scenario writes its CSV there. */
   readonly etlImportDir: string
   /**
-   * Writes a record the saver refuses straight to the measurements topic, as a foreign producer
-   * would (ingest refuses it first). Only where the test can reach the topic: real Kafka.
+   * Writes a reading the saver refuses straight to the measurements topic, as a foreign producer
+   * would (ingest refuses it first). Only where the test can reach the topic: real Kafka. Both
+   * modes redrive a refused stock movement, which ingest accepts.
    */
   readonly publishPoison?: (sensorId: string, payload: string) => Promise<void>
-  /** Whether the dead-letter pages' screenshots come from this mode (where the list has a letter). */
+  /** Whether the dead-letter pages' screenshots come from this mode (the reading's scenario). */
   readonly deadLetterScreenshots: boolean
 }
 
@@ -67,47 +69,6 @@ async function thresholdOpensAlert(t: TestContext, browser: Browser, target: Con
   await row.getByRole('button', { name: `Acknowledge alert on ${sensorId}` }).click()
   await row.getByText(`by user:${ACCOUNTS.operator.username}`).waitFor()
   await snapshot(alerts, target, 'alerts-acknowledged')
-}
-
-/** A reading the saver refused, corrected on its page and redriven, then stored and shown. */
-async function redriveCorrectedDeadLetter(t: TestContext, browser: Browser, target: OperatorTarget) {
-  const publish = target.publishPoison
-  assert.ok(publish, 'the target can write to the topic')
-  const sensorId = uniqueName('poison')
-  const timestamp = new Date(Date.now() - 60_000).toISOString()
-  await publish(sensorId, JSON.stringify({ sensor_id: sensorId, temperature: 5000, timestamp }))
-  const page = await openPage(t, browser, target, '/console/dead-letters')
-  await page.getByLabel('Field').fill('temperature')
-  await page.getByRole('button', { name: 'Apply filters' }).click()
-  const row = page.getByRole('row', { name: new RegExp(sensorId) })
-  await eventually(
-    async () => {
-      await page.getByRole('button', { name: 'Apply filters' }).click()
-      return row.count()
-    },
-    (rows) => rows === 1,
-    'the refused reading in the dead-letter list',
-    60_000,
-  )
-  await page.getByRole('button', { name: 'Dry run' }).click()
-  const dryRun = page.getByText(/^Dry run: [0-9,]+ dead letters? would be redriven; nothing changed\.$/)
-  await dryRun.waitFor()
-  t.diagnostic((await dryRun.textContent()) ?? '')
-  const shot = { ...target, screenshots: target.deadLetterScreenshots }
-  await snapshot(page, shot, 'dead-letters')
-
-  await row.getByRole('link').click()
-  const payload = page.getByLabel(/^Payload/)
-  await payload.waitFor()
-  assert.match(await payload.inputValue(), /"temperature":5000/)
-  await payload.fill(JSON.stringify({ sensor_id: sensorId, temperature: 21.5, timestamp }))
-  await page.getByRole('button', { name: 'Redrive corrected' }).click()
-  await page.getByText(/^Dead letter [0-9]+ redriven by (user:)?console-operator\.$/).waitFor()
-  await page.getByText('redriven', { exact: true }).waitFor()
-  await snapshot(page, shot, 'dead-letter')
-
-  const sensor = await openPage(t, browser, target, `/console/sensors/${sensorId}`)
-  await sensor.getByText(/last 21\.5 °C/).waitFor({ timeout: 60_000 })
 }
 
 /** An operator imports a CSV through the ETL page and watches the run reach `succeeded`. */
@@ -206,9 +167,14 @@ export async function runOperatorScenarios(
   await t.test('an operator triggers an ETL import and watches it reach succeeded', (t) =>
     etlImportSucceeds(t, browser, target),
   )
-  if (target.publishPoison)
+  await t.test(
+    'an oversold sale is dead-lettered; an operator corrects it, redrives it, and sees it applied',
+    (t) => redriveCorrectedSale(t, browser, target),
+  )
+  const { publishPoison } = target
+  if (publishPoison)
     await t.test('an operator corrects a dead letter, redrives it, and sees the reading stored', (t) =>
-      redriveCorrectedDeadLetter(t, browser, target),
+      redriveCorrectedReading(t, browser, target, publishPoison, target.deadLetterScreenshots),
     )
   await t.test('a viewer sees no operator action, and the server refuses them', (t) =>
     viewerSeesNoActions(t, browser, target),
