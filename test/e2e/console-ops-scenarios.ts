@@ -102,12 +102,15 @@ async function etlImportSucceeds(t: TestContext, browser: Browser, target: Opera
   assert.match((await status.textContent()) ?? '', /^Status: succeeded/)
   assert.match((await page.getByText(/^50 \/ 50 \/ 0 \/ 50 \/ 0$/).textContent()) ?? '', /50/)
   await snapshot(page, target, 'etl-run')
+  // Back to the list as a person would: this run's row (by its id, not the newest import of any
+  // run) shows what the run page showed. The list reads itself on arrival, so no polling is
+  // waited for: a list kept from before the trigger would time out here.
+  const runId = new URL(page.url()).pathname.split('/').at(-1) ?? ''
   await page.getByRole('link', { name: '← ETL runs' }).click()
-  await page
-    .getByRole('row', { name: /import-measurements/ })
-    .first()
-    .getByText('succeeded')
-    .waitFor()
+  const row = page.getByRole('row').filter({ has: page.getByRole('link', { name: `Run ${runId}` }) })
+  await row.getByText('succeeded', { exact: true }).waitFor({ timeout: 10_000 })
+  const [, pipeline, shown, , loaded, rejected] = await row.getByRole('cell').allTextContents()
+  assert.deepEqual([pipeline, shown, loaded, rejected], ['import-measurements', 'succeeded', '50', '0'])
   await snapshot(page, target, 'etl-runs')
 }
 
