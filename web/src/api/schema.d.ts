@@ -4198,7 +4198,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One dead letter, with its original payload */
+        /** One dead letter, with its original payload and the corrected one last redriven */
         get: {
             parameters: {
                 query?: never;
@@ -4264,6 +4264,8 @@ export interface paths {
                             /** @description the original bytes: text when UTF-8, otherwise base64 */
                             payload: string;
                             payload_encoding: "utf8" | "base64";
+                            /** @description the corrected payload the last redrive sent (by acted_by at acted_at); null when it sent the original bytes or none was sent */
+                            redriven_payload: string | null;
                         };
                     };
                 };
