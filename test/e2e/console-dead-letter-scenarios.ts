@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import type { Browser } from 'playwright-core'
 import { uniqueName } from '../helpers/services.ts'
+import { movementsOf } from '../helpers/stock-movements.ts'
 import { eventually } from './browser.ts'
 import { type ConsoleTarget, openPage, post, snapshot } from './console-scenarios.ts'
 
@@ -14,14 +15,16 @@ interface Correction {
   /** What the original payload holds, as the page shows it. */
   readonly original: RegExp
   readonly corrected: string
+  /** A correction tried first, which the server refuses with a message the page shows. */
+  readonly refused?: { readonly payload: string; readonly message: RegExp }
   /** Whether this scenario writes docs/screenshots/dead-letters.png and dead-letter.png. */
   readonly screenshots: boolean
 }
 
 /**
  * What an operator does with a refused record: filters the dead-letter list to it, dry-runs a bulk
- * redrive of the filter, opens the letter, corrects its payload and redrives it. After the redrive
- * the page shows the corrected payload that was sent, and the original apart.
+ * redrive of the filter, opens the letter, corrects its payload and redrives it. After the redrive,
+ * and after a reload, the page shows the corrected payload that was sent, and the original apart.
  */
 async function correctAndRedrive(t: TestContext, browser: Browser, target: ConsoleTarget, fix: Correction) {
   const page = await openPage(t, browser, target, '/console/dead-letters')
@@ -47,15 +50,31 @@ async function correctAndRedrive(t: TestContext, browser: Browser, target: Conso
   const payload = page.getByLabel(/^Payload/)
   await payload.waitFor()
   assert.match(await payload.inputValue(), fix.original)
+  if (fix.refused) {
+    await payload.fill(fix.refused.payload)
+    await page.getByRole('button', { name: 'Redrive corrected' }).click()
+    const refusal = page.getByRole('alert')
+    await refusal.waitFor()
+    assert.match((await refusal.textContent()) ?? '', fix.refused.message)
+    await page.getByText('new', { exact: true }).waitFor()
+  }
   await payload.fill(fix.corrected)
   await page.getByRole('button', { name: 'Redrive corrected' }).click()
   await page.getByText(/^Dead letter [0-9]+ redriven by (user:)?console-operator\.$/).waitFor()
   await page.getByText('redriven', { exact: true }).waitFor()
-  // The letter is read again after the redrive: the box still holds what was sent, the original apart.
-  const sent = page.getByLabel(/^Corrected payload, as redriven/)
-  assert.equal(await sent.inputValue(), fix.corrected)
-  assert.match(await page.getByLabel(/^Original payload/).inputValue(), fix.original)
-  await snapshot(page, shot, 'dead-letter')
+  // The letter is read again after the redrive: the box holds what was sent, the original apart;
+  // the server keeps both, so a reload shows the same.
+  for (const when of ['after the redrive', 'after a reload']) {
+    const sent = page.getByLabel(/^Corrected payload, as redriven/)
+    await sent.waitFor()
+    assert.equal(await sent.inputValue(), fix.corrected, `the corrected payload ${when}`)
+    assert.match(await page.getByLabel(/^Original payload/).inputValue(), fix.original, when)
+    if (when === 'after the redrive') {
+      await snapshot(page, shot, 'dead-letter')
+      await page.reload()
+    }
+  }
+  await page.getByText('redriven', { exact: true }).waitFor()
 }
 
 /**
@@ -99,16 +118,7 @@ export async function redriveCorrectedSale(t: TestContext, browser: Browser, tar
     price: '9.50',
   })
   assert.equal(product.status, 201, await product.text())
-  const timestamp = new Date(Date.now() - 60_000).toISOString()
-  const movement = (id: string, kind: string, quantity: number) => ({
-    movement_id: `${sku}-${id}`,
-    sku,
-    warehouse: 'w1',
-    kind,
-    quantity,
-    timestamp,
-    reference: `order-${id}`,
-  })
+  const movement = movementsOf(sku, new Date(Date.now() - 60_000).toISOString())
   const sent = await post(`${target.ingestUrl}/stock-movements`, [
     movement('m1', 'receipt', 5),
     movement('m2', 'sale', -8),
@@ -120,6 +130,11 @@ export async function redriveCorrectedSale(t: TestContext, browser: Browser, tar
     rowText: `INSUFFICIENT_STOCK: sale of 8 for ${sku}`,
     original: /"quantity":-8/,
     corrected: JSON.stringify({ ...movement('m2-corrected', 'sale', -3), reference: 'order-m2' }),
+    // The same correction under the refused id: the ledger decided it once, so the server refuses it.
+    refused: {
+      payload: JSON.stringify(movement('m2', 'sale', -3)),
+      message: /movement_id .*-m2 is already decided \(refused INSUFFICIENT_STOCK\).*new movement_id/,
+    },
     screenshots: false,
   })
   const page = await openPage(t, browser, target, `/console/products/${sku}`)

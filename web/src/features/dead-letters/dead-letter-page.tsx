@@ -12,14 +12,12 @@ export default function DeadLetterPage() {
   const { can } = useAuth()
   const client = useQueryClient()
   const letter = useQuery({ queryKey: ['dead-letter', id], queryFn: () => getDeadLetter(id) })
-  // The operator's text, kept when the letter is read again after an action: the server keeps
-  // only the original bytes, so a refetch must not put them back over what was redriven. Both are
-  // tagged with the letter's id: the page stays mounted when it moves to another letter.
+  // The server keeps the corrected payload the last redrive sent: the box starts from it (the
+  // original is shown apart), so a reload shows what was sent. The operator's text is tagged with
+  // the letter's id: the page stays mounted when it moves to another letter.
   const [edited, setEdited] = useState<{ id: string; text: string }>()
-  const payload = (edited?.id === id ? edited.text : undefined) ?? letter.data?.payload ?? ''
-  /** The corrected text the last redrive from this page sent (none when it sent the original). */
-  const [sent, setSent] = useState<{ id: string; corrected: string | undefined }>()
-  const redriven = sent?.id === id ? sent.corrected : undefined
+  const redriven = letter.data?.redriven_payload ?? null
+  const payload = (edited?.id === id ? edited.text : undefined) ?? redriven ?? letter.data?.payload ?? ''
   const [done, setDone] = useState<string | null>(null)
   const settle = (verb: string) => (result: DeadLetter) => {
     setDone(`Dead letter ${result.id} ${verb} by ${result.acted_by ?? 'you'}.`)
@@ -30,10 +28,7 @@ export default function DeadLetterPage() {
     mutationFn: () => {
       const data = letter.data
       const corrected = data && payload !== data.payload ? payload : undefined
-      return redriveDeadLetter(id, corrected, data?.status !== 'new').then((result) => {
-        setSent({ id, corrected })
-        return result
-      })
+      return redriveDeadLetter(id, corrected, data?.status !== 'new')
     },
     onSuccess: settle('redriven'),
   })
@@ -74,7 +69,7 @@ export default function DeadLetterPage() {
       {data && (
         <div className="stack">
           <label htmlFor="payload">
-            {redriven === undefined ? 'Payload' : 'Corrected payload, as redriven'} (
+            {redriven === null ? 'Payload' : 'Corrected payload, as redriven'} (
             {data.payload_encoding === 'utf8' ? 'text' : 'base64'}
             {editable ? ', edit to correct it before the redrive' : ''})
           </label>
@@ -86,7 +81,7 @@ export default function DeadLetterPage() {
             readOnly={!editable}
             onChange={(event) => setEdited({ id, text: event.target.value })}
           />
-          {redriven !== undefined && (
+          {redriven !== null && (
             <>
               <label htmlFor="original-payload">Original payload (as it was dead-lettered)</label>
               <textarea id="original-payload" className="payload" rows={8} value={data.payload} readOnly />
