@@ -34,7 +34,7 @@ export async function adminOpenApiDocument(): Promise<unknown> {
     metrics,
     errorsTopic: 'errors',
     measurementsTopic: 'temperatures',
-    stockTopic: 'stock-movements',
+    stockTopic: 'stock_movements',
     futureToleranceMs: 0,
     ratePerSecond: 1,
   })
