@@ -70,7 +70,8 @@ export default function DeadLetterPage() {
         <div className="stack">
           <label htmlFor="payload">
             {redriven === null ? 'Payload' : 'Corrected payload, as redriven'} (
-            {data.payload_encoding === 'utf8' ? 'text' : 'base64'}
+            {/* A correction is sent as text, even for a letter whose original is base64. */}
+            {redriven !== null || data.payload_encoding === 'utf8' ? 'text' : 'base64'}
             {editable ? ', edit to correct it before the redrive' : ''})
           </label>
           <textarea
