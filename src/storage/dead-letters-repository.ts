@@ -57,6 +57,8 @@ export interface DeadLetterWithPayload extends DeadLetter {
   readonly payload: Buffer
   /** The trace context the entry carried, if any: a redrive sends it on. */
   readonly traceparent: string | null
+  /** The corrected payload the last redrive sent; null when it sent the original bytes. */
+  readonly redriven_payload: string | null
 }
 
 type Db = Kysely<Schema> | Transaction<Schema>
@@ -93,7 +95,12 @@ function toDeadLetter(row: Row): DeadLetter {
 }
 
 function withPayload(row: Row): DeadLetterWithPayload {
-  return { ...toDeadLetter(row), payload: Buffer.from(row.payload), traceparent: row.traceparent }
+  return {
+    ...toDeadLetter(row),
+    payload: Buffer.from(row.payload),
+    traceparent: row.traceparent,
+    redriven_payload: row.redriven_payload,
+  }
 }
 
 function filtered<O>(
@@ -197,7 +204,17 @@ export class DeadLettersRepository {
     return rows.map(withPayload)
   }
 
-  async setStatus(db: Db, ids: readonly string[], status: DeadLetterStatus, actor: string): Promise<void> {
+  /**
+   * Marks letters acted on by `actor` now. A redrive also records what it sent: `corrected`, or
+   * null for the original bytes, so a later redrive of the original does not keep an old correction.
+   */
+  async setStatus(
+    db: Db,
+    ids: readonly string[],
+    status: DeadLetterStatus,
+    actor: string,
+    corrected?: string,
+  ): Promise<void> {
     if (ids.length === 0) return
     await db
       .updateTable('dead_letters')
@@ -206,6 +223,7 @@ export class DeadLettersRepository {
         acted_by: actor,
         acted_at: new Date(),
         redrive_count: status === 'redriven' ? eb('redrive_count', '+', 1) : eb.ref('redrive_count'),
+        ...(status === 'redriven' && { redriven_payload: corrected ?? null }),
       }))
       .where('id', 'in', ids)
       .execute()

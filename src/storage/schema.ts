@@ -157,6 +157,8 @@ export interface DeadLettersTable {
   redrive_count: Generated<number>
   /** Added by migration 0011: the trace context the dead-lettered record carried. */
   traceparent: ColumnType<string | null, string | null | undefined, string | null>
+  /** Added by migration 0012: the corrected payload the last redrive sent; null when it sent the original. */
+  redriven_payload: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface DeadLetterRedrivesTable {

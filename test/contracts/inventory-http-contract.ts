@@ -5,6 +5,7 @@ import type { Broker } from '../../src/broker/broker.ts'
 import { ProductEventV1, StockMovementV1 } from '../../src/inventory/inventory-schemas.ts'
 import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
 import { ProductEventsRepository } from '../../src/storage/inventory/product-events-repository.ts'
+import { StockReadRepository } from '../../src/storage/inventory/stock-read-repository.ts'
 import { StockRepository } from '../../src/storage/inventory/stock-repository.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import type { Storage } from '../../src/storage/storage.ts'
@@ -138,6 +139,9 @@ export function runInventoryHttpContract(name: string, open: OpenInventoryPair) 
         ['h4:refused', 'h3:applied', 'h2:applied'],
       )
       assert.equal(ledger.items[0].refusal.code, 'INSUFFICIENT_STOCK')
+      // The answers are serialized by their response schemas: every field the repository reads is kept.
+      const read = new StockReadRepository(storage.db)
+      assert.deepEqual(ledger.items, await read.movements('HTTP-1', 3))
       const rest = (
         await call(admin, 'GET', `/products/HTTP-1/movements?limit=3&cursor=${ledger.next_cursor}`)
       ).json()
@@ -154,6 +158,7 @@ export function runInventoryHttpContract(name: string, open: OpenInventoryPair) 
         ]),
         [['HTTP-1', 4, 5]],
       )
+      assert.deepEqual(alerts.items, await read.alerts('open', 100))
 
       await new ProductEventsRepository(storage.db).append([
         { event_id: 'ev1', sku: 'HTTP-1', type: 'viewed', timestamp: '2026-01-01T00:00:00Z' },
@@ -164,6 +169,7 @@ export function runInventoryHttpContract(name: string, open: OpenInventoryPair) 
         events.items.map((e: { event_id: string }) => e.event_id),
         ['ev2'],
       )
+      assert.deepEqual(events.items, await new ProductEventsRepository(storage.db).ofProduct('HTTP-1', 1))
       const older = (
         await call(admin, 'GET', `/products/HTTP-1/events?limit=1&cursor=${events.next_cursor}`)
       ).json()

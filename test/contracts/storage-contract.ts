@@ -45,6 +45,7 @@ export function runStorageContract(
         '0009-alert-acknowledgements',
         '0010-report-views',
         '0011-journey-coordinates',
+        '0012-dead-letter-redriven-payload',
         '0014-platform-scopes-and-logins',
       ])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')

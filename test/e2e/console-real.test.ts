@@ -84,6 +84,8 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
     flags: {
       ...common,
       ...names,
+      // The stock topic too: a redrive of a stock letter checks its movement_id against the ledger.
+      ...inventory,
       'etl-url': etl.url,
       'metrics-urls': [
         `ingest=${ingest.url}/metrics`,

@@ -63,6 +63,7 @@ it('flowline dead-letters list, show, redrive (corrected, from a file; bulk dry 
     metrics,
     errorsTopic: 'errors',
     measurementsTopic: 'temperatures',
+    stockTopic: 'stock_movements',
     futureToleranceMs: 300_000,
     ratePerSecond: 100,
   })

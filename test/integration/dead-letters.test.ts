@@ -17,6 +17,8 @@ import { DeadLetterActions } from '../../src/roles/dead-letters/dead-letter-acti
 import { startDeadLetterSaver } from '../../src/roles/dead-letters/dead-letter-saver-role.ts'
 import { startSaver } from '../../src/roles/saver/saver-role.ts'
 import { topicsOf } from '../../src/runtime/composition.ts'
+import { DeadLettersRepository } from '../../src/storage/dead-letters-repository.ts'
+import { StockRepository } from '../../src/storage/inventory/stock-repository.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
@@ -25,6 +27,7 @@ import { adapterPairs } from '../contracts/adapters.ts'
 import { authHeaders, testAuth } from '../helpers/credentials.ts'
 import { createMetrics, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
+import { movementsOf } from '../helpers/stock-movements.ts'
 import { drainTopic } from '../helpers/topic-reader.ts'
 
 interface Pair {
@@ -102,6 +105,7 @@ async function startFlow(defer: Defer, pair: Pair) {
     metrics,
     errorsTopic: config.errorsTopic,
     measurementsTopic: config.topic,
+    stockTopic: config.stockTopic,
     futureToleranceMs: config.futureToleranceMs,
     ratePerSecond: config.redriveRate,
   })
@@ -161,6 +165,7 @@ async function redriveAfterCorrection(t: TestContext, open: OpenPair) {
   assert.equal(shown.body.payload, poison, 'the payload comes back byte for byte')
   assert.equal(shown.body.payload_encoding, 'utf8')
   assert.equal(shown.body.key, 'dl-bad')
+  assert.equal(shown.body.redriven_payload, null, 'nothing was redriven yet')
 
   // Delivery lookup: all three states.
   const lookup = async (sensorId: string, ts: number | string) =>
@@ -196,6 +201,12 @@ async function redriveAfterCorrection(t: TestContext, open: OpenPair) {
   assert.notEqual(redriven.body.acted_by, 'anonymous')
   assert.equal(redriven.body.redrive_count, 1)
   await until(async () => ((await rows('dl-bad')) === 1 ? true : undefined), 'the corrected reading stored')
+  // Read again (a reload of the console's page): the correction that was sent is kept beside the original.
+  const reread = (await api('GET', `/dead-letters/${bad.id}`)).body
+  assert.equal(reread.redriven_payload, JSON.stringify(corrected))
+  assert.equal(reread.payload, poison, 'the original bytes are kept as they were')
+  assert.equal(reread.acted_by, redriven.body.acted_by)
+  assert.equal(reread.acted_at, redriven.body.acted_at)
 
   // The redriven record names where it came from.
   const sent = (await drainTopic(pair.broker, pair.config.topic, 4, 30_000, 300)).filter(
@@ -255,6 +266,85 @@ async function redriveAfterCorrection(t: TestContext, open: OpenPair) {
     '/measurements/lookup',
   ])
     assert.ok(spec.paths[path], `${path} is in the OpenAPI document`)
+
+  // A later redrive of the original bytes clears the correction: the page must not show one that
+  // was not sent last. (The poison goes back and is dead-lettered anew; nothing below reads it.)
+  const original = await api('POST', `/dead-letters/${bad.id}/redrive`, { force: true })
+  assert.equal(original.status, 200, JSON.stringify(original.body))
+  assert.equal((await api('GET', `/dead-letters/${bad.id}`)).body.redriven_payload, null)
+}
+
+/**
+ * An oversold sale the ledger refused, dead-lettered as the stock consumer does: redriven under
+ * the same movement_id (corrected or not) it is refused up front, naming the field and why, and
+ * nothing is sent; under a new id it goes to the stock topic.
+ */
+async function stockCorrectionNeedsNewId(t: TestContext, open: OpenPair) {
+  const defer = cleanupStack(t)
+  const pair = await open(defer, { stockTopic: uniqueName('stock') })
+  const { api } = await startFlow(defer, pair)
+  const { config, storage } = pair
+  const sku = uniqueName('MUG')
+  const movement = movementsOf(sku, new Date(Date.now() - 60_000).toISOString())
+  const oversold = movement('m2', 'sale', -8)
+  const outcome = await new StockRepository(storage.db).applyMovements([
+    movement('m1', 'receipt', 5),
+    oversold,
+  ])
+  assert.deepEqual(
+    outcome.refused.map((refusal) => refusal.code),
+    ['INSUFFICIENT_STOCK'],
+  )
+  await new DeadLettersRepository(storage.db).insertEntries([
+    {
+      errorsTopic: config.errorsTopic,
+      errorsPartition: 0,
+      errorsOffset: 0n,
+      sourceTopic: config.stockTopic,
+      sourcePartition: 0,
+      sourceOffset: 1n,
+      sourceKey: sku,
+      payload: Buffer.from(JSON.stringify(oversold)),
+      reason: outcome.refused[0]?.reason ?? '',
+      field: 'quantity',
+      sensorId: null,
+      measuredAtMs: null,
+      failedAtMs: Date.now(),
+    },
+  ])
+  const [letter] = (await api('GET', `/dead-letters?reason=${sku}`)).body.items
+  assert.ok(letter, 'the refused sale is a dead letter')
+
+  const sameId = await api('POST', `/dead-letters/${letter.id}/redrive`, {
+    payload: { ...oversold, quantity: -3 },
+  })
+  assert.equal(sameId.status, 409, JSON.stringify(sameId.body))
+  assert.equal(
+    sameId.body.message,
+    `body/payload/movement_id: movement_id ${sku}-m2 is already decided (refused INSUFFICIENT_STOCK), and the ledger decides an id once; send the correction under a new movement_id`,
+  )
+  const asItWas = await api('POST', `/dead-letters/${letter.id}/redrive`)
+  assert.equal(asItWas.status, 409)
+  assert.match(
+    asItWas.body.message,
+    /its movement_id .* is already decided \(refused INSUFFICIENT_STOCK\).*new movement_id/,
+  )
+  const applied = await api('POST', `/dead-letters/${letter.id}/redrive`, {
+    payload: { ...movement('m1', 'sale', -3) },
+  })
+  assert.equal(applied.status, 409, 'an applied id is decided too')
+  assert.match(applied.body.message, /already decided \(applied\)/)
+  assert.equal((await api('GET', `/dead-letters/${letter.id}`)).body.status, 'new', 'the letter stays new')
+
+  const corrected = { ...movement('m2-corrected', 'sale', -3) }
+  const redriven = await api('POST', `/dead-letters/${letter.id}/redrive`, { payload: corrected })
+  assert.equal(redriven.status, 200, JSON.stringify(redriven.body))
+  const sent = await drainTopic(pair.broker, config.stockTopic, 1, 30_000, 300)
+  assert.deepEqual(
+    sent.map((record) => JSON.parse(record.value.toString()).movement_id),
+    [corrected.movement_id],
+    'only the correction under a new id was sent',
+  )
 }
 
 async function bulkRedrive(t: TestContext, open: OpenPair) {
@@ -441,6 +531,8 @@ for (const [name, open] of [
       redriveAfterCorrection(t, open))
     it('a bulk dry run changes nothing; the bulk redrive keeps its rate and reports progress', (t) =>
       bulkRedrive(t, open))
+    it('refuses a stock correction under a movement_id the ledger decided, naming the field; a new id goes', (t) =>
+      stockCorrectionNeedsNewId(t, open))
     it('keeps the bytes of older entries, stores a copy once, and refuses entries that are not permanent', (t) =>
       errorsTopicEntries(t, open))
   })

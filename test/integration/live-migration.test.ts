@@ -112,6 +112,7 @@ test('a migration adding a column runs while ingest and the saver store a load: 
     '0009-alert-acknowledgements',
     '0010-report-views',
     '0011-journey-coordinates',
+    '0012-dead-letter-redriven-payload',
     '0014-platform-scopes-and-logins',
   ])
   await sleep(2000)

@@ -53,7 +53,7 @@ test('flowline migrate applies the migrations and the partitions ahead; doctor t
   assert.equal(migrated.code, 0, migrated.stderr)
   assert.match(
     migrated.stdout,
-    /applied 0001-measurements, 0002-sensors-fillfactor, 0003-stream-windows, 0004-partition-measurements, 0005-platform, 0006-dead-letters, 0007-inventory-streams, 0008-etl, 0009-alert-acknowledgements, 0010-report-views, 0011-journey-coordinates, 0014-platform-scopes-and-logins; partitions created: 2,/,
+    /applied 0001-measurements, 0002-sensors-fillfactor, 0003-stream-windows, 0004-partition-measurements, 0005-platform, 0006-dead-letters, 0007-inventory-streams, 0008-etl, 0009-alert-acknowledgements, 0010-report-views, 0011-journey-coordinates, 0012-dead-letter-redriven-payload, 0014-platform-scopes-and-logins; partitions created: 2,/,
   )
   const again = await flowline(['migrate', '--database-url', url, '--partition-days-ahead', '3'])
   assert.match(again.stdout, /^schema up to date; partitions created: 0,/)
@@ -111,7 +111,7 @@ test('flowline doctor exits 1 and names each failure: pending migrations, a refu
   const byName = new Map(report.checks.map((check) => [check.name, check]))
   assert.equal(report.exitCode, 1)
   assert.equal(byName.get('migrations')?.status, 'fail')
-  assert.match(byName.get('migrations')?.detail ?? '', /12 pending .*run `flowline migrate`/)
+  assert.match(byName.get('migrations')?.detail ?? '', /13 pending .*run `flowline migrate`/)
   assert.equal(byName.get(`topic ${topic}`)?.status, 'fail')
   assert.match(byName.get(`topic ${topic}`)?.detail ?? '', /min.insync.replicas above RF/)
 
@@ -138,7 +138,7 @@ test('--no-migrate-on-start leaves the schema alone; the roles start once `flowl
   const config = testConfig({ databaseUrl: url, migrateOnStart: false, adminPort: await freePort() })
   const admin = await startPipeline(config, ['admin'], 'admin')
   await admin.stop()
-  assert.equal((await pendingMigrations(storage.db as never)).length, 12, 'nothing was applied at start')
+  assert.equal((await pendingMigrations(storage.db as never)).length, 13, 'nothing was applied at start')
   await storage.migrate()
   const started = await startPipeline(
     testConfig({ databaseUrl: url, adminPort: await freePort() }),
@@ -197,7 +197,7 @@ test('flowline migrate and doctor in embedded mode (PGlite)', async (t) => {
   const dataDir = join(dir, 'data')
   const before = await flowline(['doctor', '--embedded', '--data-dir', dataDir])
   assert.equal(before.code, 1)
-  assert.match(before.stdout, /FAIL {2}migrations +12 pending/)
+  assert.match(before.stdout, /FAIL {2}migrations +13 pending/)
   const migrated = await flowline(['migrate', '--embedded', '--data-dir', dataDir])
   assert.equal(migrated.code, 0, migrated.stderr)
   const after = await flowline(['doctor', '--embedded', '--data-dir', dataDir])

@@ -55,10 +55,9 @@ async function migrateFilledTable(storage: Storage) {
   const sensorsBefore = await repository.sensors()
 
   const applied = await storage.migrate()
-  // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) do not touch
-  // (0010 only adds views)
-  // 0003 (the aggregator's tables), 0005 (the platform's) and 0006 (dead letters) and 0008 (ETL) and 0014 (token scopes, login failures) do not touch
-  // `measurements`, 0007 only adds a nullable column; they are pending here too.
+  // 0003 (the aggregator's tables), 0005 (the platform's), 0006 and 0012 (dead letters), 0008 (ETL)
+  // and 0014 (token scopes, login failures) do not touch `measurements`, 0010 only adds views, 0007
+  // and 0011 only add nullable columns; they are pending here too.
   assert.deepEqual(applied, [
     '0003-stream-windows',
     '0004-partition-measurements',
@@ -69,6 +68,7 @@ async function migrateFilledTable(storage: Storage) {
     '0009-alert-acknowledgements',
     '0010-report-views',
     '0011-journey-coordinates',
+    '0012-dead-letter-redriven-payload',
     '0014-platform-scopes-and-logins',
   ])
   const after = await snapshot(db, 'measurements')
@@ -105,6 +105,7 @@ async function migrateFilledTable(storage: Storage) {
     '0009-alert-acknowledgements',
     '0010-report-views',
     '0011-journey-coordinates',
+    '0012-dead-letter-redriven-payload',
     '0014-platform-scopes-and-logins',
   ])
 }

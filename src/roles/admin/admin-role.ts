@@ -52,6 +52,7 @@ export async function startAdmin(
     metrics,
     errorsTopic: config.errorsTopic,
     measurementsTopic: config.topic,
+    stockTopic: config.stockTopic,
     futureToleranceMs: config.futureToleranceMs,
     ratePerSecond: config.redriveRate,
   })

@@ -55,6 +55,12 @@ const DeadLetterDetail = Type.Composite([
   Type.Object({
     payload: Type.String({ description: 'the original bytes: text when UTF-8, otherwise base64' }),
     payload_encoding: Type.Union([Type.Literal('utf8'), Type.Literal('base64')]),
+    redriven_payload: nullable(
+      Type.String({
+        description:
+          'the corrected payload the last redrive sent (by acted_by at acted_at); null when it sent the original bytes or none was sent',
+      }),
+    ),
   }),
 ])
 const FilterFields = {
@@ -168,7 +174,7 @@ export function registerDeadLetterRoutes(app: FastifyInstance, options: DeadLett
     {
       config: viewer,
       schema: {
-        summary: 'One dead letter, with its original payload',
+        summary: 'One dead letter, with its original payload and the corrected one last redriven',
         params: IdParams,
         response: { 200: DeadLetterDetail, 400: ErrorBody, 404: ErrorBody, 503: ErrorBody },
       },

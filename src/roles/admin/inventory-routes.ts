@@ -12,6 +12,7 @@ import type {
 } from '../../storage/inventory/products-repository.ts'
 import type { StockReadRepository } from '../../storage/inventory/stock-read-repository.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
+import { MovementSchema, NextCursor, ProductEventSchema, StockAlertSchema } from './inventory-read-schemas.ts'
 
 export interface InventoryRoutesOptions {
   readonly products: ProductsRepository
@@ -272,6 +273,11 @@ export function registerInventoryRoutes(app: FastifyInstance, options: Inventory
         summary: "A product's stock ledger, newest first, refused movements with their reason",
         params: SkuParams,
         querystring: PageQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(MovementSchema), next_cursor: NextCursor }),
+          400: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (request) => {
@@ -292,7 +298,16 @@ export function registerInventoryRoutes(app: FastifyInstance, options: Inventory
     '/products/:sku/events',
     {
       config: viewer,
-      schema: { summary: "A product's events, newest first", params: SkuParams, querystring: PageQuery },
+      schema: {
+        summary: "A product's events, newest first",
+        params: SkuParams,
+        querystring: PageQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(ProductEventSchema), next_cursor: NextCursor }),
+          400: ErrorBody,
+          503: ErrorBody,
+        },
+      },
     },
     async (request) => {
       const { limit, cursor } = request.query
@@ -322,6 +337,11 @@ export function registerInventoryRoutes(app: FastifyInstance, options: Inventory
         summary:
           'Low-stock alerts: available fell below the product threshold (open) or rose back (resolved)',
         querystring: AlertsQuery,
+        response: {
+          200: Type.Object({ items: Type.Array(StockAlertSchema) }),
+          400: ErrorBody,
+          503: ErrorBody,
+        },
       },
     },
     async (request) => ({

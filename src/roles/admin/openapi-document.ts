@@ -34,6 +34,7 @@ export async function adminOpenApiDocument(): Promise<unknown> {
     metrics,
     errorsTopic: 'errors',
     measurementsTopic: 'temperatures',
+    stockTopic: 'stock_movements',
     futureToleranceMs: 0,
     ratePerSecond: 1,
   })

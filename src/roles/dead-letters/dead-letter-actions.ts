@@ -11,6 +11,7 @@ import {
   DeadLettersRepository,
 } from '../../storage/dead-letters-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
+import { refuseDecidedMovement } from './decided-movement-check.ts'
 import { type RedriveContext, redriveRecord, whyNotRedrivable } from './redrive-record.ts'
 
 export interface DeadLetterActionsOptions extends RedriveContext {
@@ -77,8 +78,11 @@ export class DeadLetterActions {
       const letter = await this.#repository.lock(trx, id)
       if (!letter) throw notFound(id)
       if (letter.status !== 'new' && !force) throw notNew(letter, 'send "force": true to redrive it again')
-      await this.#publish([redriveRecord(letter, this.#options, corrected)])
-      await this.#repository.setStatus(trx, [id], 'redriven', actor)
+      const record = redriveRecord(letter, this.#options, corrected)
+      if (letter.source.topic === this.#options.stockTopic)
+        await refuseDecidedMovement(trx, id, record.value, corrected !== undefined)
+      await this.#publish([record])
+      await this.#repository.setStatus(trx, [id], 'redriven', actor, corrected)
     })
     this.#options.metrics.deadLettersActed.inc({ action: 'redrive' })
     this.#options.logger.info(

@@ -14,6 +14,8 @@ export interface RedriveContext {
   readonly errorsTopic: string
   /** The measurements topic: a corrected payload for it is validated before it is sent. */
   readonly measurementsTopic: string
+  /** The stock movements topic: a movement sent back must not reuse a movement_id the ledger decided. */
+  readonly stockTopic: string
   readonly futureToleranceMs: number
 }
 
@@ -54,7 +56,7 @@ export function redriveRecord(
   return {
     topic: source.topic,
     key:
-      sensorIdOf(value) ??
+      textFieldOf(value, 'sensor_id') ??
       letter.key ??
       letter.sensor_id ??
       `${source.topic}-${source.partition}-${source.offset}`,
@@ -68,10 +70,11 @@ export function redriveRecord(
   }
 }
 
-function sensorIdOf(payload: string): string | undefined {
+/** A non-empty text field of a JSON object payload, or undefined (not JSON, absent, not text). */
+export function textFieldOf(payload: string, field: string): string | undefined {
   try {
-    const sensorId = (JSON.parse(payload) as { sensor_id?: unknown })?.sensor_id
-    return typeof sensorId === 'string' && sensorId.length > 0 ? sensorId : undefined
+    const value = (JSON.parse(payload) as Record<string, unknown> | null)?.[field]
+    return typeof value === 'string' && value.length > 0 ? value : undefined
   } catch {
     return undefined
   }

@@ -123,6 +123,25 @@ async function readLevels(trx: Transaction<Schema>, movements: readonly StockMov
   return levels
 }
 
+/** How the ledger decided a movement id, or undefined when it never reached the ledger. */
+export type LedgerDecision =
+  | { readonly status: 'applied' }
+  | { readonly status: 'refused'; readonly code: string }
+
+/** The ledger's decision on `movementId`: final, since the primary key refuses a second one. */
+export async function ledgerDecision(
+  db: Kysely<Schema>,
+  movementId: string,
+): Promise<LedgerDecision | undefined> {
+  const { rows } = await sql<{ status: 'applied' | 'refused'; code: string | null }>`
+    SELECT status, refusal->>'code' AS code FROM stock_movements WHERE movement_id = ${movementId}`.execute(
+    db,
+  )
+  const row = rows[0]
+  if (!row) return undefined
+  return row.status === 'refused' ? { status: 'refused', code: row.code ?? 'unknown' } : { status: 'applied' }
+}
+
 async function decidedBefore(trx: Transaction<Schema>, movements: readonly StockMovementV1[]) {
   const { rows } = await sql<{
     movement_id: string

@@ -39,6 +39,7 @@ export async function adminApp(
         metrics: createMetrics(),
         errorsTopic: 'errors',
         measurementsTopic: 'temperatures',
+        stockTopic: 'stock_movements',
         futureToleranceMs: 60_000,
         ratePerSecond: 100,
       })

@@ -3481,7 +3481,61 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description position in the ledger, as text */
+                                seq: string;
+                                movement_id: string;
+                                warehouse: string;
+                                kind: "receipt" | "sale" | "adjustment" | "transfer_out" | "transfer_in" | "reservation" | "release";
+                                quantity: number;
+                                /** Format: date-time */
+                                timestamp: string;
+                                reference: string | null;
+                                status: "applied" | "refused";
+                                refusal: {
+                                    /** @description INSUFFICIENT_STOCK or INSUFFICIENT_RESERVED */
+                                    code: string;
+                                    reason: string;
+                                } | null;
+                            }[];
+                            /** @description pass as `cursor` for the next page; null on the last one */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
             };
         };
@@ -3524,7 +3578,54 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                event_id: string;
+                                sku: string;
+                                type: "viewed" | "added_to_cart" | "purchased" | "returned";
+                                /** Format: date-time */
+                                timestamp: string;
+                                quantity: number;
+                                session_id: string | null;
+                                customer_id: string | null;
+                            }[];
+                            /** @description pass as `cursor` for the next page; null on the last one */
+                            next_cursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
             };
         };
@@ -3561,7 +3662,53 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                id: string;
+                                sku: string;
+                                warehouse: string;
+                                state: "open" | "resolved";
+                                /** @description available stock when the alert opened or resolved */
+                                available: number;
+                                threshold: number;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description stable machine-readable code */
+                            code: string;
+                            /** @description what went wrong, for a person */
+                            message: string;
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
             };
         };
@@ -4051,7 +4198,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** One dead letter, with its original payload */
+        /** One dead letter, with its original payload and the corrected one last redriven */
         get: {
             parameters: {
                 query?: never;
@@ -4117,6 +4264,8 @@ export interface paths {
                             /** @description the original bytes: text when UTF-8, otherwise base64 */
                             payload: string;
                             payload_encoding: "utf8" | "base64";
+                            /** @description the corrected payload the last redrive sent (by acted_by at acted_at); null when it sent the original bytes or none was sent */
+                            redriven_payload: string | null;
                         };
                     };
                 };

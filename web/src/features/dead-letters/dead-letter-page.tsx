@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query'
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { useAuth } from '../../auth/auth-context'
 import { formatDateTime } from '../../ui/format'
@@ -12,10 +12,12 @@ export default function DeadLetterPage() {
   const { can } = useAuth()
   const client = useQueryClient()
   const letter = useQuery({ queryKey: ['dead-letter', id], queryFn: () => getDeadLetter(id) })
-  const [payload, setPayload] = useState('')
-  useEffect(() => {
-    if (letter.data) setPayload(letter.data.payload)
-  }, [letter.data])
+  // The server keeps the corrected payload the last redrive sent: the box starts from it (the
+  // original is shown apart), so a reload shows what was sent. The operator's text is tagged with
+  // the letter's id: the page stays mounted when it moves to another letter.
+  const [edited, setEdited] = useState<{ id: string; text: string }>()
+  const redriven = letter.data?.redriven_payload ?? null
+  const payload = (edited?.id === id ? edited.text : undefined) ?? redriven ?? letter.data?.payload ?? ''
   const [done, setDone] = useState<string | null>(null)
   const settle = (verb: string) => (result: DeadLetter) => {
     setDone(`Dead letter ${result.id} ${verb} by ${result.acted_by ?? 'you'}.`)
@@ -67,7 +69,9 @@ export default function DeadLetterPage() {
       {data && (
         <div className="stack">
           <label htmlFor="payload">
-            Payload ({data.payload_encoding === 'utf8' ? 'text' : 'base64'}
+            {redriven === null ? 'Payload' : 'Corrected payload, as redriven'} (
+            {/* A correction is sent as text, even for a letter whose original is base64. */}
+            {redriven !== null || data.payload_encoding === 'utf8' ? 'text' : 'base64'}
             {editable ? ', edit to correct it before the redrive' : ''})
           </label>
           <textarea
@@ -76,8 +80,14 @@ export default function DeadLetterPage() {
             rows={8}
             value={payload}
             readOnly={!editable}
-            onChange={(event) => setPayload(event.target.value)}
+            onChange={(event) => setEdited({ id, text: event.target.value })}
           />
+          {redriven !== null && (
+            <>
+              <label htmlFor="original-payload">Original payload (as it was dead-lettered)</label>
+              <textarea id="original-payload" className="payload" rows={8} value={data.payload} readOnly />
+            </>
+          )}
         </div>
       )}
       {data && can('operator') && (

@@ -15,6 +15,9 @@ export interface ParamField {
 
 export const FINISHED: readonly Run['status'][] = ['succeeded', 'failed', 'cancelled']
 
+/** The runs list's query key: whatever adds a run or ends one marks it out of date. */
+export const RUNS_KEY = ['etl-runs'] as const
+
 export function paramFields(pipeline: Pipeline): ParamField[] {
   const schema = (pipeline.params ?? {}) as {
     properties?: Record<string, { type?: string; description?: string; default?: unknown }>

@@ -1,10 +1,10 @@
-import { useQuery } from '@tanstack/react-query'
-import { useCallback, useState } from 'react'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useCallback, useEffect, useState } from 'react'
 import { Link, useParams } from 'react-router'
 import { useEventStream } from '../../api/use-event-stream'
 import { formatDateTime } from '../../ui/format'
 import { StatusBadge } from '../../ui/status-badge'
-import { FINISHED, getRun, progressText, type Run, runLogs } from './etl-queries'
+import { FINISHED, getRun, progressText, RUNS_KEY, type Run, runLogs } from './etl-queries'
 
 /** One run, followed live by server-sent events until it finishes; then its final counts and log. */
 export default function EtlRunPage() {
@@ -13,6 +13,11 @@ export default function EtlRunPage() {
   const [live, setLive] = useState<Run | null>(null)
   const run = live ?? first.data
   const finished = run !== undefined && FINISHED.includes(run.status)
+  const client = useQueryClient()
+  // A run that ends here changes a row of the list, which polls only while it has a run going.
+  useEffect(() => {
+    if (finished) void client.invalidateQueries({ queryKey: RUNS_KEY })
+  }, [finished, client])
   const onRun = useCallback((next: Run) => setLive(next), [])
   // The stream ends when the run does; it is not reopened then.
   const stream = useEventStream<Run>(finished ? null : `/etl/runs/${id}/events`, 'run', onRun)

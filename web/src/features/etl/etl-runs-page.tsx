@@ -3,7 +3,7 @@ import { Link } from 'react-router'
 import { useAuth } from '../../auth/auth-context'
 import { formatDateTime } from '../../ui/format'
 import { StatusBadge } from '../../ui/status-badge'
-import { FINISHED, listRuns, progressText, retryRun } from './etl-queries'
+import { FINISHED, listRuns, progressText, RUNS_KEY, retryRun } from './etl-queries'
 import { TriggerForm } from './trigger-form'
 
 /** ETL runs: operators trigger and retry; everyone sees the history, refreshed while runs go on. */
@@ -11,15 +11,18 @@ export function EtlRunsPage() {
   const { can } = useAuth()
   const client = useQueryClient()
   const runs = useQuery({
-    queryKey: ['etl-runs'],
+    queryKey: RUNS_KEY,
     queryFn: listRuns,
+    // Read again on every arrival, even from a cache a second old: the list read before a run was
+    // triggered holds neither that run nor anything unfinished, so nothing below would refresh it.
+    refetchOnMount: 'always',
     // Only while something runs; a run's own page follows it live.
     refetchInterval: (query) =>
       query.state.data?.items.some((run) => !FINISHED.includes(run.status)) ? 2000 : false,
   })
   const retry = useMutation({
     mutationFn: retryRun,
-    onSuccess: () => client.invalidateQueries({ queryKey: ['etl-runs'] }),
+    onSuccess: () => client.invalidateQueries({ queryKey: RUNS_KEY }),
   })
   const failure = runs.error ?? retry.error
   return (

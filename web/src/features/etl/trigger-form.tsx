@@ -1,7 +1,7 @@
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import { type FormEvent, useState } from 'react'
 import { useNavigate } from 'react-router'
-import { listPipelines, paramFields, triggerRun } from './etl-queries'
+import { listPipelines, paramFields, RUNS_KEY, triggerRun } from './etl-queries'
 
 /** Pick a pipeline, fill its parameters (from its own schema), queue a run and follow it. */
 export function TriggerForm() {
@@ -10,6 +10,7 @@ export function TriggerForm() {
   const [values, setValues] = useState<Record<string, string>>({})
   const [error, setError] = useState<string | null>(null)
   const navigate = useNavigate()
+  const client = useQueryClient()
   const pipeline = pipelines.data?.items.find((item) => item.name === name) ?? pipelines.data?.items[0]
   const fields = pipeline ? paramFields(pipeline) : []
   const submit = async (event: FormEvent) => {
@@ -23,6 +24,8 @@ export function TriggerForm() {
     }
     try {
       const run = await triggerRun(pipeline.name, params)
+      // The cached list was read before this run existed.
+      void client.invalidateQueries({ queryKey: RUNS_KEY })
       navigate(`/etl/${run.id}`)
     } catch (failure) {
       setError((failure as Error).message)

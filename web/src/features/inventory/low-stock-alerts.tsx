@@ -2,18 +2,12 @@ import { useQuery } from '@tanstack/react-query'
 import { Link } from 'react-router'
 import { api, unwrap } from '../../api/client'
 import { formatDateTime, formatInteger } from '../../ui/format'
-import type { StockAlert } from './inventory-types'
 
 /** Open low-stock alerts, newest first: a product's available stock fell below its threshold. */
 export function LowStockAlerts({ sku }: { readonly sku?: string }) {
   const alerts = useQuery({
     queryKey: ['stock-alerts', 'open'],
-    queryFn: async () =>
-      (await unwrap(
-        api.GET('/stock-alerts', { params: { query: { state: 'open', limit: 100 } } }),
-      )) as unknown as {
-        items: StockAlert[]
-      },
+    queryFn: () => unwrap(api.GET('/stock-alerts', { params: { query: { state: 'open', limit: 100 } } })),
     refetchInterval: 5000,
   })
   const items = (alerts.data?.items ?? []).filter((alert) => sku === undefined || alert.sku === sku)

@@ -1,7 +1,6 @@
 import { useInfiniteQuery } from '@tanstack/react-query'
 import { api, unwrap } from '../../api/client'
 import { formatDateTime, formatInteger } from '../../ui/format'
-import type { Movement, Paged, ProductEvent } from './inventory-types'
 
 const PAGE = 25
 
@@ -9,23 +8,23 @@ const PAGE = 25
 export function ProductHistory({ sku }: { readonly sku: string }) {
   const movements = useInfiniteQuery({
     queryKey: ['product', sku, 'movements'],
-    queryFn: async ({ pageParam }) =>
-      (await unwrap(
+    queryFn: ({ pageParam }) =>
+      unwrap(
         api.GET('/products/{sku}/movements', {
           params: { path: { sku }, query: { limit: PAGE, cursor: pageParam } },
         }),
-      )) as unknown as Paged<Movement>,
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   })
   const events = useInfiniteQuery({
     queryKey: ['product', sku, 'events'],
-    queryFn: async ({ pageParam }) =>
-      (await unwrap(
+    queryFn: ({ pageParam }) =>
+      unwrap(
         api.GET('/products/{sku}/events', {
           params: { path: { sku }, query: { limit: PAGE, cursor: pageParam } },
         }),
-      )) as unknown as Paged<ProductEvent>,
+      ),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.next_cursor ?? undefined,
   })
