@@ -179,6 +179,12 @@ export class ScenarioRun {
     return process
   }
 
+  /** A process the scenario made itself (e.g. `createRole('etl worker', …)`), closed with its roles at the end. */
+  closeAtEnd<Process extends RoleProcess>(process: Process): Process {
+    this.#roles.push(process)
+    return process
+  }
+
   /** Roles that exited on their own, each restarted like `restart: on-failure` would. */
   readonly selfExits: SelfExit[] = []
 

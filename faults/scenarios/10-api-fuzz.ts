@@ -1,6 +1,6 @@
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { authHeaders, query, type RoleProcess } from '../../harness/index.ts'
+import { authHeaders, createRole, freePortRange, query, type RoleProcess } from '../../harness/index.ts'
 import { CredentialsRepository } from '../../src/auth/credentials-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { unauthenticatedSweep } from '../lib/auth-sweep.ts'
@@ -54,6 +54,24 @@ async function bodyLimits(run: ScenarioRun, load: LoadGenerator): Promise<void> 
 }
 
 /** Sends every hand-written case; a 5xx other than 503, or a process that dies, fails the scenario. */
+/** An ETL worker on the scenario's database, importing only from a directory of its own. */
+async function startEtlWorker(run: ScenarioRun, startTimeoutMs: number): Promise<RoleProcess> {
+  const importDir = join(run.logDir, 'etl-import')
+  mkdirSync(importDir, { recursive: true })
+  const worker = run.closeAtEnd(
+    await createRole('etl worker', {
+      port: await freePortRange(1),
+      label: 'etl',
+      logDir: run.logDir,
+      startTimeoutMs,
+      flags: { 'database-url': run.databaseUrl, 'etl-import-dir': importDir, 'log-level': 'info' },
+    }),
+  )
+  await worker.start()
+  run.event('etl started', `pid ${worker.pid}, port ${worker.port}`)
+  return worker
+}
+
 async function handFuzz(run: ScenarioRun, ingest: RoleProcess, admin: RoleProcess): Promise<void> {
   const cases: FuzzCase[] = [...ingestCases(new Date(Date.now() - 60_000).toISOString()), ...adminCases()]
   const results: {
@@ -194,7 +212,10 @@ export const apiFuzz: Scenario = {
     const startTimeoutMs = 300_000
     const ingest = await run.startRole('ingest', 'ingest', {}, startTimeoutMs)
     await run.startRole('saver', 'saver', {}, startTimeoutMs)
-    const admin = await run.startRole('admin', 'admin', {}, startTimeoutMs)
+    // The admin role forwards /etl/* to a worker: with none behind it those routes could only
+    // answer 503, so a worker runs here and the fuzz reaches its run API through the admin.
+    const etl = await startEtlWorker(run, startTimeoutMs)
+    const admin = await run.startRole('admin', 'admin', { 'etl-url': etl.url }, startTimeoutMs)
     run.sampleLag()
     const load = run.startLoad(ingest.url, { ratePerS: 10 })
     await bodyLimits(run, load)
