@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import type { Schema } from './schema.ts'
+import type { Schema, SensorStatus } from './schema.ts'
 import { type StoredAlert, storedAlertOf } from './windows-read-repository.ts'
 
 export interface SensorOverviewQuery {
@@ -17,8 +17,15 @@ export interface SensorOverview {
   readonly count: number
   readonly last_seen: string
   readonly last_temperature: number
-  readonly status: 'alerting' | 'silent' | 'ok'
+  readonly status: SensorOverviewStatus
 }
+
+/**
+ * Registry first for a sensor retired by design: `decommissioned` wins over everything (it may not
+ * send, so it is silent and its last alert may stay open forever). An `inactive` sensor may still
+ * send, so an open alert of it still shows; `inactive` only replaces `silent` and `ok`.
+ */
+export type SensorOverviewStatus = 'decommissioned' | 'alerting' | 'inactive' | 'silent' | 'ok'
 
 export interface SeriesQuery {
   readonly sensorId: string
@@ -39,6 +46,17 @@ export interface SeriesPoint {
 /** `LIKE` treats `%`, `_` and `\` as patterns: a search for them means the characters. */
 const likeEscaped = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`)
 
+function overviewStatus(
+  registry: SensorStatus | null,
+  alerting: boolean,
+  silent: boolean,
+): SensorOverviewStatus {
+  if (registry === 'decommissioned') return 'decommissioned'
+  if (alerting) return 'alerting'
+  if (registry === 'inactive') return 'inactive'
+  return silent ? 'silent' : 'ok'
+}
+
 /**
  * What the web console reads beyond the public listings: one page of sensors with their status,
  * a sensor's history bucketed on the server, and what is new since the last poll.
@@ -54,7 +72,9 @@ export class ConsoleReadRepository {
     let filtered = this.#db.selectFrom('sensors as s')
     if (query.search) filtered = filtered.where('s.sensor_id', 'ilike', `%${likeEscaped(query.search)}%`)
     let page = filtered
-      .select(['s.sensor_id', 's.measurement_count', 's.last_seen', 's.last_temperature'])
+      // A sensor only seen, never registered, has no registry status: it is measured only.
+      .leftJoin('sensor_registry as r', 'r.sensor_id', 's.sensor_id')
+      .select(['s.sensor_id', 's.measurement_count', 's.last_seen', 's.last_temperature', 'r.status'])
       // Open: an opening with no resolution of the same (sensor, kind, opened_at), as GET /alerts.
       .select(
         sql<boolean>`EXISTS (
@@ -78,7 +98,7 @@ export class ConsoleReadRepository {
         count: Number(row.measurement_count),
         last_seen: row.last_seen.toISOString(),
         last_temperature: row.last_temperature,
-        status: row.alerting ? 'alerting' : row.last_seen.getTime() < query.silentBeforeMs ? 'silent' : 'ok',
+        status: overviewStatus(row.status, row.alerting, row.last_seen.getTime() < query.silentBeforeMs),
       })),
     }
   }

@@ -200,6 +200,33 @@ export function runAdminContract(
         '% is a character, not a pattern',
       )
 
+      // The registry's status joins in: decommissioned wins over alerting, inactive only over silent.
+      await storage.db
+        .insertInto('sensor_registry')
+        .values([
+          { sensor_id: 's0', status: 'inactive' },
+          { sensor_id: 's1', status: 'decommissioned' },
+          { sensor_id: 's2', status: 'active' },
+        ])
+        .execute()
+      const statuses = async (url: string) =>
+        (await inject(url))
+          .json()
+          .items.map((item: { sensor_id: string; status: string }) => [item.sensor_id, item.status])
+      const registered = [
+        ['s0', 'inactive'],
+        ['s1', 'decommissioned'],
+        ['s2', 'ok'],
+      ]
+      assert.deepEqual(await statuses('/sensor-overview?silent_after_s=999999999'), registered)
+      assert.deepEqual(await statuses('/sensor-overview?limit=1&after=s0&search=s'), [registered[1]])
+      await storage.db
+        .updateTable('sensor_registry')
+        .set({ status: 'inactive' })
+        .where('sensor_id', '=', 's1')
+        .execute()
+      assert.deepEqual(await statuses('/sensor-overview?search=s1'), [['s1', 'alerting']])
+
       const series = (
         await inject('/sensors/s0/series?from=2026-03-01T00:00:00Z&to=2026-03-01T02:00:00Z&points=60')
       ).json()

@@ -131,7 +131,30 @@ async function flowRatesMove(t: TestContext, browser: Browser, target: ConsoleTa
   await snapshot(page, target, 'flow')
 }
 
+/** Sets a registered sensor's status to decommissioned as an operator would: read the ETag, PATCH with If-Match. */
+async function decommission(adminUrl: string, sensorId: string): Promise<void> {
+  const url = `${adminUrl}/sensors/${encodeURIComponent(sensorId)}`
+  const entry = await get(url)
+  assert.equal(entry.status, 200, await entry.text())
+  const patched = await fetch(url, {
+    method: 'PATCH',
+    headers: {
+      'content-type': 'application/json',
+      'if-match': entry.headers.get('etag') ?? '',
+      ...authHeaders(),
+    },
+    body: JSON.stringify({ status: 'decommissioned' }),
+  })
+  assert.equal(patched.status, 200, await patched.text())
+}
+
 async function searchSensors(t: TestContext, browser: Browser, target: ConsoleTarget, sensorId: string) {
+  // One reading registers the sensor (ingest's default `register` policy) and lists it.
+  const retired = uniqueName('retired')
+  const reading = { sensor_id: retired, temperature: 21, timestamp: new Date().toISOString() }
+  const sent = await post(`${target.ingestUrl}/measurements`, [reading])
+  assert.equal(sent.status, 202, await sent.text())
+  await decommission(target.adminUrl, retired)
   const page = await openPage(t, browser, target, '/console/sensors')
   await page.getByText(/^Sensors 1–\d+ of \d+/).waitFor()
   await snapshot(page, target, 'sensors')
@@ -139,6 +162,10 @@ async function searchSensors(t: TestContext, browser: Browser, target: ConsoleTa
   await page.getByText(/^Sensors 1–1 of 1$/).waitFor()
   const row = page.getByRole('row', { name: new RegExp(sensorId) })
   assert.match((await row.textContent()) ?? '', /°C/, 'the row shows the last value')
+  // Listed once the saver stored the reading; the page polls every 5 s.
+  await page.getByLabel('Search sensors').fill(retired)
+  const retiredRow = page.getByRole('row', { name: new RegExp(retired) })
+  await retiredRow.getByText('decommissioned', { exact: true }).waitFor({ timeout: 60_000 })
 }
 
 async function livePointAppears(t: TestContext, browser: Browser, target: ConsoleTarget, sensorId: string) {

@@ -41,9 +41,20 @@ const SensorOverview = Type.Object({
   count: Type.Integer(),
   last_seen: Type.String({ format: 'date-time' }),
   last_temperature: Type.Number(),
-  status: Type.Union([Type.Literal('alerting'), Type.Literal('silent'), Type.Literal('ok')], {
-    description: 'alerting: an alert is open; silent: no reading for silent_after_s',
-  }),
+  status: Type.Union(
+    [
+      Type.Literal('decommissioned'),
+      Type.Literal('alerting'),
+      Type.Literal('inactive'),
+      Type.Literal('silent'),
+      Type.Literal('ok'),
+    ],
+    {
+      description:
+        'the first that holds: decommissioned (registry status); alerting: an alert is open; ' +
+        'inactive (registry status); silent: no reading for silent_after_s; ok',
+    },
+  ),
 })
 
 const SeriesQuery = Type.Object({

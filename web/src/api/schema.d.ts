@@ -2520,8 +2520,8 @@ export interface paths {
                                 /** Format: date-time */
                                 last_seen: string;
                                 last_temperature: number;
-                                /** @description alerting: an alert is open; silent: no reading for silent_after_s */
-                                status: "alerting" | "silent" | "ok";
+                                /** @description the first that holds: decommissioned (registry status); alerting: an alert is open; inactive (registry status); silent: no reading for silent_after_s; ok */
+                                status: "decommissioned" | "alerting" | "inactive" | "silent" | "ok";
                             }[];
                             /** @description sensors matching the search */
                             total: number;
