@@ -25,7 +25,26 @@ if [[ $services_status != 0 ]]; then
 fi
 # Two files at a time: every file uses its own topics, groups, databases, ports and state
 # directories, and most of a file's time is spent waiting on Kafka, PostgreSQL or a child process.
-mapfile -t files < <(find test -name '*.test.ts' -not -path 'test/bench/*' | sort)
+# The slowest files start first (longest first keeps two running to the end; a slow file started late
+# would run alone at the end). Slowest in the CI logs of 2026-12-02: the fault smoke, the platform and
+# ETL contracts, SASL, the console e2e, tracing, dead letters.
+slow_first=(
+  test/faults/faults-smoke.test.ts
+  test/contracts/platform.test.ts
+  test/contracts/etl.test.ts
+  test/integration/kafka-sasl.test.ts
+  test/e2e/console-real.test.ts
+  test/integration/tracing.test.ts
+  test/integration/dead-letters.test.ts
+  test/e2e/console-embedded.test.ts
+  test/integration/dead-letters-cli.test.ts
+)
+mapfile -t files < <(
+  all=$(find test -name '*.test.ts' -not -path 'test/bench/*' | sort)
+  # Only those that still exist, then every other file once.
+  printf '%s\n' "${slow_first[@]}" | grep -xF -f <(printf '%s\n' "$all")
+  printf '%s\n' "$all" | grep -vxF -f <(printf '%s\n' "${slow_first[@]}")
+)
 status=0
 node --test --test-concurrency=2 --test-timeout=300000 "${files[@]}" || status=$?
 # The bench smoke alone: its ratio guard compares throughputs, which a neighbour would skew.
