@@ -8,6 +8,7 @@ import {
 } from '../../src/storage/measurement-partitions.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import type { Storage } from '../../src/storage/storage.ts'
+import { ALL_MIGRATIONS } from '../helpers/migration-names.ts'
 import { reportViewsContract } from './report-views-contract.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
@@ -33,21 +34,7 @@ export function runStorageContract(
     before(async () => {
       ;({ storage, cleanup } = await open())
       const applied = await storage.migrate()
-      assert.deepEqual(applied, [
-        '0001-measurements',
-        '0002-sensors-fillfactor',
-        '0003-stream-windows',
-        '0004-partition-measurements',
-        '0005-platform',
-        '0006-dead-letters',
-        '0007-inventory-streams',
-        '0008-etl',
-        '0009-alert-acknowledgements',
-        '0010-report-views',
-        '0011-journey-coordinates',
-        '0012-dead-letter-redriven-payload',
-        '0014-platform-scopes-and-logins',
-      ])
+      assert.deepEqual(applied, [...ALL_MIGRATIONS])
       assert.deepEqual(await storage.migrate(), [], 'a second run applies nothing')
       repository = new MeasurementsRepository(storage.db)
     })

@@ -5,6 +5,7 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import { authHeaders, type RoleProcess, startRole } from '../../harness/index.ts'
 import { createMigrator } from '../../src/storage/migrations/index.ts'
+import { migrationsFrom } from '../helpers/migration-names.ts'
 import { createTestDatabase, KAFKA_BROKERS, requireKafka, uniqueName } from '../helpers/services.ts'
 
 interface Sent {
@@ -106,15 +107,7 @@ test('a migration adding a column runs while ingest and the saver store a load: 
   const started = performance.now()
   const applied = (await createMigrator(db).migrateToLatest()).results?.map((r) => r.migrationName)
   const migrationMs = Math.round(performance.now() - started)
-  assert.deepEqual(applied, [
-    '0007-inventory-streams',
-    '0008-etl',
-    '0009-alert-acknowledgements',
-    '0010-report-views',
-    '0011-journey-coordinates',
-    '0012-dead-letter-redriven-payload',
-    '0014-platform-scopes-and-logins',
-  ])
+  assert.deepEqual(applied, migrationsFrom('0007-inventory-streams'))
   await sleep(2000)
   version = 2
   await sleep(3000)

@@ -13,6 +13,7 @@ import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 import { startPipeline } from '../../src/runtime/start-roles.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
 import { pendingMigrations } from '../../src/storage/migrations/index.ts'
+import { ALL_MIGRATIONS } from '../helpers/migration-names.ts'
 import { createMetrics, kafkaWithTopic, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { createTestDatabase, KAFKA_BROKERS, uniqueName } from '../helpers/services.ts'
 
@@ -111,7 +112,10 @@ test('flowline doctor exits 1 and names each failure: pending migrations, a refu
   const byName = new Map(report.checks.map((check) => [check.name, check]))
   assert.equal(report.exitCode, 1)
   assert.equal(byName.get('migrations')?.status, 'fail')
-  assert.match(byName.get('migrations')?.detail ?? '', /13 pending .*run `flowline migrate`/)
+  assert.match(
+    byName.get('migrations')?.detail ?? '',
+    new RegExp(`${ALL_MIGRATIONS.length} pending .*run \`flowline migrate\``),
+  )
   assert.equal(byName.get(`topic ${topic}`)?.status, 'fail')
   assert.match(byName.get(`topic ${topic}`)?.detail ?? '', /min.insync.replicas above RF/)
 
@@ -138,7 +142,11 @@ test('--no-migrate-on-start leaves the schema alone; the roles start once `flowl
   const config = testConfig({ databaseUrl: url, migrateOnStart: false, adminPort: await freePort() })
   const admin = await startPipeline(config, ['admin'], 'admin')
   await admin.stop()
-  assert.equal((await pendingMigrations(storage.db as never)).length, 13, 'nothing was applied at start')
+  assert.equal(
+    (await pendingMigrations(storage.db as never)).length,
+    ALL_MIGRATIONS.length,
+    'nothing was applied at start',
+  )
   await storage.migrate()
   const started = await startPipeline(
     testConfig({ databaseUrl: url, adminPort: await freePort() }),
