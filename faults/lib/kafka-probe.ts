@@ -70,18 +70,24 @@ export class KafkaProbe {
     return result
   }
 
-  /** Records not yet committed by the group, over all partitions (a missing commit counts from 0). */
-  async lag(topic: string, group: string, partitions: number): Promise<number> {
-    const [ends, groups] = await Promise.all([
-      this.endOffsets(topic, partitions),
-      this.#admin.listConsumerGroupOffsets({ groups: [group] }),
-    ])
+  /** The group's committed offset of each partition (0 where it never committed). */
+  async committedOffsets(topic: string, group: string, partitions: number): Promise<bigint[]> {
+    const groups = await this.#admin.listConsumerGroupOffsets({ groups: [group] })
     const committed = new Array<bigint>(partitions).fill(0n)
     for (const described of groups[0]?.topics ?? []) {
       if (described.name !== topic) continue
       for (const partition of described.partitions)
         if (partition.committedOffset >= 0n) committed[partition.partitionIndex] = partition.committedOffset
     }
+    return committed
+  }
+
+  /** Records not yet committed by the group, over all partitions (a missing commit counts from 0). */
+  async lag(topic: string, group: string, partitions: number): Promise<number> {
+    const [ends, committed] = await Promise.all([
+      this.endOffsets(topic, partitions),
+      this.committedOffsets(topic, group, partitions),
+    ])
     return ends.reduce((sum, end, index) => sum + Number(end - (committed[index] ?? 0n)), 0)
   }
 

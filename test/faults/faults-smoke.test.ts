@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import type { ScenarioResult } from '../../faults/lib/scenario.ts'
 import { Suite } from '../../faults/lib/suite.ts'
@@ -27,11 +28,14 @@ describe('fault injection (short): nothing acknowledged is lost or stored twice'
     rmSync(stateDir, { recursive: true, force: true })
   })
 
+  // The state directory, logs included, is removed afterwards: a failure carries what explains it.
   const explain = (result: ScenarioResult) =>
-    `${result.failures.join('\n')}\n--- harness log (last 40 lines)\n${lines.slice(-40).join('\n')}`
+    `${result.failures.join('\n')}\n--- harness log (last 40 lines)\n${lines.slice(-40).join('\n')}\n${roleWarnings(result.logDir)}`
 
   for (const scenario of [ingestKill, saverKill, kafkaDown, postgresDown]) {
-    it(`${scenario.id}. ${scenario.title} (short form)`, async () => {
+    // 600 s, not the suite's 300: a loaded machine may slow a restarted role's comeback, which a
+    // scenario waits for (bounded) before it judges.
+    it(`${scenario.id}. ${scenario.title} (short form)`, { timeout: 600_000 }, async () => {
       assert.ok(suite, 'the private services did not start')
       const result = await suite.runScenario(scenario)
       const verdict = result.verdict
@@ -45,3 +49,18 @@ describe('fault injection (short): nothing acknowledged is lost or stored twice'
     })
   }
 })
+
+/** The last warnings and errors (pino level ≥ 40) of each role log of a scenario, 15 lines per role. */
+function roleWarnings(logDir: string): string {
+  return readdirSync(logDir)
+    .filter((file) => file.endsWith('.log'))
+    .map((file) => {
+      const warnings = readFileSync(join(logDir, file), 'utf8')
+        .split('\n')
+        .filter((line) => /"level":(4|5|6)0/.test(line))
+        .slice(-15)
+        .map((line) => line.slice(0, 600))
+      return `--- ${file}: last warnings and errors\n${warnings.join('\n') || '(none)'}`
+    })
+    .join('\n')
+}
