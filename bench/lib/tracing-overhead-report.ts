@@ -35,11 +35,12 @@ function pairedDifferences(
   samples: readonly TracingSample[],
   mode: string,
   pick: (s: TracingSample) => number,
+  counts: (s: TracingSample) => boolean = () => true,
 ) {
   const differences: number[] = []
-  for (const sample of samples.filter((s) => s.mode === mode)) {
+  for (const sample of samples.filter((s) => s.mode === mode && counts(s))) {
     const off = samples.find((s) => s.mode === 'off' && s.round === sample.round)
-    if (off && pick(off) > 0) differences.push(((pick(sample) - pick(off)) / pick(off)) * 100)
+    if (off && counts(off) && pick(off) > 0) differences.push(((pick(sample) - pick(off)) / pick(off)) * 100)
   }
   return differences
 }
@@ -116,9 +117,13 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
   }
   lines.push('')
   for (const mode of modes.filter((name) => name !== 'off')) {
-    const interval = pairedInterval(pairedDifferences(samples, mode, cpuOf))
+    // Only rounds whose two windows held the rate: the others did not do the same work.
+    const differences = pairedDifferences(samples, mode, cpuOf, held)
+    const rounds = samples.filter((s) => s.mode === mode).length
+    const interval = pairedInterval(differences)
     lines.push(
-      `${mode} against off, CPU per measurement paired per round: ` +
+      `${mode} against off, CPU per measurement paired per round (${differences.length} of ${rounds} rounds, ` +
+        `those whose two windows held the rate): ` +
         (interval
           ? `mean ${pct(interval.mean)}, 95 % confidence interval ${pct(interval.low)} to ${pct(interval.high)}` +
             (mode === '1 %' ? `: ${verdict(interval, 3)}.` : '.')

@@ -42,7 +42,20 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
   assert.match(report, /Noise floor: off's own CPU per measurement spans \+18\.2 %/)
   assert.match(
     report,
-    /1 % against off, CPU per measurement paired per round: mean \+1\.8 %, 95 % confidence interval -0\.3 % to \+4\.0 %: not resolved against 3 %/,
+    /1 % against off, CPU per measurement paired per round \(1 of 2 rounds, those whose two windows held the rate\): fewer than 2 rounds, no interval\./,
+    'round 2 is left out of the interval: its off window fell short of the rate',
+  )
+  const held = tracingOverheadReport([...samples, sample(3, 'off', 50), sample(3, '1 %', 51)], {
+    rounds: 3,
+    windowS: 20,
+    rate: 4000,
+    conditions: 'test',
+    exportedMb: 0,
+  })
+  // Rounds 1 and 3: +2.0 % and +1.43 %; t(1) 12.71 × se 0.286 = half-width 3.63.
+  assert.match(
+    held,
+    /\(2 of 3 rounds, those whose two windows held the rate\): mean \+1\.7 %, 95 % confidence interval -1\.9 % to \+5\.3 %: not resolved against 3 %/,
   )
 })
 
