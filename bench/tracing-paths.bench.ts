@@ -51,13 +51,13 @@ const measurement = (index: number): OutgoingRecord => ({
 const requestRecords = Array.from({ length: PER_REQUEST }, (_, index) => measurement(index))
 
 /** A plain request as Node's HTTP server hands it over, and a response that closes when ended. */
-function fakeExchange(traceparent?: string) {
+function fakeExchange() {
   const listeners: Array<() => void> = []
   const request = {
     url: '/measurements',
     method: 'POST',
     httpVersion: '1.1',
-    headers: { 'content-type': 'application/json', ...(traceparent && { traceparent }) },
+    headers: { 'content-type': 'application/json' },
     socket: { remoteAddress: '127.0.0.1' },
   }
   const response = {
