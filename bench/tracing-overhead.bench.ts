@@ -1,8 +1,10 @@
 /**
  * What tracing costs the pipeline: batched end to end (100 measurements a request) with tracing
- * off, at 1 % and at 100 % sampling, exported over OTLP/HTTP to a sink in this process. Modes are
- * interleaved round by round, their order rotated each round, so that a busy shared machine weighs
- * on each alike.
+ * off, at 1 % and at 100 % sampling, exported over OTLP/HTTP to a sink in this process. Each mode
+ * has its own ingest and saver processes, all started once and kept running (idle but for the
+ * mode whose turn it is); after one unmeasured warm-up window each, the load goes to one mode at a
+ * time, window after window, their order rotated each round, so that a busy shared machine weighs
+ * on each alike and compared windows are a minute apart, not several.
  *
  *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--conditions TEXT]
  *     [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
@@ -12,10 +14,11 @@
  * `--rate 0` is the closed loop, as fast as answers return, whose throughput swings with the
  * machine. Each mode is compared with the off window of the same round (paired), and the results
  * go to `<out>/tracing-overhead-<time>.md`. `--cpu-prof DIR` writes a V8 profile of each role
- * process (read them with `node bench/lib/profile-summary.ts`).
+ * process, covering the whole run (read them with `node bench/lib/tracing-profile-share.ts --last S`,
+ * S the measured seconds, or `node bench/lib/profile-summary.ts`).
  *
  * Uses the services of `npm run services:up` (Kafka 9092, PostgreSQL 5433) with a database, topics
- * and group of its own per window; one ingest and one saver process, as in production.
+ * and group of its own per mode; one ingest and one saver process per mode, as in production.
  */
 import { once } from 'node:events'
 import { writeFileSync } from 'node:fs'
@@ -86,7 +89,17 @@ async function startSink() {
   }
 }
 
-async function measure(mode: Mode, round: number, sinkUrl: string): Promise<TracingSample> {
+/** One mode's roles, started once and kept running across the rounds, with their scratch database. */
+interface Pipeline {
+  readonly mode: Mode
+  readonly url: string
+  readonly ingest: RoleProcess
+  readonly saver: RoleProcess
+  readonly sensorPrefix: string
+  stop(): Promise<void>
+}
+
+async function startPipeline(mode: Mode, sinkUrl: string): Promise<Pipeline> {
   const database = await scratchDatabase(DATABASE_URL, { prefix: 'bench_tracing' })
   const name = uniqueName('bench_tracing')
   const port = await freePortRange(2)
@@ -100,8 +113,12 @@ async function measure(mode: Mode, round: number, sinkUrl: string): Promise<Trac
     ...(mode.ratio !== undefined && { 'otlp-endpoint': sinkUrl, 'trace-sample-ratio': mode.ratio }),
   }
   const profiled = (role: string) =>
-    values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'], label: `${role}-${mode.slug}-r${round}` } : {}
+    values['cpu-prof'] ? { cpuProfDir: values['cpu-prof'], label: `${role}-${mode.slug}` } : {}
   const processes: RoleProcess[] = []
+  const stop = async () => {
+    await Promise.all(processes.map((proc) => proc.stop()))
+    await database.drop()
+  }
   try {
     const ingest = await startRole('ingest', {
       port,
@@ -117,60 +134,88 @@ async function measure(mode: Mode, round: number, sinkUrl: string): Promise<Trac
       ...profiled('saver'),
     })
     processes.push(saver)
-    const inserted = async () => metricSum(await scrapeMetrics(saver.url), 'flowline_rows_inserted_total')
-    // CPU of each role from /proc: what tracing adds shows there whatever the machine's throughput.
-    const cpu = (proc: RoleProcess) => cpuSecondsOf(proc.pid ?? -1)
-    const load = startLoad({
-      url: `http://127.0.0.1:${port}`,
-      batch: 100,
-      connections: 32,
-      ratePerS: rate,
-      // Past the span processor's first export (5 s after the first span): a process's first HTTP
-      // request loads Node's HTTP client, ~0.3 s of CPU once, which is start-up, not tracing's cost.
-      warmupS: 10,
-      durationS: windowS,
-      processes: 1,
-      sensorsPerProcess: 20_000,
-      sensorPrefix: `${name}-`,
-    })
-    await sleep(load.windowStartMs - Date.now())
-    const before = { stored: await inserted(), ingest: cpu(ingest), saver: cpu(saver) }
-    await sleep(load.windowEndMs - Date.now())
-    const after = { stored: await inserted(), ingest: cpu(ingest), saver: cpu(saver) }
-    const result = await load.done
-    const stored = Math.max(1, after.stored - before.stored)
-    const perMeasurementUs = (seconds: number) => Math.round((seconds / stored) * 1e7) / 10
-    return {
-      round,
-      mode: mode.name,
-      stored: Math.round(stored / windowS),
-      accepted: result.acceptedRatePerS,
-      p99: result.http.p99,
-      ingestUs: perMeasurementUs(after.ingest - before.ingest),
-      saverUs: perMeasurementUs(after.saver - before.saver),
-      load1: loadAverage()[0],
-    }
-  } finally {
-    await Promise.all(processes.map((proc) => proc.stop()))
-    await database.drop()
+    return { mode, url: `http://127.0.0.1:${port}`, ingest, saver, sensorPrefix: `${name}-`, stop }
+  } catch (error) {
+    await stop()
+    throw error
   }
 }
 
-const sink = await startSink()
-const samples: TracingSample[] = []
-for (let round = 1; round <= rounds; round++) {
-  // Rotated each round: no mode always runs first after a pause, or right after the heaviest one.
-  const order = MODES.map((_, index) => MODES[(index + round - 1) % MODES.length] as Mode)
-  for (const mode of order) {
-    const sample = await measure(mode, round, sink.url)
-    samples.push(sample)
-    process.stderr.write(
-      `round ${round} ${mode.name.padEnd(6)} stored ${sample.stored}/s accepted ${sample.accepted}/s HTTP p99 ${sample.p99} ms, ` +
-        `CPU ingest ${sample.ingestUs} + saver ${sample.saverUs} µs/measurement, load ${sample.load1}\n`,
-    )
+/** Loads one pipeline for `warmupS` + `windowS` seconds and measures its roles over the window. */
+async function measureWindow(pipeline: Pipeline, round: number, warmupS: number): Promise<TracingSample> {
+  const { ingest, saver } = pipeline
+  const inserted = async () => metricSum(await scrapeMetrics(saver.url), 'flowline_rows_inserted_total')
+  // CPU of each role from /proc: what tracing adds shows there whatever the machine's throughput.
+  const cpu = (proc: RoleProcess) => cpuSecondsOf(proc.pid ?? -1)
+  const load = startLoad({
+    url: pipeline.url,
+    batch: 100,
+    connections: 32,
+    ratePerS: rate,
+    warmupS,
+    durationS: windowS,
+    processes: 1,
+    sensorsPerProcess: 20_000,
+    sensorPrefix: pipeline.sensorPrefix,
+  })
+  await sleep(load.windowStartMs - Date.now())
+  const before = { stored: await inserted(), ingest: cpu(ingest), saver: cpu(saver) }
+  await sleep(load.windowEndMs - Date.now())
+  const after = { stored: await inserted(), ingest: cpu(ingest), saver: cpu(saver) }
+  const result = await load.done
+  const stored = Math.max(1, after.stored - before.stored)
+  const perMeasurementUs = (seconds: number) => Math.round((seconds / stored) * 1e7) / 10
+  return {
+    round,
+    mode: pipeline.mode.name,
+    stored: Math.round(stored / windowS),
+    accepted: result.acceptedRatePerS,
+    p99: result.http.p99,
+    ingestUs: perMeasurementUs(after.ingest - before.ingest),
+    saverUs: perMeasurementUs(after.saver - before.saver),
+    load1: loadAverage()[0],
   }
 }
-await sink.close()
+
+/**
+ * Unmeasured, once per pipeline: JIT, pools, and the span processor's first export (5 s after the
+ * first span), which loads Node's HTTP client, ~0.3 s of CPU once: start-up, not tracing's cost.
+ */
+const WARMUP_S = 15
+/** Before each window: connections open and the rate settles. */
+const WINDOW_WARMUP_S = 3
+/** After each window: the loaded saver drains and the exporter sends before the next pipeline's turn. */
+const SETTLE_MS = 3000
+
+const sink = await startSink()
+const samples: TracingSample[] = []
+const pipelines: Pipeline[] = []
+try {
+  // Every mode's roles run from start to end, so that each window meets processes as warm as the
+  // others', and modes alternate every window instead of every restart: one round takes a minute
+  // or two, not several, and the machine drifts less between the windows it compares.
+  for (const mode of MODES) pipelines.push(await startPipeline(mode, sink.url))
+  for (const pipeline of pipelines) {
+    await measureWindow(pipeline, 0, WARMUP_S)
+    await sleep(SETTLE_MS)
+  }
+  for (let round = 1; round <= rounds; round++) {
+    // Rotated each round: no mode always runs first, or right after the heaviest one.
+    const order = pipelines.map((_, index) => pipelines[(index + round - 1) % pipelines.length] as Pipeline)
+    for (const pipeline of order) {
+      const sample = await measureWindow(pipeline, round, WINDOW_WARMUP_S)
+      samples.push(sample)
+      process.stderr.write(
+        `round ${round} ${sample.mode.padEnd(6)} stored ${sample.stored}/s accepted ${sample.accepted}/s HTTP p99 ${sample.p99} ms, ` +
+          `CPU ingest ${sample.ingestUs} + saver ${sample.saverUs} µs/measurement, load ${sample.load1}\n`,
+      )
+      await sleep(SETTLE_MS)
+    }
+  }
+} finally {
+  await Promise.all(pipelines.map((pipeline) => pipeline.stop()))
+  await sink.close()
+}
 const report = tracingOverheadReport(samples, {
   rounds,
   windowS,

@@ -26,7 +26,11 @@ export function sampledAtTheDoor(request: IncomingMessage, ratio: number): boole
  * Runs a sampled request inside a server span after the HTTP conventions, child of the context
  * the client sent; `nameServerSpan` names it after its route once Fastify has matched one.
  */
-function handleTraced(request: IncomingMessage, response: ServerResponse, handler: RequestHandler): void {
+export function runInServerSpan(
+  request: IncomingMessage,
+  response: ServerResponse,
+  handler: RequestHandler,
+): void {
   const parent = propagation.extract(ROOT_CONTEXT, request.headers)
   const method = request.method ?? 'GET'
   const url = request.url ?? '/'
@@ -78,7 +82,7 @@ export function tracedServerOptions(): {
     serverFactory: (handler, settings) => {
       const server = createServer((request, response) =>
         sampledAtTheDoor(request, ratio)
-          ? handleTraced(request, response, handler)
+          ? runInServerSpan(request, response, handler)
           : handler(request, response),
       )
       // As Fastify's own server (lib/server.js): its defaults and the app's options.

@@ -5,6 +5,7 @@ import {
   propagation,
   ROOT_CONTEXT,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   trace,
@@ -95,16 +96,33 @@ export function withProducerSpans(broker: Broker): Broker {
   }
 }
 
-/** The sampled producer contexts that records carry, each with where the record sits. */
+/**
+ * The sampled producer contexts that records carry, each with where the record sits. The records
+ * of one request share one `traceparent` (and `tracestate`): each distinct pair is parsed once, not
+ * once per record, and records without one cost a property read.
+ */
 function sampledLinks(records: readonly (OutgoingRecord | IncomingRecord)[]): Link[] {
   const links: Link[] = []
+  let lastParent: string | undefined
+  let lastState: string | undefined
+  let lastContext: SpanContext | undefined
   for (const record of records) {
-    if (record.headers?.traceparent === undefined) continue
-    const spanContext = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, record.headers))
-    if (!spanContext || (spanContext.traceFlags & 1) === 0) continue
-    links.push({ context: spanContext, attributes: linkAttributes(record) })
+    const headers = record.headers
+    const parent = headers?.traceparent
+    if (parent === undefined) continue
+    if (parent !== lastParent || headers?.tracestate !== lastState) {
+      lastParent = parent
+      lastState = headers?.tracestate
+      lastContext = sampledContextOf(headers as Readonly<Record<string, string>>)
+    }
+    if (lastContext) links.push({ context: lastContext, attributes: linkAttributes(record) })
   }
   return links
+}
+
+function sampledContextOf(headers: Readonly<Record<string, string>>): SpanContext | undefined {
+  const spanContext = trace.getSpanContext(propagation.extract(ROOT_CONTEXT, headers))
+  return spanContext && (spanContext.traceFlags & 1) === 1 ? spanContext : undefined
 }
 
 function linkAttributes(record: OutgoingRecord | IncomingRecord): Attributes {
@@ -196,7 +214,9 @@ export function traceBatches<Prepared>(loop: BatchLoop<Prepared>, options: Batch
 function startBatchSpan(batch: RecordBatch, links: Link[], options: BatchTracingOptions): Span {
   const first = batch.records[0]
   const last = batch.records[batch.records.length - 1]
-  const partitions = [...new Set(batch.records.map((record) => record.partition))]
+  const partitionSet = new Set<number>()
+  for (const record of batch.records) partitionSet.add(record.partition)
+  const partitions = [...partitionSet]
   return tracer().startSpan(
     `process ${first?.topic ?? ''}`,
     {

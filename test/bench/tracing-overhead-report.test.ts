@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { type TracingSample, tracingOverheadReport } from '../../bench/lib/tracing-overhead-report.ts'
+import {
+  pairedInterval,
+  type TracingSample,
+  tracingOverheadReport,
+  verdict,
+} from '../../bench/lib/tracing-overhead-report.ts'
 
 const sample = (round: number, mode: string, ingestUs: number, accepted = 4000): TracingSample => ({
   round,
@@ -35,4 +40,35 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
   assert.match(report, /\| 2 \| off \| 3000 \| 3000 \(rate not held\) \|/)
   assert.match(report, /\| 1 \| off \| 4000 \| 4000 \| 50 \|/, 'a window that kept the rate is not marked')
   assert.match(report, /Noise floor: off's own CPU per measurement spans \+18\.2 %/)
+  assert.match(
+    report,
+    /1 % against off, CPU per measurement paired per round \(1 of 2 rounds, those whose two windows held the rate\): fewer than 2 rounds, no interval\./,
+    'round 2 is left out of the interval: its off window fell short of the rate',
+  )
+  const held = tracingOverheadReport([...samples, sample(3, 'off', 50), sample(3, '1 %', 51)], {
+    rounds: 3,
+    windowS: 20,
+    rate: 4000,
+    conditions: 'test',
+    exportedMb: 0,
+  })
+  // Rounds 1 and 3: +2.0 % and +1.43 %; t(1) 12.71 × se 0.286 = half-width 3.63.
+  assert.match(
+    held,
+    /\(2 of 3 rounds, those whose two windows held the rate\): mean \+1\.7 %, 95 % confidence interval -1\.9 % to \+5\.3 %: not resolved against 3 %/,
+  )
+})
+
+test('a paired interval decides against the bound only when it lies wholly on one side', () => {
+  const below = pairedInterval([1.0, 1.2, 0.8, 1.1, 0.9])
+  assert.ok(below)
+  assert.equal(below.mean.toFixed(2), '1.00')
+  // sd 0.158, t(4) 2.78: half-width 0.196.
+  assert.equal(below.low.toFixed(2), '0.80')
+  assert.equal(below.high.toFixed(2), '1.20')
+  assert.match(verdict(below, 3), /^within 3 %/)
+  assert.match(verdict(pairedInterval([5, 6, 5.5]), 3), /^above 3 %/)
+  assert.match(verdict(pairedInterval([-10, 12, 4]), 3), /^not resolved/)
+  assert.equal(pairedInterval([4]), undefined)
+  assert.match(verdict(undefined, 3), /fewer than 2 rounds/)
 })

@@ -183,6 +183,56 @@ describe('tracing', () => {
     )
   })
 
+  it('links each sampled record of a batch to its own producer context, reading a shared traceparent once per run of records', async (t) => {
+    const tracing = await startTracing({ serviceName: 'test', otlpEndpoint: '', sampleRatio: 0, store: true })
+    t.after(() => tracing.shutdown())
+    const store = tracing.store
+    assert.ok(store)
+    const withParent = (sensorId: string, second: number, traceparent?: string): OutgoingRecord => ({
+      ...record(sensorId, `2026-12-02T07:00:0${second}.000Z`),
+      ...(traceparent && { headers: { traceparent } }),
+    })
+    const first = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01'
+    const second = '00-1bf7651916cd43dd8448eb211c80319c-c7ad6b7169203332-01'
+    const notSampled = '00-2cf7651916cd43dd8448eb211c80319c-d7ad6b7169203333-00'
+    const records = [
+      withParent('s-1', 1, first),
+      withParent('s-2', 2, first),
+      withParent('s-3', 3, notSampled),
+      withParent('s-4', 4),
+      withParent('s-5', 5, second),
+      withParent('s-6', 6, first),
+    ]
+    const loop = traceBatches(
+      { subscription: subscriptionOf([delivered(records, [])]), prepare: () => 0, handle: async () => {} },
+      { system: 'kafka', group: 'measurement-saver', member: 'host/1/0' },
+    )
+    for await (const batch of loop.subscription) {
+      await loop.handle(batch, loop.prepare(batch))
+      await batch.commit()
+    }
+    const [batch] = [...store.spans()].filter((span) => span.name === 'process temperatures')
+    assert.deepEqual(
+      batch?.links.map((link) => [
+        link.attributes?.['messaging.kafka.message.key'],
+        link.context.traceId,
+        link.context.spanId,
+        link.context.isRemote,
+      ]),
+      [
+        ['s-1', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', true],
+        ['s-2', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', true],
+        ['s-5', '1bf7651916cd43dd8448eb211c80319c', 'c7ad6b7169203332', true],
+        ['s-6', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', true],
+      ],
+      'one link per sampled record, none for the unsampled or header-less ones',
+    )
+    assert.deepEqual(
+      batch?.links.map((link) => link.attributes?.['messaging.kafka.offset']),
+      [40, 41, 44, 45],
+    )
+  })
+
   it('samples at the door: a parent decides, else the ratio; probes and scrapes never', () => {
     const request = (url: string, traceparent?: string) =>
       ({ url, headers: traceparent ? { traceparent } : {} }) as unknown as IncomingMessage
