@@ -1,3 +1,7 @@
+import type { TestContext } from 'node:test'
+import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { createTestDatabase } from './services.ts'
+
 /**
  * Movements of one product in warehouse `w1` at one time, named `<sku>-<id>` with the reference
  * `order-<id>`, as the dead-letter tests send and correct them.
@@ -12,4 +16,18 @@ export function movementsOf(sku: string, timestamp: string) {
     timestamp,
     reference: `order-${id}`,
   })
+}
+
+/**
+ * Two storages (two connection pools) on one fresh, migrated database, as two saver processes
+ * would have: an owner and a stale member of the stock consumer group.
+ */
+export async function twoMembersOnOneDatabase(t: TestContext) {
+  const { url, drop } = await createTestDatabase()
+  t.after(drop)
+  const first = new PostgresStorage({ connectionString: url })
+  const second = new PostgresStorage({ connectionString: url })
+  t.after(() => Promise.all([first.close(), second.close()]))
+  await first.migrate()
+  return { first, second }
 }
