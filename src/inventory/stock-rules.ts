@@ -55,8 +55,8 @@ export type Applied =
 export function applyMovement(
   levels: StockLevels,
   movement: Pick<StockMovementV1, 'kind' | 'quantity' | 'consumes_reservation' | 'sku' | 'warehouse'>,
+  effect: StockLevels = effectOf(movement),
 ): Applied {
-  const effect = effectOf(movement)
   const next = { onHand: levels.onHand + effect.onHand, reserved: levels.reserved + effect.reserved }
   if (next.reserved < 0) return refusal('INSUFFICIENT_RESERVED', 'what is reserved', levels, movement)
   if (next.onHand < 0 || next.onHand - next.reserved < 0)

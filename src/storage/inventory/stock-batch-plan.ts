@@ -112,7 +112,8 @@ export function planBatch(movements: readonly StockMovementV1[], state: BatchSta
     }
     const key = pairKey(movement.sku, movement.warehouse)
     const before = levels.get(key) ?? state.levels.get(key) ?? NO_STOCK
-    const result = applyMovement(before, movement)
+    const effect = effectOf(movement)
+    const result = applyMovement(before, movement, effect)
     let refusal: Refusal | null = null
     if (result.ok) {
       const threshold = state.thresholds.get(movement.sku)
@@ -140,7 +141,6 @@ export function planBatch(movements: readonly StockMovementV1[], state: BatchSta
       refused.push({ index, ...refusal })
     }
     decided.set(id, refusal)
-    const effect = effectOf(movement)
     ledger.ids.push(id)
     ledger.skus.push(movement.sku)
     ledger.warehouses.push(movement.warehouse)
