@@ -1,6 +1,7 @@
 import type { Kysely, Transaction } from 'kysely'
 import { sql } from 'kysely'
 import type { StockMovementV1 } from '../../inventory/inventory-schemas.ts'
+import { textArray } from '../pg-array.ts'
 import type { Schema } from '../schema.ts'
 import {
   type BatchPlan,
@@ -127,11 +128,23 @@ export async function ledgerDecision(
   db: Kysely<Schema>,
   movementId: string,
 ): Promise<LedgerDecision | undefined> {
-  const { rows } = await sql<{ status: 'applied' | 'refused'; code: string | null }>`
-    SELECT status, refusal->>'code' AS code FROM stock_movements WHERE movement_id = ${movementId}`.execute(
-    db,
-  )
-  const row = rows[0]
-  if (!row) return undefined
-  return row.status === 'refused' ? { status: 'refused', code: row.code ?? 'unknown' } : { status: 'applied' }
+  return (await ledgerDecisions(db, [movementId])).get(movementId)
+}
+
+/** The ledger's decisions on those of `movementIds` it decided, in one statement. */
+export async function ledgerDecisions(
+  db: Kysely<Schema>,
+  movementIds: readonly string[],
+): Promise<Map<string, LedgerDecision>> {
+  const decisions = new Map<string, LedgerDecision>()
+  if (movementIds.length === 0) return decisions
+  const { rows } = await sql<{ movement_id: string; status: 'applied' | 'refused'; code: string | null }>`
+    SELECT movement_id, status, refusal->>'code' AS code FROM stock_movements
+    WHERE movement_id = ANY(${textArray(movementIds)}::text[])`.execute(db)
+  for (const row of rows)
+    decisions.set(
+      row.movement_id,
+      row.status === 'refused' ? { status: 'refused', code: row.code ?? 'unknown' } : { status: 'applied' },
+    )
+  return decisions
 }
