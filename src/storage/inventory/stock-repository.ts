@@ -37,10 +37,10 @@ const DECIDED_TWICE = 'stock_movements_pkey'
  * First try: the levels come from what this process last committed (`StockLevelCache`) and
  * decided ids are not read, since the consumer that owns a sku's partition rarely sees one again.
  * A redelivered id then fails the ledger's primary key, a level another member changed fails its
- * guard: the transaction rolls back, the cache is dropped and the batch is tried once more with
- * everything read from the database, which finds the decided ids and the current levels. If that
- * one fails its guards too (a stale member racing the owner), the error is retryable and the loop
- * tries the batch again.
+ * guard (and the cache is dropped): the transaction rolls back and the batch is tried once more
+ * with everything read from the database, which finds the decided ids and the current levels. If
+ * that one fails its guards too (a stale member racing the owner), the error is retryable and the
+ * loop tries the batch again.
  */
 export class StockRepository {
   readonly #db: Kysely<Schema>
@@ -55,8 +55,11 @@ export class StockRepository {
     try {
       return await this.#apply(movements, false)
     } catch (error) {
-      this.#cache.clear()
-      if (!(error instanceof ConcurrentStockUpdateError) && !isDecidedTwice(error)) throw error
+      // A decided id (a batch delivered again after a rebalance) says nothing against the levels
+      // remembered; a failed guard does (another member wrote them), and so may any other failure.
+      const redelivered = isDecidedTwice(error)
+      if (!redelivered) this.#cache.clear()
+      if (!redelivered && !(error instanceof ConcurrentStockUpdateError)) throw error
       return await this.#apply(movements, true)
     }
   }
