@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test'
+import type { StockMovementV1 } from '../../src/inventory/inventory-schemas.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { createTestDatabase } from './services.ts'
 
@@ -30,4 +31,14 @@ export async function twoMembersOnOneDatabase(t: TestContext) {
   t.after(() => Promise.all([first.close(), second.close()]))
   await first.migrate()
   return { first, second }
+}
+
+/** One movement in warehouse `w` at a fixed time, as the stock sink's tests build them. */
+export function stockMovement(
+  id: string,
+  sku: string,
+  kind: StockMovementV1['kind'],
+  quantity: number,
+): StockMovementV1 {
+  return { movement_id: id, sku, warehouse: 'w', kind, quantity, timestamp: '2026-01-01T00:00:00Z' }
 }

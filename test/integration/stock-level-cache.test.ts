@@ -2,26 +2,11 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { sql } from 'kysely'
 import { checkInventory } from '../../src/inventory/inventory-check.ts'
-import type { StockMovementV1 } from '../../src/inventory/inventory-schemas.ts'
 import { StockRepository } from '../../src/storage/inventory/stock-repository.ts'
 import type { PostgresStorage } from '../../src/storage/postgres-storage.ts'
-import { twoMembersOnOneDatabase } from '../helpers/stock-movements.ts'
+import { stockMovement, twoMembersOnOneDatabase } from '../helpers/stock-movements.ts'
 
 const SKUS = Array.from({ length: 50 }, (_, i) => `C-${i}`)
-
-const movement = (
-  id: string,
-  sku: string,
-  kind: StockMovementV1['kind'],
-  quantity: number,
-): StockMovementV1 => ({
-  movement_id: id,
-  sku,
-  warehouse: 'w',
-  kind,
-  quantity,
-  timestamp: '2026-01-01T00:00:00Z',
-})
 
 async function onHandOf(storage: PostgresStorage): Promise<number[]> {
   const { rows } = await sql<{ on_hand: number }>`
@@ -33,13 +18,13 @@ test('a sink whose remembered levels went stale (another member sold meanwhile) 
   const { first, second } = await twoMembersOnOneDatabase(t)
   const stale = new StockRepository(first.db)
   // The stale member received 10 of every sku, so it remembers 10 ...
-  await stale.applyMovements(SKUS.map((sku) => movement(`in-${sku}`, sku, 'receipt', 10)))
+  await stale.applyMovements(SKUS.map((sku) => stockMovement(`in-${sku}`, sku, 'receipt', 10)))
   // ... then lost the partition: the new owner sold 5 of each.
   const owner = new StockRepository(second.db)
-  const sold = await owner.applyMovements(SKUS.map((sku) => movement(`sale-${sku}`, sku, 'sale', -5)))
+  const sold = await owner.applyMovements(SKUS.map((sku) => stockMovement(`sale-${sku}`, sku, 'sale', -5)))
   assert.equal(sold.applied, SKUS.length)
   // A sale of 7 fits what the stale member remembers (10), not what is there (5).
-  const late = await stale.applyMovements(SKUS.map((sku) => movement(`late-${sku}`, sku, 'sale', -7)))
+  const late = await stale.applyMovements(SKUS.map((sku) => stockMovement(`late-${sku}`, sku, 'sale', -7)))
   assert.equal(late.applied, 0)
   assert.equal(late.refused.length, SKUS.length)
   for (const refusal of late.refused) {
@@ -59,9 +44,9 @@ test('a batch delivered again to the same sink is all duplicates, its refusals r
   const { first } = await twoMembersOnOneDatabase(t)
   const sink = new StockRepository(first.db)
   const batch = SKUS.flatMap((sku) => [
-    movement(`in-${sku}`, sku, 'receipt', 3),
-    movement(`s1-${sku}`, sku, 'sale', -2),
-    movement(`s2-${sku}`, sku, 'sale', -2),
+    stockMovement(`in-${sku}`, sku, 'receipt', 3),
+    stockMovement(`s1-${sku}`, sku, 'sale', -2),
+    stockMovement(`s2-${sku}`, sku, 'sale', -2),
   ])
   const once = await sink.applyMovements(batch)
   assert.deepEqual([once.applied, once.duplicates, once.refused.length], [SKUS.length * 2, 0, SKUS.length])
@@ -76,7 +61,7 @@ test('a batch delivered again to the same sink is all duplicates, its refusals r
   // And one batch that mixes decided ids with new ones: only the new ones apply.
   const mixed = await sink.applyMovements([
     ...batch.slice(0, 3),
-    ...SKUS.map((sku) => movement(`in2-${sku}`, sku, 'receipt', 4)),
+    ...SKUS.map((sku) => stockMovement(`in2-${sku}`, sku, 'receipt', 4)),
   ])
   assert.deepEqual([mixed.applied, mixed.duplicates], [SKUS.length, 3])
   assert.deepEqual(
@@ -91,11 +76,11 @@ test('a batch delivered again to the same sink is all duplicates, its refusals r
 test('a level row gone under a remembered level fails its guard: the batch is judged again from the rows', async (t) => {
   const { first, second } = await twoMembersOnOneDatabase(t)
   const sink = new StockRepository(first.db)
-  await sink.applyMovements(SKUS.map((sku) => movement(`in-${sku}`, sku, 'receipt', 10)))
+  await sink.applyMovements(SKUS.map((sku) => stockMovement(`in-${sku}`, sku, 'receipt', 10)))
   // A row removed under the sink: its guarded update cannot find it, on either try.
   await sql`DELETE FROM stock_levels WHERE sku = ${SKUS[0]}`.execute(second.db)
   await sql`DELETE FROM stock_movements WHERE sku = ${SKUS[0]}`.execute(second.db)
-  const sales = SKUS.map((sku) => movement(`sale-${sku}`, sku, 'sale', -4))
+  const sales = SKUS.map((sku) => stockMovement(`sale-${sku}`, sku, 'sale', -4))
   const result = await sink.applyMovements(sales)
   // Read from the rows, the first sku has no stock: refused; the others sold.
   assert.equal(result.applied, SKUS.length - 1)

@@ -3,20 +3,10 @@ import { describe, it } from 'node:test'
 import type { StockMovementV1 } from '../../../src/inventory/inventory-schemas.ts'
 import { type BatchState, pairKey, planBatch } from '../../../src/storage/inventory/stock-batch-plan.ts'
 import { StockLevelCache } from '../../../src/storage/inventory/stock-level-cache.ts'
+import { stockMovement } from '../../helpers/stock-movements.ts'
 
-const movement = (
-  id: string,
-  kind: StockMovementV1['kind'],
-  quantity: number,
-  sku = 'S',
-): StockMovementV1 => ({
-  movement_id: id,
-  sku,
-  warehouse: 'w',
-  kind,
-  quantity,
-  timestamp: '2026-01-01T00:00:00Z',
-})
+const movement = (id: string, kind: StockMovementV1['kind'], quantity: number) =>
+  stockMovement(id, 'S', kind, quantity)
 
 const state = (overrides: Partial<BatchState> = {}): BatchState => ({
   levels: new Map(),
