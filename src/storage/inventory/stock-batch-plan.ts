@@ -38,8 +38,8 @@ export interface BatchState {
   /** Levels of the batch's pairs that have a row; a pair absent here has none. */
   readonly levels: ReadonlyMap<string, Levels>
   /**
-   * Movement ids the ledger decided before, with their refusal (null: applied). Left out when the
-   * caller relies on the ledger's primary key to refuse a decided id instead of reading them.
+   * Movement ids the ledger decided before, with their refusal (null: applied). Empty when the
+   * caller did not read them and relies on the ledger's primary key to refuse a decided id.
    */
   readonly decided: ReadonlyMap<string, Refusal | null>
   /** The low-stock threshold of each of the batch's skus that has one. */
