@@ -55,22 +55,26 @@ export type Applied =
 export function applyMovement(
   levels: StockLevels,
   movement: Pick<StockMovementV1, 'kind' | 'quantity' | 'consumes_reservation' | 'sku' | 'warehouse'>,
+  effect: StockLevels = effectOf(movement),
 ): Applied {
-  const effect = effectOf(movement)
   const next = { onHand: levels.onHand + effect.onHand, reserved: levels.reserved + effect.reserved }
-  const where = `${movement.sku} in ${movement.warehouse}`
-  const seen = `on hand ${levels.onHand}, reserved ${levels.reserved}, available ${levels.onHand - levels.reserved}`
-  if (next.reserved < 0)
-    return {
-      ok: false,
-      code: 'INSUFFICIENT_RESERVED',
-      reason: `INSUFFICIENT_RESERVED: ${movement.kind} of ${Math.abs(movement.quantity)} for ${where} exceeds what is reserved (${seen})`,
-    }
+  if (next.reserved < 0) return refusal('INSUFFICIENT_RESERVED', 'what is reserved', levels, movement)
   if (next.onHand < 0 || next.onHand - next.reserved < 0)
-    return {
-      ok: false,
-      code: 'INSUFFICIENT_STOCK',
-      reason: `INSUFFICIENT_STOCK: ${movement.kind} of ${Math.abs(movement.quantity)} for ${where} exceeds the stock (${seen})`,
-    }
+    return refusal('INSUFFICIENT_STOCK', 'the stock', levels, movement)
   return { ok: true, levels: next }
+}
+
+/** The reason is built only for a refusal: most movements apply, and the stock sink judges each. */
+function refusal(
+  code: 'INSUFFICIENT_STOCK' | 'INSUFFICIENT_RESERVED',
+  exceeds: string,
+  levels: StockLevels,
+  movement: Pick<StockMovementV1, 'kind' | 'quantity' | 'sku' | 'warehouse'>,
+): Applied {
+  const seen = `on hand ${levels.onHand}, reserved ${levels.reserved}, available ${levels.onHand - levels.reserved}`
+  return {
+    ok: false,
+    code,
+    reason: `${code}: ${movement.kind} of ${Math.abs(movement.quantity)} for ${movement.sku} in ${movement.warehouse} exceeds ${exceeds} (${seen})`,
+  }
 }

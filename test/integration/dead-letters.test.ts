@@ -73,6 +73,14 @@ async function until<T>(check: () => Promise<T | undefined>, what: string, timeo
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
 }
 
+/** A bulk redrive's job once it is no longer running. */
+function finishedJob(api: ReturnType<typeof apiOf>, id: string) {
+  return until(async () => {
+    const progress = (await api('GET', `/dead-letters/redrives/${id}`)).body
+    return progress.state === 'running' ? undefined : progress
+  }, 'the bulk redrive to finish')
+}
+
 function configOf(flags: Record<string, unknown>): Config {
   return testConfig({
     topic: uniqueName('temperatures'),
@@ -381,10 +389,7 @@ async function bulkRedrive(t: TestContext, open: OpenPair) {
   const started = await api('POST', '/dead-letters/redrive', { filter: { field: 'timestamp' } })
   assert.equal(started.status, 202, JSON.stringify(started.body))
   assert.equal(started.body.matched, 5)
-  const job = await until(async () => {
-    const progress = (await api('GET', `/dead-letters/redrives/${started.body.id}`)).body
-    return progress.state === 'running' ? undefined : progress
-  }, 'the bulk redrive to finish')
+  const job = await finishedJob(api, started.body.id)
   const elapsedMs = Date.now() - startedAt
   assert.equal(job.state, 'done', JSON.stringify(job))
   assert.equal(job.redriven, 5)
@@ -398,6 +403,69 @@ async function bulkRedrive(t: TestContext, open: OpenPair) {
     'the filter took only its own letters',
   )
   assert.equal((await api('GET', '/dead-letters/redrives/424242')).status, 404)
+}
+
+/**
+ * A bulk redrive over stock letters: the refused sale and a letter naming an applied id stay new
+ * and count as skipped (their movement_ids are decided, as a single redrive answers 409); a
+ * letter whose id the ledger never saw is sent back.
+ */
+async function bulkRedriveSkipsDecidedMovements(t: TestContext, open: OpenPair) {
+  const defer = cleanupStack(t)
+  const pair = await open(defer, { stockTopic: uniqueName('stock'), redriveRate: 100 })
+  const { api } = await startFlow(defer, pair)
+  const { config, storage } = pair
+  const sku = uniqueName('JUG')
+  const movement = movementsOf(sku, new Date(Date.now() - 60_000).toISOString())
+  const received = movement('m1', 'receipt', 5)
+  const oversold = movement('m2', 'sale', -8)
+  const outcome = await new StockRepository(storage.db).applyMovements([received, oversold])
+  assert.deepEqual(
+    outcome.refused.map((refusal) => refusal.code),
+    ['INSUFFICIENT_STOCK'],
+  )
+  const undecided = movement('m3', 'sale', -1)
+  await new DeadLettersRepository(storage.db).insertEntries(
+    [oversold, received, undecided].map((payload, offset) => ({
+      errorsTopic: config.errorsTopic,
+      errorsPartition: 0,
+      errorsOffset: BigInt(offset),
+      sourceTopic: config.stockTopic,
+      sourcePartition: 0,
+      sourceOffset: BigInt(offset),
+      sourceKey: sku,
+      payload: Buffer.from(JSON.stringify(payload)),
+      reason: `${sku} ${payload.movement_id}`,
+      field: 'quantity',
+      sensorId: null,
+      measuredAtMs: null,
+      failedAtMs: Date.now(),
+    })),
+  )
+  const started = await api('POST', '/dead-letters/redrive', { filter: { reason: sku } })
+  assert.equal(started.status, 202, JSON.stringify(started.body))
+  assert.equal(started.body.matched, 3)
+  const job = await finishedJob(api, started.body.id)
+  assert.deepEqual([job.state, job.redriven, job.skipped], ['done', 1, 2], JSON.stringify(job))
+  const letters = (await api('GET', `/dead-letters?reason=${sku}`)).body.items as Array<{
+    reason: string
+    status: string
+  }>
+  assert.deepEqual(
+    letters.map((letter) => [letter.reason.split(' ')[1], letter.status]).sort(),
+    [
+      [`${sku}-m1`, 'new'],
+      [`${sku}-m2`, 'new'],
+      [`${sku}-m3`, 'redriven'],
+    ],
+    'the letters of decided ids stay new, to be corrected under a new id',
+  )
+  const sent = await drainTopic(pair.broker, config.stockTopic, 1, 30_000, 300)
+  assert.deepEqual(
+    sent.map((record) => JSON.parse(record.value.toString()).movement_id),
+    [undecided.movement_id],
+    'only the undecided movement was sent',
+  )
 }
 
 /** Entries on the errors topic as other producers or older savers wrote them, and copies. */
@@ -533,6 +601,8 @@ for (const [name, open] of [
       bulkRedrive(t, open))
     it('refuses a stock correction under a movement_id the ledger decided, naming the field; a new id goes', (t) =>
       stockCorrectionNeedsNewId(t, open))
+    it('a bulk redrive skips stock letters whose movement_id the ledger decided, and sends the others', (t) =>
+      bulkRedriveSkipsDecidedMovements(t, open))
     it('keeps the bytes of older entries, stores a copy once, and refuses entries that are not permanent', (t) =>
       errorsTopicEntries(t, open))
   })

@@ -16,6 +16,7 @@ import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { stockMovementsStream } from '../../src/streams/definitions/stock-movements-stream.ts'
 import { createStreamHandler } from '../../src/streams/stream-consumer.ts'
 import { createTestDatabase } from '../helpers/services.ts'
+import { twoMembersOnOneDatabase } from '../helpers/stock-movements.ts'
 
 /** What the batch loop does with a failed write: try again while the error is retryable. */
 async function withRetry<T>(write: () => Promise<T>): Promise<{ result: T; retries: number }> {
@@ -39,13 +40,8 @@ const sale = (id: string, sku: string): StockMovementV1 => ({
 })
 
 test('a stale member writing the same skus at the same time as the owner: every movement decided once, levels equal the ledger', async (t) => {
-  const { url, drop } = await createTestDatabase()
-  t.after(drop)
   // Two storages: two connection pools, as two saver processes would have.
-  const owner = new PostgresStorage({ connectionString: url })
-  const zombie = new PostgresStorage({ connectionString: url })
-  t.after(() => Promise.all([owner.close(), zombie.close()]))
-  await owner.migrate()
+  const { first: owner, second: zombie } = await twoMembersOnOneDatabase(t)
   const skus = Array.from({ length: 200 }, (_, i) => `Z-${i}`)
   await new StockRepository(owner.db).applyMovements(
     skus.map((sku) => ({
@@ -66,6 +62,36 @@ test('a stale member writing the same skus at the same time as the owner: every 
   ])
   const applied = fromZombie.result.applied + fromOwner.result.applied
   assert.equal(applied, skus.length * 30, 'each sku sold exactly its 30 units, whoever wrote them')
+  const check = await checkInventory(owner.db)
+  assert.equal(check.ok, true, JSON.stringify(check))
+  assert.equal(check.appliedMovements, skus.length * 31)
+  assert.equal(check.refusedMovements, skus.length * 10, 'sales 30-39 of every sku refused, once')
+})
+
+test('the same race with sinks that remember their levels (each received half the skus before): every movement decided once', async (t) => {
+  const { first: owner, second: zombie } = await twoMembersOnOneDatabase(t)
+  const skus = Array.from({ length: 200 }, (_, i) => `W-${i}`)
+  const receipt = (sku: string): StockMovementV1 => ({
+    ...sale(`in-${sku}`, sku),
+    kind: 'receipt',
+    quantity: 30,
+  })
+  // One sink each, kept across batches and retries, as a saver process keeps its sink.
+  const ownerSink = new StockRepository(owner.db)
+  const zombieSink = new StockRepository(zombie.db)
+  await zombieSink.applyMovements(skus.slice(0, 100).map(receipt))
+  await ownerSink.applyMovements(skus.slice(100).map(receipt))
+  const old = skus.flatMap((sku) => Array.from({ length: 20 }, (_, n) => sale(`${sku}-${n}`, sku)))
+  const current = skus.flatMap((sku) => Array.from({ length: 40 }, (_, n) => sale(`${sku}-${n}`, sku)))
+  const [fromZombie, fromOwner] = await Promise.all([
+    withRetry(() => zombieSink.applyMovements(old)),
+    withRetry(() => ownerSink.applyMovements(current)),
+  ])
+  assert.equal(fromZombie.result.applied + fromOwner.result.applied, skus.length * 30)
+  // The zombie goes on with what it remembers: all of it decided already, nothing changes.
+  const replay = await withRetry(() => zombieSink.applyMovements(old))
+  assert.equal(replay.result.applied, 0)
+  assert.equal(replay.result.duplicates, old.length)
   const check = await checkInventory(owner.db)
   assert.equal(check.ok, true, JSON.stringify(check))
   assert.equal(check.appliedMovements, skus.length * 31)

@@ -84,7 +84,8 @@ const RedriveJob = Type.Object({
   }),
   redriven: Type.Integer(),
   skipped: Type.Integer({
-    description: 'letters that cannot go back as they are (not text, no source topic)',
+    description:
+      'letters that cannot go back as they are (not text, no source topic, a stock movement whose movement_id the ledger decided); they stay new',
   }),
   error: nullable(Type.String()),
   started_by: Type.String(),

@@ -11,7 +11,7 @@ import {
   DeadLettersRepository,
 } from '../../storage/dead-letters-repository.ts'
 import type { Storage } from '../../storage/storage.ts'
-import { refuseDecidedMovement } from './decided-movement-check.ts'
+import { decidedMovementLetters, refuseDecidedMovement } from './decided-movement-check.ts'
 import { type RedriveContext, redriveRecord, whyNotRedrivable } from './redrive-record.ts'
 
 export interface DeadLetterActionsOptions extends RedriveContext {
@@ -189,10 +189,20 @@ export class DeadLetterActions {
   ) {
     return this.#options.storage.db.transaction().execute(async (trx) => {
       const letters = await this.#repository.lockNext(trx, filter, afterId, limit)
+      // A stock movement under a movement_id the ledger decided stays new, as a single redrive refuses it.
+      const decided = await decidedMovementLetters(
+        trx,
+        letters.filter((letter) => letter.source.topic === this.#options.stockTopic),
+      )
       const records: OutgoingRecord[] = []
       const sentIds: string[] = []
       for (const letter of letters) {
         if (whyNotRedrivable(letter, this.#options)) continue
+        const skip = decided.get(letter.id)
+        if (skip) {
+          this.#options.logger.warn({ job: jobId, deadLetter: letter.id }, `bulk redrive skipped ${skip}`)
+          continue
+        }
         try {
           records.push(redriveRecord(letter, this.#options))
           sentIds.push(letter.id)

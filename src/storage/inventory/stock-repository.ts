@@ -1,17 +1,19 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
+import { sql } from 'kysely'
 import type { StockMovementV1 } from '../../inventory/inventory-schemas.ts'
-import { applyMovement, effectOf, type StockLevels } from '../../inventory/stock-rules.ts'
-import { scalarArray, textArray } from '../pg-array.ts'
+import { textArray } from '../pg-array.ts'
 import type { Schema } from '../schema.ts'
+import {
+  type BatchPlan,
+  type BatchState,
+  pairKey,
+  planBatch,
+  type RefusedMovement,
+} from './stock-batch-plan.ts'
+import { StockLevelCache } from './stock-level-cache.ts'
+import { readBatchState, writeBatch } from './stock-statements.ts'
 
-/** A movement the consumer refused, with what it saw: it goes to the errors topic. */
-export interface RefusedMovement {
-  /** Position in the batch given to `applyMovements`. */
-  readonly index: number
-  readonly code: string
-  readonly reason: string
-  readonly details: Readonly<Record<string, unknown>>
-}
+export type { RefusedMovement }
 
 export interface AppliedMovements {
   readonly applied: number
@@ -20,28 +22,61 @@ export interface AppliedMovements {
   readonly alertsOpened: number
 }
 
-type Levels = StockLevels & { lowStock: boolean }
-const keyOf = (sku: string, warehouse: string) => `${sku}\u0000${warehouse}`
+/** Pairs whose levels the sink keeps between batches: 10,000 skus in 10 warehouses, a few MB. */
+const CACHED_PAIRS = 100_000
+
+/** The ledger's primary key: a movement id decided twice. */
+const DECIDED_TWICE = 'stock_movements_pkey'
 
 /**
- * The stock ledger and levels. A batch of movements is one transaction: read the levels of the
- * (sku, warehouse) pairs it touches and which movement ids were already decided, apply the rest
- * in log order in memory with the rule of `stock-rules.ts`, then write the ledger rows (refused
- * ones too; the primary key on movement_id refuses a second decision), the new levels guarded by
- * the values read, and the low-stock transitions. A stale consumer after a rebalance fails one of
- * those guards, rolls back, retries, and finds its movements decided.
+ * The stock ledger and levels. A batch of movements is one transaction of two statements: read
+ * what the batch needs, plan it in memory in log order with the rule of `stock-rules.ts`
+ * (`stock-batch-plan.ts`), then write the ledger rows (refused ones too), the new levels guarded
+ * by the values planned from, and the low-stock transitions (`stock-statements.ts`).
+ *
+ * First try: the levels come from what this process last committed (`StockLevelCache`) and
+ * decided ids are not read, since the consumer that owns a sku's partition rarely sees one again.
+ * A redelivered id then fails the ledger's primary key, a level another member changed fails its
+ * guard (and the cache is dropped): the transaction rolls back and the batch is tried once more
+ * with everything read from the database, which finds the decided ids and the current levels. If
+ * that one fails its guards too (a stale member racing the owner), the error is retryable and the
+ * loop tries the batch again.
  */
 export class StockRepository {
   readonly #db: Kysely<Schema>
+  readonly #cache = new StockLevelCache(CACHED_PAIRS)
 
   constructor(db: Kysely<Schema>) {
     this.#db = db
   }
 
-  applyMovements(movements: readonly StockMovementV1[]): Promise<AppliedMovements> {
-    if (movements.length === 0)
-      return Promise.resolve({ applied: 0, duplicates: 0, refused: [], alertsOpened: 0 })
-    return this.#db.transaction().execute((trx) => applyInTransaction(trx, movements))
+  async applyMovements(movements: readonly StockMovementV1[]): Promise<AppliedMovements> {
+    if (movements.length === 0) return { applied: 0, duplicates: 0, refused: [], alertsOpened: 0 }
+    try {
+      return await this.#apply(movements, false)
+    } catch (error) {
+      // A decided id (a batch delivered again after a rebalance) says nothing against the levels
+      // remembered; a failed guard does (another member wrote them), and so may any other failure.
+      const redelivered = isDecidedTwice(error)
+      if (!redelivered) this.#cache.clear()
+      if (!redelivered && !(error instanceof ConcurrentStockUpdateError)) throw error
+      return await this.#apply(movements, true)
+    }
+  }
+
+  async #apply(movements: readonly StockMovementV1[], readEverything: boolean): Promise<AppliedMovements> {
+    const { state, plan } = await this.#db
+      .transaction()
+      .execute((trx) => applyInTransaction(trx, movements, this.#cache, readEverything))
+    // Committed: these are the rows' levels now (until another member writes them, which the guards catch).
+    for (const [key, levels] of state.levels) this.#cache.remember(key, levels)
+    for (const row of plan.changed) this.#cache.remember(pairKeyOf(row), row)
+    return {
+      applied: plan.applied,
+      duplicates: plan.duplicates,
+      refused: plan.refused,
+      alertsOpened: plan.alerts.filter((alert) => alert.state === 'open').length,
+    }
   }
 }
 
@@ -54,73 +89,36 @@ export class ConcurrentStockUpdateError extends Error {
   }
 }
 
-/**
- * Writes the new levels, guarded by the values read (optimistic concurrency): an existing row is
- * updated only if it still holds what this batch read, a new row is inserted only if none
- * appeared. One consumer owns a sku's partition, so a conflict means a stale member after a
- * rebalance (or a partition count change): the transaction rolls back and the batch is retried,
- * then finds its movements decided. Cheaper than locking every row first (no tuple write for the
- * lock), which matters with thousands of skus a batch.
- */
-async function writeLevels(
-  trx: Transaction<Schema>,
-  changed: ReadonlySet<string>,
-  levels: ReadonlyMap<string, Levels>,
-  seen: ReadonlyMap<string, Levels>,
-) {
-  const rows = [...changed].map((key) => {
-    const [sku, warehouse] = key.split('\u0000') as [string, string]
-    return { sku, warehouse, before: seen.get(key), ...(levels.get(key) as Levels) }
-  })
-  const existing = rows.filter((row) => row.before !== undefined)
-  const fresh = rows.filter((row) => row.before === undefined)
-  if (existing.length > 0) {
-    const result = await sql`
-      UPDATE stock_levels AS l SET on_hand = u.on_hand, reserved = u.reserved, low_stock = u.low_stock, updated_at = now()
-      FROM unnest(${textArray(existing.map((r) => r.sku))}::text[], ${textArray(existing.map((r) => r.warehouse))}::text[],
-                  ${scalarArray(existing.map((r) => r.onHand))}::bigint[], ${scalarArray(existing.map((r) => r.reserved))}::bigint[],
-                  ${scalarArray(existing.map((r) => r.lowStock))}::boolean[],
-                  ${scalarArray(existing.map((r) => r.before?.onHand))}::bigint[], ${scalarArray(existing.map((r) => r.before?.reserved))}::bigint[])
-        AS u(sku, warehouse, on_hand, reserved, low_stock, was_on_hand, was_reserved)
-      WHERE l.sku = u.sku AND l.warehouse = u.warehouse AND l.on_hand = u.was_on_hand AND l.reserved = u.was_reserved`.execute(
-      trx,
-    )
-    const updated = Number(result.numAffectedRows ?? 0)
-    if (updated !== existing.length) throw new ConcurrentStockUpdateError(existing.length, updated)
-  }
-  if (fresh.length > 0) {
-    const result = await sql`
-      INSERT INTO stock_levels (sku, warehouse, on_hand, reserved, low_stock)
-      SELECT * FROM unnest(${textArray(fresh.map((r) => r.sku))}::text[], ${textArray(fresh.map((r) => r.warehouse))}::text[],
-                           ${scalarArray(fresh.map((r) => r.onHand))}::bigint[], ${scalarArray(fresh.map((r) => r.reserved))}::bigint[],
-                           ${scalarArray(fresh.map((r) => r.lowStock))}::boolean[])
-      ON CONFLICT (sku, warehouse) DO NOTHING`.execute(trx)
-    const inserted = Number(result.numAffectedRows ?? 0)
-    if (inserted !== fresh.length) throw new ConcurrentStockUpdateError(fresh.length, inserted)
-  }
+function isDecidedTwice(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown }
+  return code === '23505' && constraint === DECIDED_TWICE
 }
 
-/** The levels of the batch's (sku, warehouse) pairs as they are now; pairs without a row are absent. */
-async function readLevels(trx: Transaction<Schema>, movements: readonly StockMovementV1[]) {
-  const pairs = [...new Map(movements.map((m) => [keyOf(m.sku, m.warehouse), m])).values()]
-  const { rows } = await sql<{
-    sku: string
-    warehouse: string
-    on_hand: string
-    reserved: string
-    low_stock: boolean
-  }>`
-    SELECT l.sku, l.warehouse, l.on_hand::text, l.reserved::text, l.low_stock
-    FROM stock_levels l JOIN unnest(${textArray(pairs.map((m) => m.sku))}::text[], ${textArray(pairs.map((m) => m.warehouse))}::text[])
-      AS k(sku, warehouse) ON l.sku = k.sku AND l.warehouse = k.warehouse`.execute(trx)
-  const levels = new Map<string, Levels>()
-  for (const row of rows)
-    levels.set(keyOf(row.sku, row.warehouse), {
-      onHand: Number(row.on_hand),
-      reserved: Number(row.reserved),
-      lowStock: row.low_stock,
-    })
-  return levels
+/** Reads every level from the rows. */
+const EMPTY_CACHE = new StockLevelCache(0)
+
+const pairKeyOf = (row: { sku: string; warehouse: string }) => pairKey(row.sku, row.warehouse)
+
+/**
+ * One consumer owns a sku's partition, so a guard that fails means a stale member after a
+ * rebalance (or a partition count change): rolling back and planning again from the rows is
+ * cheaper than locking every row first (no tuple write for the lock), which matters with
+ * thousands of skus a batch.
+ */
+async function applyInTransaction(
+  trx: Transaction<Schema>,
+  movements: readonly StockMovementV1[],
+  cache: StockLevelCache,
+  readEverything: boolean,
+): Promise<{ state: BatchState; plan: BatchPlan }> {
+  const state = await readBatchState(trx, movements, readEverything ? EMPTY_CACHE : cache, readEverything)
+  const plan = planBatch(movements, state)
+  const expectedUpdates = plan.changed.filter((row) => row.before !== undefined).length
+  const expectedInserts = plan.changed.length - expectedUpdates
+  const { updated, inserted } = await writeBatch(trx, plan)
+  if (updated !== expectedUpdates) throw new ConcurrentStockUpdateError(expectedUpdates, updated)
+  if (inserted !== expectedInserts) throw new ConcurrentStockUpdateError(expectedInserts, inserted)
+  return { state, plan }
 }
 
 /** How the ledger decided a movement id, or undefined when it never reached the ledger. */
@@ -133,144 +131,23 @@ export async function ledgerDecision(
   db: Kysely<Schema>,
   movementId: string,
 ): Promise<LedgerDecision | undefined> {
-  const { rows } = await sql<{ status: 'applied' | 'refused'; code: string | null }>`
-    SELECT status, refusal->>'code' AS code FROM stock_movements WHERE movement_id = ${movementId}`.execute(
-    db,
-  )
-  const row = rows[0]
-  if (!row) return undefined
-  return row.status === 'refused' ? { status: 'refused', code: row.code ?? 'unknown' } : { status: 'applied' }
+  return (await ledgerDecisions(db, [movementId])).get(movementId)
 }
 
-async function decidedBefore(trx: Transaction<Schema>, movements: readonly StockMovementV1[]) {
-  const { rows } = await sql<{
-    movement_id: string
-    refusal: { code: string; reason: string; details: Record<string, unknown> } | null
-  }>`
-    SELECT movement_id, refusal FROM stock_movements
-    WHERE movement_id = ANY(${textArray(movements.map((m) => m.movement_id))}::text[])`.execute(trx)
-  return new Map(rows.map((row) => [row.movement_id, row.refusal]))
-}
-
-async function thresholds(trx: Transaction<Schema>, movements: readonly StockMovementV1[]) {
-  const { rows } = await sql<{ sku: string; low_stock_threshold: number }>`
-    SELECT sku, low_stock_threshold FROM products
-    WHERE sku = ANY(${textArray([...new Set(movements.map((m) => m.sku))])}::text[])
-      AND low_stock_threshold IS NOT NULL AND NOT deleted`.execute(trx)
-  return new Map(rows.map((row) => [row.sku, row.low_stock_threshold]))
-}
-
-async function applyInTransaction(
-  trx: Transaction<Schema>,
-  movements: readonly StockMovementV1[],
-): Promise<AppliedMovements> {
-  const levels = await readLevels(trx, movements)
-  const seen = new Map(levels)
-  const decided = await decidedBefore(trx, movements)
-  const limits = await thresholds(trx, movements)
-  const ledger = {
-    ids: [] as string[],
-    skus: [] as string[],
-    warehouses: [] as string[],
-    kinds: [] as string[],
-    quantities: [] as number[],
-    onHand: [] as number[],
-    reserved: [] as number[],
-    at: [] as string[],
-    references: [] as (string | null)[],
-    statuses: [] as string[],
-    refusals: [] as (string | null)[],
-  }
-  const refused: RefusedMovement[] = []
-  const alerts: Array<{
-    sku: string
-    warehouse: string
-    state: string
-    available: number
-    threshold: number
-    movementId: string
-  }> = []
-  const changed = new Set<string>()
-  let duplicates = 0
-  movements.forEach((movement, index) => {
-    if (decided.has(movement.movement_id)) {
-      duplicates += 1
-      // A refusal decided before, redelivered: report it again, in case the crash came before its dead letter.
-      const refusal = decided.get(movement.movement_id)
-      if (refusal) refused.push({ index, ...refusal })
-      return
-    }
-    const key = keyOf(movement.sku, movement.warehouse)
-    const before = levels.get(key) ?? { onHand: 0, reserved: 0, lowStock: false }
-    const result = applyMovement(before, movement)
-    const effect = effectOf(movement)
-    decided.set(movement.movement_id, null)
-    let refusal: RefusedMovement | undefined
-    if (result.ok) {
-      const threshold = limits.get(movement.sku)
-      const available = result.levels.onHand - result.levels.reserved
-      const lowStock = threshold !== undefined && available < threshold
-      if (threshold !== undefined && lowStock !== before.lowStock)
-        alerts.push({
-          sku: movement.sku,
-          warehouse: movement.warehouse,
-          state: lowStock ? 'open' : 'resolved',
-          available,
-          threshold,
-          movementId: movement.movement_id,
-        })
-      levels.set(key, { ...result.levels, lowStock })
-      changed.add(key)
-    } else {
-      const details = {
-        on_hand: before.onHand,
-        reserved: before.reserved,
-        available: before.onHand - before.reserved,
-        requested: movement.quantity,
-      }
-      refusal = { index, code: result.code, reason: result.reason, details }
-      refused.push(refusal)
-      decided.set(movement.movement_id, { code: result.code, reason: result.reason, details })
-    }
-    ledger.ids.push(movement.movement_id)
-    ledger.skus.push(movement.sku)
-    ledger.warehouses.push(movement.warehouse)
-    ledger.kinds.push(movement.kind)
-    ledger.quantities.push(movement.quantity)
-    ledger.onHand.push(effect.onHand)
-    ledger.reserved.push(effect.reserved)
-    ledger.at.push(movement.timestamp)
-    ledger.references.push(movement.reference ?? null)
-    ledger.statuses.push(refusal ? 'refused' : 'applied')
-    ledger.refusals.push(
-      refusal
-        ? JSON.stringify({ code: refusal.code, reason: refusal.reason, details: refusal.details })
-        : null,
+/** The ledger's decisions on those of `movementIds` it decided, in one statement. */
+export async function ledgerDecisions(
+  db: Kysely<Schema>,
+  movementIds: readonly string[],
+): Promise<Map<string, LedgerDecision>> {
+  const decisions = new Map<string, LedgerDecision>()
+  if (movementIds.length === 0) return decisions
+  const { rows } = await sql<{ movement_id: string; status: 'applied' | 'refused'; code: string | null }>`
+    SELECT movement_id, status, refusal->>'code' AS code FROM stock_movements
+    WHERE movement_id = ANY(${textArray(movementIds)}::text[])`.execute(db)
+  for (const row of rows)
+    decisions.set(
+      row.movement_id,
+      row.status === 'refused' ? { status: 'refused', code: row.code ?? 'unknown' } : { status: 'applied' },
     )
-  })
-  if (ledger.ids.length > 0)
-    await sql`
-      INSERT INTO stock_movements (movement_id, sku, warehouse, kind, quantity, on_hand_delta, reserved_delta, at, reference, status, refusal)
-      SELECT id, sku, warehouse, kind, quantity, on_hand_delta, reserved_delta, at, reference, status, refusal::jsonb
-      FROM unnest(${textArray(ledger.ids)}::text[], ${textArray(ledger.skus)}::text[], ${textArray(ledger.warehouses)}::text[], ${textArray(ledger.kinds)}::text[],
-                  ${scalarArray(ledger.quantities)}::int[], ${scalarArray(ledger.onHand)}::int[], ${scalarArray(ledger.reserved)}::int[], ${textArray(ledger.at)}::timestamptz[],
-                  ${textArray(ledger.references)}::text[], ${textArray(ledger.statuses)}::text[], ${textArray(ledger.refusals)}::text[])
-        AS m(id, sku, warehouse, kind, quantity, on_hand_delta, reserved_delta, at, reference, status, refusal)`.execute(
-      trx,
-    )
-  if (changed.size > 0) await writeLevels(trx, changed, levels, seen)
-  if (alerts.length > 0)
-    await sql`
-      INSERT INTO stock_alerts (sku, warehouse, state, available, threshold, movement_id)
-      SELECT * FROM unnest(${textArray(alerts.map((a) => a.sku))}::text[], ${textArray(alerts.map((a) => a.warehouse))}::text[],
-                           ${textArray(alerts.map((a) => a.state))}::text[], ${scalarArray(alerts.map((a) => a.available))}::bigint[],
-                           ${scalarArray(alerts.map((a) => a.threshold))}::int[], ${textArray(alerts.map((a) => a.movementId))}::text[])`.execute(
-      trx,
-    )
-  return {
-    applied: ledger.statuses.filter((status) => status === 'applied').length,
-    duplicates,
-    refused,
-    alertsOpened: alerts.filter((alert) => alert.state === 'open').length,
-  }
+  return decisions
 }

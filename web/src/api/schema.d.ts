@@ -4749,7 +4749,7 @@ export interface paths {
                             /** @description new letters matching the filter when the job started (at most limit) */
                             matched: number;
                             redriven: number;
-                            /** @description letters that cannot go back as they are (not text, no source topic) */
+                            /** @description letters that cannot go back as they are (not text, no source topic, a stock movement whose movement_id the ledger decided); they stay new */
                             skipped: number;
                             error: string | null;
                             started_by: string;
@@ -4833,7 +4833,7 @@ export interface paths {
                             /** @description new letters matching the filter when the job started (at most limit) */
                             matched: number;
                             redriven: number;
-                            /** @description letters that cannot go back as they are (not text, no source topic) */
+                            /** @description letters that cannot go back as they are (not text, no source topic, a stock movement whose movement_id the ledger decided); they stay new */
                             skipped: number;
                             error: string | null;
                             started_by: string;
