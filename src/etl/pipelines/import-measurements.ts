@@ -3,7 +3,7 @@ import { FlowlineError } from '../../errors.ts'
 import { definePipeline, type RunContext } from '../pipeline.ts'
 import { ChunkLoader } from './import/chunk-loader.ts'
 import { type CleaningRules, cleanRecord } from './import/cleaning.ts'
-import { readRecords } from './import/records.ts'
+import { readRecordBatches } from './import/records.ts'
 import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
@@ -93,7 +93,7 @@ async function extractCleanLoad(context: RunContext<ImportParams>): Promise<void
     `reading ${params.source} as ${source.format}${source.bytesTotal ? `, ${source.bytesTotal} bytes` : ''}`,
   )
   const rules = cleaningRules(params)
-  const records = readRecords(source.stream, {
+  const batches = readRecordBatches(source.stream, {
     format: source.format,
     delimiter: params.delimiter,
     requiredColumns: [rules.sensorColumn, rules.temperatureColumn, rules.timestampColumn],
@@ -102,27 +102,28 @@ async function extractCleanLoad(context: RunContext<ImportParams>): Promise<void
   const onAbort = () => void cancelStagingStatements(storage, context.runId)
   signal.addEventListener('abort', onAbort, { once: true })
   try {
-    for await (const input of records) {
-      if (++counts.read % ROWS_PER_YIELD === 0) {
-        await yieldBetweenChunks()
-        signal.throwIfAborted()
+    for await (const batch of batches)
+      for (const input of batch) {
+        if (++counts.read % ROWS_PER_YIELD === 0) {
+          await yieldBetweenChunks()
+          signal.throwIfAborted()
+        }
+        if ('error' in input) {
+          context.reject(input.line, input.error, input.raw)
+          continue
+        }
+        const cleaned = cleanRecord(input.record, rules)
+        if (!cleaned.ok) {
+          context.reject(input.line, cleaned.reason, input.raw)
+          continue
+        }
+        counts.valid++
+        const chunk = chunker.push(copyLine(cleaned.row, input.line))
+        if (chunk !== undefined) {
+          context.progress(source.bytesRead(), source.bytesTotal)
+          await loader.submit(chunk)
+        }
       }
-      if ('error' in input) {
-        context.reject(input.line, input.error, input.raw)
-        continue
-      }
-      const cleaned = cleanRecord(input.record, rules)
-      if (!cleaned.ok) {
-        context.reject(input.line, cleaned.reason, input.raw)
-        continue
-      }
-      counts.valid++
-      const chunk = chunker.push(copyLine(cleaned.row, input.line))
-      if (chunk !== undefined) {
-        context.progress(source.bytesRead(), source.bytesTotal)
-        await loader.submit(chunk)
-      }
-    }
     const rest = chunker.flush()
     if (rest !== undefined) await loader.submit(rest)
     await loader.finish()
