@@ -14,15 +14,9 @@ import { sql } from 'kysely'
 import { scratchDatabase } from '../harness/index.ts'
 import { validateParams } from '../src/etl/params.ts'
 import { type CleanRow, cleanRecord } from '../src/etl/pipelines/import/cleaning.ts'
+import { type CopyChunk, CopyChunker } from '../src/etl/pipelines/import/copy-chunker.ts'
 import { readRecords } from '../src/etl/pipelines/import/records.ts'
-import {
-  type CopyChunk,
-  CopyChunker,
-  copyIntoStaging,
-  copyLine,
-  createStaging,
-  moveStagedRows,
-} from '../src/etl/pipelines/import/staging.ts'
+import { copyIntoStaging, createStaging, moveStagedRows } from '../src/etl/pipelines/import/staging.ts'
 import { cleaningRules, importMeasurements } from '../src/etl/pipelines/import-measurements.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
 import { writeBenchCsv } from './lib/etl-csv.ts'
@@ -86,7 +80,7 @@ try {
   const chunks: CopyChunk[] = []
   const chunker = new CopyChunker()
   for (const { row, line } of cleaned) {
-    const chunk = chunker.push(copyLine(row, line))
+    const chunk = chunker.push(row, line)
     if (chunk !== undefined) chunks.push(chunk)
   }
   const rest = chunker.flush()

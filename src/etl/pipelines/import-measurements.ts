@@ -3,13 +3,12 @@ import { FlowlineError } from '../../errors.ts'
 import { definePipeline, type RunContext } from '../pipeline.ts'
 import { ChunkLoader } from './import/chunk-loader.ts'
 import { type CleaningRules, cleanRecord } from './import/cleaning.ts'
+import { CopyChunker } from './import/copy-chunker.ts'
 import { readRecordBatches } from './import/records.ts'
 import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
-  CopyChunker,
   cancelStagingStatements,
-  copyLine,
   dropRunStaging,
   ROWS_PER_YIELD,
   yieldBetweenChunks,
@@ -118,7 +117,7 @@ async function extractCleanLoad(context: RunContext<ImportParams>): Promise<void
           continue
         }
         counts.valid++
-        const chunk = chunker.push(copyLine(cleaned.row, input.line))
+        const chunk = chunker.push(cleaned.row, input.line)
         if (chunk !== undefined) {
           context.progress(source.bytesRead(), source.bytesTotal)
           await loader.submit(chunk)

@@ -1,12 +1,6 @@
 import type { Storage } from '../../../storage/storage.ts'
-import {
-  type CopyChunk,
-  copyIntoStaging,
-  createStaging,
-  MAX_LOAD_SLOTS,
-  moveStagedRows,
-  stagingTable,
-} from './staging.ts'
+import type { CopyChunk } from './copy-chunker.ts'
+import { copyIntoStaging, createStaging, MAX_LOAD_SLOTS, moveStagedRows, stagingTable } from './staging.ts'
 
 /**
  * Loads COPY chunks while the caller parses the next ones: each slot has a staging table of its

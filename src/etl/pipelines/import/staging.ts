@@ -1,28 +1,9 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Storage } from '../../../storage/storage.ts'
-import type { CleanRow } from './cleaning.ts'
 
-/**
- * Bytes of COPY text per chunk (about 45,000 rows of a typical file): each chunk is one COPY into
- * a staging table and one INSERT from it. Large, so the per-statement costs (round trips, a
- * TRUNCATE) vanish beside the rows; small, so the few chunks in memory at once (one being filled,
- * one per load slot) stay a few MB and an INSERT lasts about a second on a quiet machine.
- */
-export const CHUNK_BYTES = 2 * 1024 * 1024
-/**
- * Room kept free for the next line: a staged line is at most about 1 KB (a sensor id of 128
- * characters, 3 bytes each in UTF-8, quotes doubled, three numbers), so it always fits.
- */
-const MAX_LINE_BYTES = 4096
 /** Rows parsed between two turns of the event loop (see `yieldBetweenChunks`). */
 export const ROWS_PER_YIELD = 5000
-
-/** Lines of COPY text ready to send: `bytes` views a buffer the chunker takes back once sent. */
-export interface CopyChunk {
-  readonly bytes: Buffer<ArrayBuffer>
-  readonly rows: number
-}
 
 /** Load slots a run may use at once (see ChunkLoader): two connections on a server. */
 export const MAX_LOAD_SLOTS = 2
@@ -37,7 +18,7 @@ export function stagingTable(runId: string, slot: number): string {
 export async function createStaging(storage: Storage, table: string): Promise<void> {
   await dropStaging(storage, table)
   await sql`CREATE UNLOGGED TABLE ${sql.table(table)} (
-    sensor_id text NOT NULL, temperature double precision NOT NULL, ts_ms double precision NOT NULL, line bigint NOT NULL
+    sensor_id text NOT NULL, temperature_micro bigint NOT NULL, ts_ms double precision NOT NULL, line bigint NOT NULL
   )`.execute(storage.db)
 }
 
@@ -48,52 +29,6 @@ export async function dropStaging(storage: Storage, table: string): Promise<void
 /** Drops every staging table a run may have left (a killed attempt, a cancel). */
 export async function dropRunStaging(storage: Storage, runId: string): Promise<void> {
   for (let slot = 0; slot < MAX_LOAD_SLOTS; slot++) await dropStaging(storage, stagingTable(runId, slot))
-}
-
-/** One staged row as a line of COPY's CSV (the sensor id quoted: it may hold commas or quotes). */
-export function copyLine(row: CleanRow, line: number): string {
-  const id = row.sensorId.includes('"') ? row.sensorId.replaceAll('"', '""') : row.sensorId
-  return `"${id}",${row.celsius},${row.timestampMs},${line}\n`
-}
-
-/**
- * Writes COPY lines into reused buffers of CHUNK_BYTES and hands out full chunks. Each row's line
- * is a short-lived string that dies young; only whole buffers outlive a chunk, so the heap does
- * not fill with rows waiting for their COPY (which kept the old-space growing with the file).
- * A chunk's buffer comes back with `release` once the database has it; the pool grows only to
- * the chunks in flight at once.
- */
-export class CopyChunker {
-  readonly #free: Buffer<ArrayBuffer>[] = []
-  #buffer: Buffer<ArrayBuffer> = this.#take()
-  #length = 0
-  #rows = 0
-
-  /** Adds a line; returns the full chunk when it is time to send one, or undefined. */
-  push(text: string): CopyChunk | undefined {
-    this.#length += this.#buffer.write(text, this.#length)
-    this.#rows++
-    return this.#buffer.length - this.#length < MAX_LINE_BYTES ? this.flush() : undefined
-  }
-
-  /** What is left, or undefined when nothing is. */
-  flush(): CopyChunk | undefined {
-    if (this.#rows === 0) return undefined
-    const chunk = { bytes: this.#buffer.subarray(0, this.#length), rows: this.#rows }
-    this.#buffer = this.#take()
-    this.#length = 0
-    this.#rows = 0
-    return chunk
-  }
-
-  /** Takes back a chunk's buffer once it is sent (its COPY ended), to be filled again. */
-  release(chunk: CopyChunk): void {
-    this.#free.push(Buffer.from(chunk.bytes.buffer, chunk.bytes.byteOffset, CHUNK_BYTES))
-  }
-
-  #take(): Buffer<ArrayBuffer> {
-    return this.#free.pop() ?? Buffer.allocUnsafeSlow(CHUNK_BYTES)
-  }
 }
 
 /**
@@ -110,7 +45,7 @@ export async function copyIntoStaging(
 ): Promise<void> {
   await storage.copyCsv(
     table,
-    ['sensor_id', 'temperature', 'ts_ms', 'line'],
+    ['sensor_id', 'temperature_micro', 'ts_ms', 'line'],
     (async function* () {
       yield chunk
     })(),
@@ -144,7 +79,8 @@ export async function moveStagedRows(storage: Storage, table: string): Promise<n
   const { rows } = await sql<{ inserted: number }>`
     WITH inserted AS (
       INSERT INTO measurements (sensor_id, temperature, ts)
-      SELECT sensor_id, temperature, to_timestamp(ts_ms / 1000) FROM ${sql.table(table)}
+      -- Dividing in float8 gives the very double the cleaning computed (its microdegree rounding).
+      SELECT sensor_id, temperature_micro::float8 / 1000000, to_timestamp(ts_ms / 1000) FROM ${sql.table(table)}
       ORDER BY sensor_id, ts_ms
       ON CONFLICT (sensor_id, ts) DO NOTHING
       RETURNING sensor_id, temperature, ts
