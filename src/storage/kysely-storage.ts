@@ -30,7 +30,11 @@ export abstract class KyselyStorage implements Storage {
     return this.db
   }
 
-  abstract copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>
+  abstract copyCsv(
+    table: string,
+    columns: readonly string[],
+    chunks: AsyncIterable<string | Uint8Array<ArrayBuffer>>,
+  ): Promise<void>
 
   migrate(): Promise<string[]> {
     return migrateToLatest(this.db as Kysely<unknown>)

@@ -23,7 +23,11 @@ export class PGliteStorage extends KyselyStorage {
   }
 
   /** PGlite has no COPY FROM STDIN; it reads a chunk handed over as a Blob at `/dev/blob`. */
-  async copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void> {
+  async copyCsv(
+    table: string,
+    columns: readonly string[],
+    chunks: AsyncIterable<string | Uint8Array<ArrayBuffer>>,
+  ): Promise<void> {
     const statement = copyStatement(table, columns, "'/dev/blob'")
     for await (const chunk of chunks) await this.pglite.query(statement, [], { blob: new Blob([chunk]) })
   }

@@ -61,7 +61,11 @@ export class PostgresStorage extends KyselyStorage {
    * COPY FROM STDIN through pg-copy-streams, with the stream's backpressure, on a bulk connection:
    * a large COPY takes longer than the pool's 30 s query timeout.
    */
-  async copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void> {
+  async copyCsv(
+    table: string,
+    columns: readonly string[],
+    chunks: AsyncIterable<string | Uint8Array<ArrayBuffer>>,
+  ): Promise<void> {
     this.bulk()
     const client = await (this.#bulk as { pool: pg.Pool }).pool.connect()
     try {

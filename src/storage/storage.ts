@@ -19,7 +19,11 @@ export interface Storage {
    * Bulk-loads CSV text (each chunk whole lines, no header) into `table` with COPY, the fastest
    * way into PostgreSQL. Chunks are pulled as the database takes them, so memory stays bounded.
    */
-  copyCsv(table: string, columns: readonly string[], chunks: AsyncIterable<string>): Promise<void>
+  copyCsv(
+    table: string,
+    columns: readonly string[],
+    chunks: AsyncIterable<string | Uint8Array<ArrayBuffer>>,
+  ): Promise<void>
   /**
    * Kysely for bulk statements (an ETL load) that may run longer than the 30 s query timeout of
    * `db`: on a server, a small pool of its own without that timeout; on PGlite, `db` itself.

@@ -1,21 +1,16 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { FlowlineError } from '../../errors.ts'
 import { definePipeline, type RunContext } from '../pipeline.ts'
+import { ChunkLoader } from './import/chunk-loader.ts'
 import { type CleaningRules, cleanRecord } from './import/cleaning.ts'
-import { readRecords } from './import/records.ts'
+import { CopyChunker } from './import/copy-chunker.ts'
+import { readRecordBatches } from './import/records.ts'
 import { importRunPolicy, oneOf, sourceParams } from './import/source-params.ts'
 import { openSource } from './import/sources.ts'
 import {
-  CopyChunker,
   cancelStagingStatements,
-  copyIntoStaging,
-  copyLine,
-  createStaging,
-  dropStaging,
-  insertStagedLines,
-  LINES_PER_INSERT,
-  lastStagedLine,
-  stagingTable,
+  dropRunStaging,
+  ROWS_PER_YIELD,
   yieldBetweenChunks,
 } from './import/staging.ts'
 import { isTimeZone } from './import/timestamps.ts'
@@ -51,11 +46,8 @@ export const importMeasurements = definePipeline({
   description: 'CSV/NDJSON (gzip) file or URL → clean → COPY to staging → measurements, exactly once',
   params: Params,
   ...importRunPolicy,
-  steps: [
-    { name: 'extract-clean-stage', run: stage },
-    { name: 'load', run: load },
-  ],
-  cleanup: (context) => dropStaging(context.storage, stagingTable(context.runId)),
+  steps: [{ name: 'extract-clean-load', run: extractCleanLoad }],
+  cleanup: (context) => dropRunStaging(context.storage, context.runId),
 })
 
 /** The cleaning rules of an import's parameters, judged against the time the run starts. */
@@ -75,84 +67,75 @@ export function cleaningRules(params: ImportParams, nowMs = Date.now()): Cleanin
   }
 }
 
-async function stage(context: RunContext<ImportParams>): Promise<void> {
-  const { params, counts, signal } = context
+/**
+ * Reads, cleans and loads in one pass: each row is parsed, cleaned and written as a COPY line in
+ * the same turn, and every ROWS_PER_CHUNK of them go to the loader, which COPYs and INSERTs them
+ * while the next chunk is parsed. Memory holds a few chunks, never the file.
+ */
+async function extractCleanLoad(context: RunContext<ImportParams>): Promise<void> {
+  const { params, counts, signal, storage } = context
   if (params.timezone !== undefined && !isTimeZone(params.timezone))
     throw new FlowlineError('VALIDATION_FAILED', `timezone: unknown time zone "${params.timezone}"`)
-  const table = stagingTable(context.runId)
-  await createStaging(context.storage, table)
+  const chunker = new CopyChunker()
+  const loader = new ChunkLoader(
+    storage,
+    context.runId,
+    (chunk) => chunker.release(chunk),
+    (rows, inserted) => {
+      counts.loaded += inserted
+      counts.duplicates += rows - inserted
+    },
+  )
+  await loader.create()
   const source = await openSource(params, context.importDir, signal)
   context.log(
     `reading ${params.source} as ${source.format}${source.bytesTotal ? `, ${source.bytesTotal} bytes` : ''}`,
   )
   const rules = cleaningRules(params)
-  const records = readRecords(source.stream, {
+  const batches = readRecordBatches(source.stream, {
     format: source.format,
     delimiter: params.delimiter,
     requiredColumns: [rules.sensorColumn, rules.temperatureColumn, rules.timestampColumn],
   })
-  // One generator from records to COPY chunks: every row is parsed, cleaned and written as a COPY
-  // line in the same turn, and only whole chunks cross an await (a generator per stage cost a
-  // promise per row each).
-  async function* copyChunks(): AsyncGenerator<string> {
-    const chunker = new CopyChunker()
-    for await (const input of records) {
-      counts.read++
-      if ('error' in input) {
-        context.reject(input.line, input.error, input.raw)
-        continue
-      }
-      const cleaned = cleanRecord(input.record, rules)
-      if (!cleaned.ok) {
-        context.reject(input.line, cleaned.reason, input.raw)
-        continue
-      }
-      counts.valid++
-      const chunk = chunker.push(copyLine(cleaned.row, input.line))
-      if (chunk !== undefined) {
-        signal.throwIfAborted()
-        context.progress(source.bytesRead(), source.bytesTotal)
-        yield chunk
-        // Parsing a buffered file resolves only promises, which would starve timers and sockets
-        // (heartbeats, the queue's polls, the API) for as long as the file lasts: let them run.
-        await yieldBetweenChunks()
-      }
-    }
-    const rest = chunker.flush()
-    if (rest !== undefined) yield rest
-  }
   const started = performance.now()
+  const onAbort = () => void cancelStagingStatements(storage, context.runId)
+  signal.addEventListener('abort', onAbort, { once: true })
   try {
-    await copyIntoStaging(context.storage, table, copyChunks())
+    for await (const batch of batches)
+      for (const input of batch) {
+        if (++counts.read % ROWS_PER_YIELD === 0) {
+          await yieldBetweenChunks()
+          signal.throwIfAborted()
+        }
+        if ('error' in input) {
+          context.reject(input.line, input.error, input.raw)
+          continue
+        }
+        const cleaned = cleanRecord(input.record, rules)
+        if (!cleaned.ok) {
+          context.reject(input.line, cleaned.reason, input.raw)
+          continue
+        }
+        counts.valid++
+        const chunk = chunker.push(cleaned.row, input.line)
+        if (chunk !== undefined) {
+          context.progress(source.bytesRead(), source.bytesTotal)
+          await loader.submit(chunk)
+        }
+      }
+    const rest = chunker.flush()
+    if (rest !== undefined) await loader.submit(rest)
+    await loader.finish()
   } catch (error) {
     source.stream.destroy()
+    await loader.settle()
     throw signal.aborted ? (signal.reason ?? error) : error
+  } finally {
+    signal.removeEventListener('abort', onAbort)
   }
   context.progress(source.bytesRead(), source.bytesRead())
   const seconds = (performance.now() - started) / 1000
   context.log(
-    `read ${counts.read} rows (${counts.valid} valid, ${counts.rejected} rejected) and staged them in ${seconds.toFixed(1)} s`,
-  )
-}
-
-async function load(context: RunContext<ImportParams>): Promise<void> {
-  const { counts, storage } = context
-  const table = stagingTable(context.runId)
-  const started = performance.now()
-  const last = await lastStagedLine(storage, table)
-  const onAbort = () => void cancelStagingStatements(storage, table)
-  context.signal.addEventListener('abort', onAbort, { once: true })
-  try {
-    for (let from = 0; from <= last; from += LINES_PER_INSERT) {
-      context.signal.throwIfAborted()
-      counts.loaded += await insertStagedLines(storage, table, from, from + LINES_PER_INSERT)
-      counts.duplicates = counts.valid - counts.loaded
-    }
-  } finally {
-    context.signal.removeEventListener('abort', onAbort)
-  }
-  const seconds = (performance.now() - started) / 1000
-  context.log(
-    `loaded ${counts.loaded} rows into measurements in ${seconds.toFixed(1)} s; ${counts.duplicates} were there already or repeated in the file`,
+    `read ${counts.read} rows (${counts.valid} valid, ${counts.rejected} rejected) and loaded ${counts.loaded} rows into measurements in ${seconds.toFixed(1)} s; ${counts.duplicates} were there already or repeated in the file`,
   )
 }

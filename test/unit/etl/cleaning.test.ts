@@ -64,6 +64,31 @@ test('reads timestamps with explicit zones, epochs, and zone-less times only wit
   assert.equal(parseTimestamp('2026-11-22T10:00:00Z', 'epoch_s', undefined).ok, false)
 })
 
+test('reads the common UTC form by position exactly as the general way does, and refuses impossible dates', () => {
+  // Every day of a leap year and the next, at a few times, with and without milliseconds.
+  for (let day = Date.UTC(2024, 0, 1); day < Date.UTC(2026, 0, 1); day += 86_400_000)
+    for (const offset of [0, 3_723_456, 86_399_999]) {
+      const iso = new Date(day + offset).toISOString()
+      assert.deepEqual(parseTimestamp(iso, 'auto', undefined), { ok: true, ms: day + offset })
+      const seconds = `${iso.slice(0, 19)}Z`
+      assert.deepEqual(parseTimestamp(seconds, 'auto', undefined), { ok: true, ms: Date.parse(seconds) })
+    }
+  for (const impossible of [
+    '2023-02-29T10:00:00Z',
+    '2026-04-31T10:00:00Z',
+    '2026-13-01T10:00:00Z',
+    '2026-11-22T24:00:00Z',
+    '2026-11-22T10:60:00Z',
+    '2026-11-22T10:00:60.000Z',
+    '2026-11-2xT10:00:00Z',
+  ])
+    assert.equal(parseTimestamp(impossible, 'auto', undefined).ok, false, impossible)
+  assert.deepEqual(parseTimestamp('2024-02-29T10:00:00z', 'auto', undefined), {
+    ok: true,
+    ms: Date.parse('2024-02-29T10:00:00Z'),
+  })
+})
+
 test('cleans a record or names the field and the reason', () => {
   assert.deepEqual(
     cleanRecord(

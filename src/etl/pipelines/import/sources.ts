@@ -85,7 +85,7 @@ async function openFile(file: string, importDir: string, signal: AbortSignal): P
   const info = await stat(path)
   if (!info.isFile()) throw new FlowlineError('SOURCE_INVALID', `${file} is not a file`)
   return {
-    stream: createReadStream(path, { signal, highWaterMark: 256 * 1024 }),
+    stream: createReadStream(path, { signal, highWaterMark: 64 * 1024 }),
     name: path,
     size: info.size,
     gzip: path.toLowerCase().endsWith('.gz'),

@@ -1,26 +1,24 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { sql } from 'kysely'
 import type { Storage } from '../../../storage/storage.ts'
-import type { CleanRow } from './cleaning.ts'
 
-/** Rows per COPY chunk: about 250 KB of CSV, big enough to amortise a call, small to bound memory. */
-const ROWS_PER_CHUNK = 5000
-/**
- * Input lines per INSERT from staging. A statement cannot be interrupted by a cancel, which lands
- * between two: at 75 µs a row (wall, measured on the busy shared machine) 50,000 lines keep one
- * under 4 s, so a cancel stays under the 5 s it promises; per-statement overhead is small beside.
- */
-export const LINES_PER_INSERT = 50_000
+/** Rows parsed between two turns of the event loop (see `yieldBetweenChunks`). */
+export const ROWS_PER_YIELD = 5000
 
-/** The staging table of a run: unlogged (it is rebuilt on a retry anyway), dropped when loaded. */
-export function stagingTable(runId: string): string {
-  return `etl_stage_${runId.replaceAll('-', '')}`
+/** Load slots a run may use at once (see ChunkLoader): two connections on a server. */
+export const MAX_LOAD_SLOTS = 2
+
+const stagingPrefix = (runId: string) => `etl_stage_${runId.replaceAll('-', '')}`
+
+/** The staging table of a run's load slot: unlogged (it is rebuilt on a retry anyway), emptied after each chunk. */
+export function stagingTable(runId: string, slot: number): string {
+  return `${stagingPrefix(runId)}_${slot}`
 }
 
 export async function createStaging(storage: Storage, table: string): Promise<void> {
   await dropStaging(storage, table)
   await sql`CREATE UNLOGGED TABLE ${sql.table(table)} (
-    sensor_id text NOT NULL, temperature double precision NOT NULL, ts_ms double precision NOT NULL, line bigint NOT NULL
+    sensor_id text NOT NULL, temperature_micro bigint NOT NULL, ts_ms double precision NOT NULL, line bigint NOT NULL
   )`.execute(storage.db)
 }
 
@@ -28,84 +26,61 @@ export async function dropStaging(storage: Storage, table: string): Promise<void
   await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(storage.bulk())
 }
 
-/** One staged row as a line of COPY's CSV (the sensor id quoted: it may hold commas or quotes). */
-export function copyLine(row: CleanRow, line: number): string {
-  const id = row.sensorId.includes('"') ? row.sensorId.replaceAll('"', '""') : row.sensorId
-  return `"${id}",${row.celsius},${row.timestampMs},${line}\n`
+/** Drops every staging table a run may have left (a killed attempt, a cancel). */
+export async function dropRunStaging(storage: Storage, runId: string): Promise<void> {
+  for (let slot = 0; slot < MAX_LOAD_SLOTS; slot++) await dropStaging(storage, stagingTable(runId, slot))
 }
 
 /**
- * Groups COPY lines into chunks of ROWS_PER_CHUNK: the caller pushes lines as it reads, and gets
- * a chunk back when one is full (one async hop per chunk, not per row).
+ * Lets timers and sockets run: parsing a buffered file resolves only promises, which would starve
+ * the heartbeats, the queue's polls, the API and the chunk loads in flight for as long as the file
+ * lasts. Awaited every ROWS_PER_YIELD rows.
  */
-export class CopyChunker {
-  #lines: string[] = []
-
-  /** Adds a line; returns a full chunk to send, or undefined. */
-  push(text: string): string | undefined {
-    this.#lines.push(text)
-    if (this.#lines.length < ROWS_PER_CHUNK) return undefined
-    return this.flush()
-  }
-
-  /** What is left, or undefined when nothing is. */
-  flush(): string | undefined {
-    if (this.#lines.length === 0) return undefined
-    const chunk = this.#lines.join('')
-    this.#lines = []
-    return chunk
-  }
-}
-
-/** Lets timers and sockets run between chunks (see `stage`); awaited once per chunk. */
 export const yieldBetweenChunks = () => yieldToEventLoop()
 
 export async function copyIntoStaging(
   storage: Storage,
   table: string,
-  chunks: AsyncIterable<string>,
+  chunk: Uint8Array<ArrayBuffer>,
 ): Promise<void> {
-  await storage.copyCsv(table, ['sensor_id', 'temperature', 'ts_ms', 'line'], chunks)
-}
-
-export async function lastStagedLine(storage: Storage, table: string): Promise<number> {
-  await sql`CREATE INDEX ON ${sql.table(table)} USING brin (line)`.execute(storage.bulk())
-  const { rows } = await sql<{ last: string | number | null }>`
-    SELECT max(line) AS last FROM ${sql.table(table)}`.execute(storage.bulk())
-  return Number(rows[0]?.last ?? 0)
+  await storage.copyCsv(
+    table,
+    ['sensor_id', 'temperature_micro', 'ts_ms', 'line'],
+    (async function* () {
+      yield chunk
+    })(),
+  )
 }
 
 /**
- * Cancels the statements running on the run's staging table (on another connection): a cancelled
- * run must not wait for an INSERT of many seconds to end. The table's name is the run's own, so
- * no other statement matches. On PGlite (one connection, in this thread) nothing runs meanwhile.
+ * Cancels the statements running on the run's staging tables (on another connection): a cancelled
+ * run must not wait for an INSERT of seconds to end. The tables' names are the run's own, so no
+ * other statement matches. On PGlite (one connection, in this thread) nothing runs meanwhile.
  */
-export async function cancelStagingStatements(storage: Storage, table: string): Promise<void> {
+export async function cancelStagingStatements(storage: Storage, runId: string): Promise<void> {
+  const prefix = stagingPrefix(runId)
   await sql`
     SELECT pg_cancel_backend(pid) FROM pg_stat_activity
     WHERE datname = current_database() AND pid <> pg_backend_pid() AND state = 'active'
-      AND query LIKE ${`%${table}%`}`
+      AND query LIKE ${`%${prefix}%`}`
     .execute(storage.db)
     .catch(() => {})
 }
 
 /**
- * Moves staged lines `[from, to)` into `measurements` with one `INSERT ... ON CONFLICT DO
- * NOTHING`: a row already there (an earlier run, the saver, a duplicate line of the same file)
- * is skipped, so running an import again loads nothing twice. The sensors summary counts the
- * rows really inserted, in the same statement, as the saver's does. Returns how many.
+ * Moves what is staged in `table` into `measurements` with one `INSERT ... ON CONFLICT DO
+ * NOTHING`, then empties the table: a row already there (an earlier run, the saver, a duplicate
+ * line of the same file) is skipped, so running an import again loads nothing twice. The sensors
+ * summary counts the rows really inserted, in the same statement, as the saver's does. Rows go in
+ * sorted, so two loads at once take their row locks in the same order and cannot deadlock.
+ * Returns how many were inserted.
  */
-export async function insertStagedLines(
-  storage: Storage,
-  table: string,
-  from: number,
-  to: number,
-): Promise<number> {
+export async function moveStagedRows(storage: Storage, table: string): Promise<number> {
   const { rows } = await sql<{ inserted: number }>`
     WITH inserted AS (
       INSERT INTO measurements (sensor_id, temperature, ts)
-      SELECT sensor_id, temperature, to_timestamp(ts_ms / 1000) FROM ${sql.table(table)}
-      WHERE line >= ${from} AND line < ${to}
+      -- Dividing in float8 gives the very double the cleaning computed (its microdegree rounding).
+      SELECT sensor_id, temperature_micro::float8 / 1000000, to_timestamp(ts_ms / 1000) FROM ${sql.table(table)}
       ORDER BY sensor_id, ts_ms
       ON CONFLICT (sensor_id, ts) DO NOTHING
       RETURNING sensor_id, temperature, ts
@@ -125,5 +100,6 @@ export async function insertStagedLines(
       RETURNING 1
     )
     SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(storage.bulk())
+  await sql`TRUNCATE ${sql.table(table)}`.execute(storage.bulk())
   return rows[0]?.inserted ?? 0
 }

@@ -28,6 +28,8 @@ export function parseTimestamp(
   }
   if (format === 'epoch_ms' || format === 'epoch_s')
     return { ok: false, reason: `timestamp "${text}" is not an epoch number` }
+  const fast = utcIsoMs(text)
+  if (fast !== undefined) return { ok: true, ms: fast }
   const match = ISO.exec(text)
   if (!match)
     return { ok: false, reason: `timestamp "${text}" is not ISO-8601 (YYYY-MM-DDTHH:MM[:SS[.fff]][zone])` }
@@ -51,6 +53,44 @@ export function parseTimestamp(
       reason: `timestamp "${text}" has no time zone (add one, or set the timezone parameter)`,
     }
   return { ok: true, ms: wallTimeToUtc(wall, timeZone) }
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+
+/** The number written in `length` ASCII digits at `at`, or -1. */
+function digitsAt(text: string, at: number, length: number): number {
+  let value = 0
+  for (let i = at; i < at + length; i++) {
+    const digit = text.charCodeAt(i) - 48
+    if (digit < 0 || digit > 9) return -1
+    value = value * 10 + digit
+  }
+  return value
+}
+
+/**
+ * The most common form, `YYYY-MM-DDTHH:MM:SSZ` or with `.sss`, read by position: the regex, its
+ * match array and the date check cost more than the rest of a row's cleaning. Anything else, or
+ * an impossible date, returns undefined and goes the general way (which says what is wrong).
+ */
+function utcIsoMs(text: string): number | undefined {
+  const length = text.length
+  if (length !== 20 && length !== 24) return undefined
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':')
+    return undefined
+  if (text[length - 1] !== 'Z' || (length === 24 && text[19] !== '.')) return undefined
+  const year = digitsAt(text, 0, 4)
+  const month = digitsAt(text, 5, 2)
+  const day = digitsAt(text, 8, 2)
+  const hour = digitsAt(text, 11, 2)
+  const minute = digitsAt(text, 14, 2)
+  const second = digitsAt(text, 17, 2)
+  const ms = length === 24 ? digitsAt(text, 20, 3) : 0
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)
+  const days = month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0)
+  if (year < 1970 || month < 1 || day < 1 || day > days || hour < 0 || hour > 23) return undefined
+  if (minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms)
 }
 
 function zoneOffsetMs(zone: string): number {
