@@ -1,5 +1,6 @@
 import { type Kysely, sql, type Transaction } from 'kysely'
 import type { WindowSpec } from '../../domain/window-spec.ts'
+import { scalarArray, textArray } from '../../storage/pg-array.ts'
 import type { Schema } from '../../storage/schema.ts'
 import { duplicatesInBatch, groupIntoWindows, type WindowGroup } from './window-groups.ts'
 import { windowEventJson } from './window-sql.ts'
@@ -120,21 +121,56 @@ export class WindowsRepository {
     return { merged: fresh.length, corrections }
   }
 
-  /** Records the readings as aggregated; returns the indexes of those that already were. */
+  /**
+   * Records the readings as aggregated in `aggregated_minutes` (one row per sensor and minute, the
+   * µs offsets of its readings); returns the indexes of those that already were. The rows of the
+   * batch's minutes are locked first, so the membership test sees the last committed offsets. Two
+   * partitions can only carry one sensor while the topic is repartitioned: if another member created
+   * a minute row meanwhile with one of these readings, the update skips that row and the batch fails
+   * (retryable), to be applied again against the committed row.
+   */
   async #markAggregated(trx: Transaction<Schema>, readings: readonly Reading[]): Promise<Set<number>> {
-    const { rows } = await sql<{ ord: string | number }>`
+    const { rows } = await sql<{
+      ord: string | number | null
+      groups: string | number
+      written: string | number
+    }>`
       WITH input AS (
-        SELECT sensor_id, to_timestamp(ms / 1000) AS ts, ord
-        FROM unnest(${readings.map((r) => r.sensorId)}::text[], ${readings.map((r) => r.timestampMs)}::float8[])
-          WITH ORDINALITY AS i(sensor_id, ms, ord)
+        SELECT sensor_id, us / 60000000 AS minute, (us % 60000000)::int4 AS off, ord
+        FROM (
+          SELECT sensor_id, (extract(epoch FROM to_timestamp(ms / 1000)) * 1000000)::int8 AS us, ord
+          FROM unnest(${textArray(readings.map((r) => r.sensorId))}::text[], ${scalarArray(readings.map((r) => r.timestampMs))}::float8[])
+            WITH ORDINALITY AS i(sensor_id, ms, ord)
+        ) AS r
+      ), known AS (
+        SELECT k.sensor_id, k.minute, k.offsets FROM aggregated_minutes k
+        JOIN (SELECT DISTINCT sensor_id, minute FROM input) AS m ON k.sensor_id = m.sensor_id AND k.minute = m.minute
+        ORDER BY k.sensor_id, k.minute
+        FOR UPDATE OF k
       ), fresh AS (
-        INSERT INTO aggregated_readings (sensor_id, ts) SELECT sensor_id, ts FROM input
-        ON CONFLICT DO NOTHING
-        RETURNING sensor_id, ts
+        SELECT i.sensor_id, i.minute, i.off, i.ord FROM input i
+        LEFT JOIN known k ON k.sensor_id = i.sensor_id AND k.minute = i.minute
+        WHERE k.offsets IS NULL OR i.off <> ALL (k.offsets)
+      ), written AS (
+        INSERT INTO aggregated_minutes AS a (sensor_id, minute, offsets)
+        SELECT sensor_id, minute, array_agg(off) FROM fresh GROUP BY sensor_id, minute ORDER BY sensor_id, minute
+        ON CONFLICT (sensor_id, minute) DO UPDATE SET offsets = a.offsets || excluded.offsets
+          WHERE NOT (a.offsets && excluded.offsets)
+        RETURNING 1
+      ), counts AS (
+        SELECT (SELECT count(*) FROM (SELECT DISTINCT sensor_id, minute FROM fresh) AS g) AS groups,
+          (SELECT count(*) FROM written) AS written
       )
-      SELECT i.ord FROM input i
-      WHERE NOT EXISTS (SELECT 1 FROM fresh f WHERE f.sensor_id = i.sensor_id AND f.ts = i.ts)`.execute(trx)
-    return new Set(rows.map((row) => Number(row.ord) - 1))
+      SELECT d.ord, c.groups, c.written FROM counts c
+      LEFT JOIN (SELECT ord FROM input EXCEPT SELECT ord FROM fresh) AS d ON true`.execute(trx)
+    const first = rows[0]
+    if (first && Number(first.written) !== Number(first.groups))
+      throw new Error(
+        'another member merged readings of the same sensor and minute concurrently; retrying the batch',
+      )
+    const seen = new Set<number>()
+    for (const row of rows) if (row.ord !== null) seen.add(Number(row.ord) - 1)
+    return seen
   }
 
   /** Upserts each window once (in key order, so two members lock rows alike); returns the corrections queued. */
