@@ -123,11 +123,12 @@ export class WindowsRepository {
 
   /**
    * Records the readings as aggregated in `aggregated_minutes` (one row per sensor and minute, the
-   * µs offsets of its readings); returns the indexes of those that already were. The rows of the
-   * batch's minutes are locked first, so the membership test sees the last committed offsets. Two
-   * partitions can only carry one sensor while the topic is repartitioned: if another member created
-   * a minute row meanwhile with one of these readings, the update skips that row and the batch fails
-   * (retryable), to be applied again against the committed row.
+   * µs offsets of its readings); returns the indexes of those that already were. The batch's
+   * offsets are grouped per minute first, and only a minute whose stored offsets overlap them (a
+   * duplicate, rare) is looked into reading by reading. Two partitions carry one sensor only while
+   * the topic is repartitioned: if another member wrote one of these readings to a minute since
+   * this statement's snapshot, the update skips that row and the batch fails (retryable), to be
+   * applied again against the committed row.
    */
   async #markAggregated(trx: Transaction<Schema>, readings: readonly Reading[]): Promise<Set<number>> {
     const { rows } = await sql<{
@@ -142,27 +143,32 @@ export class WindowsRepository {
           FROM unnest(${textArray(readings.map((r) => r.sensorId))}::text[], ${scalarArray(readings.map((r) => r.timestampMs))}::float8[])
             WITH ORDINALITY AS i(sensor_id, ms, ord)
         ) AS r
-      ), known AS (
-        SELECT k.sensor_id, k.minute, k.offsets FROM aggregated_minutes k
-        JOIN (SELECT DISTINCT sensor_id, minute FROM input) AS m ON k.sensor_id = m.sensor_id AND k.minute = m.minute
-        ORDER BY k.sensor_id, k.minute
-        FOR UPDATE OF k
+      ), minutes AS (
+        SELECT sensor_id, minute, array_agg(off) AS offsets FROM input GROUP BY sensor_id, minute
+      ), overlapping AS (
+        SELECT k.sensor_id, k.minute, k.offsets FROM minutes m
+        JOIN aggregated_minutes k ON k.sensor_id = m.sensor_id AND k.minute = m.minute
+        WHERE k.offsets && m.offsets
+      ), seen AS (
+        SELECT i.ord FROM input i JOIN overlapping k ON k.sensor_id = i.sensor_id AND k.minute = i.minute
+        WHERE i.off = ANY (k.offsets)
       ), fresh AS (
-        SELECT i.sensor_id, i.minute, i.off, i.ord FROM input i
-        LEFT JOIN known k ON k.sensor_id = i.sensor_id AND k.minute = i.minute
-        WHERE k.offsets IS NULL OR i.off <> ALL (k.offsets)
+        SELECT m.sensor_id, m.minute, m.offsets FROM minutes m
+        WHERE NOT EXISTS (SELECT 1 FROM overlapping k WHERE k.sensor_id = m.sensor_id AND k.minute = m.minute)
+        UNION ALL
+        SELECT i.sensor_id, i.minute, array_agg(i.off) FROM input i
+        JOIN overlapping k ON k.sensor_id = i.sensor_id AND k.minute = i.minute
+        WHERE NOT (i.off = ANY (k.offsets))
+        GROUP BY i.sensor_id, i.minute
       ), written AS (
         INSERT INTO aggregated_minutes AS a (sensor_id, minute, offsets)
-        SELECT sensor_id, minute, array_agg(off) FROM fresh GROUP BY sensor_id, minute ORDER BY sensor_id, minute
+        SELECT sensor_id, minute, offsets FROM fresh ORDER BY sensor_id, minute
         ON CONFLICT (sensor_id, minute) DO UPDATE SET offsets = a.offsets || excluded.offsets
           WHERE NOT (a.offsets && excluded.offsets)
         RETURNING 1
-      ), counts AS (
-        SELECT (SELECT count(*) FROM (SELECT DISTINCT sensor_id, minute FROM fresh) AS g) AS groups,
-          (SELECT count(*) FROM written) AS written
       )
-      SELECT d.ord, c.groups, c.written FROM counts c
-      LEFT JOIN (SELECT ord FROM input EXCEPT SELECT ord FROM fresh) AS d ON true`.execute(trx)
+      SELECT s.ord, (SELECT count(*) FROM fresh) AS groups, (SELECT count(*) FROM written) AS written
+      FROM (SELECT 1) AS one LEFT JOIN seen s ON true`.execute(trx)
     const first = rows[0]
     if (first && Number(first.written) !== Number(first.groups))
       throw new Error(
