@@ -141,8 +141,9 @@ async function drain(topic: string, round: number) {
       alertsTopic: `${topic}_alerts`,
       aggregatePort: 0,
       aggregateConsumers: Number(process.env.AGG_CONSUMERS ?? 1),
-      aggregateBatchSize: Number(process.env.AGG_BATCH ?? 5000),
-      saverBatchWaitMs: Number(process.env.AGG_WAIT_MS ?? 50),
+      // The role's defaults unless set: batch size and wait decide how many readings share a window row.
+      ...(process.env.AGG_BATCH ? { aggregateBatchSize: Number(process.env.AGG_BATCH) } : {}),
+      ...(process.env.AGG_WAIT_MS ? { aggregateBatchWaitMs: Number(process.env.AGG_WAIT_MS) } : {}),
     },
     {},
   )

@@ -49,6 +49,7 @@ const context = {
   cpuProfDir,
   ingestFlags: options.ingestFlags,
   saverFlags: options.saverFlags,
+  aggregateFlags: options.aggregateFlags,
   ingestNodeFlags: options.ingestNodeFlags,
   log,
 }
@@ -86,6 +87,7 @@ try {
       nodeFlags: NODE_FLAGS,
       ingestFlags: options.ingestFlags,
       saverFlags: options.saverFlags,
+      aggregateFlags: options.aggregateFlags,
       ingestNodeFlags: options.ingestNodeFlags,
       cpuProf: options.cpuProf,
     },

@@ -86,6 +86,7 @@ async function drainOnce(
           'windows-topic': `${name}_windows`,
           'alerts-topic': `${name}_alerts`,
           'aggregate-port': port,
+          ...context.aggregateFlags,
         }
   const process = await startRole(role, { label: `${role}-${name}`, port, flags })
   try {

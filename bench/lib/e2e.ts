@@ -41,6 +41,7 @@ export interface BenchContext {
   readonly cpuProfDir?: string
   readonly ingestFlags?: Readonly<Record<string, string>>
   readonly saverFlags?: Readonly<Record<string, string>>
+  readonly aggregateFlags?: Readonly<Record<string, string>>
   readonly ingestNodeFlags?: readonly string[]
   log(line: string): void
 }
@@ -90,6 +91,7 @@ export async function measureE2E(context: BenchContext, scenario: E2EScenario): 
     cpuProfDir: context.cpuProfDir,
     ingestFlags: context.ingestFlags,
     saverFlags: context.saverFlags,
+    aggregateFlags: context.aggregateFlags,
     ingestNodeFlags: context.ingestNodeFlags,
   })
   try {

@@ -52,6 +52,7 @@ export interface BenchOptions {
   readonly quick: boolean
   readonly ingestFlags: Readonly<Record<string, string>>
   readonly saverFlags: Readonly<Record<string, string>>
+  readonly aggregateFlags: Readonly<Record<string, string>>
   readonly ingestNodeFlags: readonly string[]
 }
 
@@ -87,6 +88,7 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --ingest-flags LIST    extra flags for every ingest (and embedded \`up\`), e.g. produce-batch=10000,produce-linger=5
   --ingest-node-flags=L  Node/V8 flags for every ingest, space-separated, e.g. "--ingest-node-flags=--max-semi-space-size=8"
   --saver-flags LIST     extra flags for every saver, e.g. batch-size=10000
+  --aggregate-flags LIST extra flags for every aggregator, e.g. aggregate-batch-wait=5000
   --label TEXT           free text stored with the results
   --quick                smoke preset for CI: 1 run, 3 s windows, no waiting, small ceilings,
                          batches 100, scaling 2, latency 1000/s, a short outage
@@ -135,6 +137,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       label: { type: 'string' },
       'ingest-flags': { type: 'string' },
       'saver-flags': { type: 'string' },
+      'aggregate-flags': { type: 'string' },
       'ingest-node-flags': { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -204,6 +207,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     label: values.label ?? '',
     ingestFlags: flagList('ingest-flags', values['ingest-flags']),
     saverFlags: flagList('saver-flags', values['saver-flags']),
+    aggregateFlags: flagList('aggregate-flags', values['aggregate-flags']),
     ingestNodeFlags: values['ingest-node-flags']?.split(' ').filter(Boolean) ?? [],
     quick,
   }

@@ -23,9 +23,10 @@ export interface PipelineSpec {
   /** Directory for --cpu-prof of every Flowline process, or none. */
   readonly cpuProfDir?: string
   readonly logLevel?: string
-  /** Extra flags for ingest (or `up` in embedded mode) and for each saver, to try settings without editing code. */
+  /** Extra flags for ingest (or `up` in embedded mode), each saver and each aggregator, to try settings without editing code. */
   readonly ingestFlags?: Readonly<Record<string, string>>
   readonly saverFlags?: Readonly<Record<string, string>>
+  readonly aggregateFlags?: Readonly<Record<string, string>>
   readonly ingestNodeFlags?: readonly string[]
 }
 
@@ -134,6 +135,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'database-url': databaseUrl,
           group: `${spec.name}_saver`,
           'saver-port': port,
+          ...spec.saverFlags,
         }
         started.push(await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
         saverPorts.push(port)
@@ -147,6 +149,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'windows-topic': `${spec.name}_windows`,
           'alerts-topic': `${spec.name}_alerts`,
           'aggregate-port': port,
+          ...spec.aggregateFlags,
         }
         started.push(await startProcess(`aggregate${index}-${spec.name}`, 'aggregate', port, flags, profile))
       }

@@ -34,10 +34,10 @@ export const GATE_POINTS = {
     waitsFor: '%INSERT INTO stock_movements%',
   },
   aggregatorMerge: {
-    // Only the merge writes aggregated_readings; a lock on measurement_windows could catch the
-    // idle tick's window-closing UPDATE first, and the batch would never reach the gate.
-    lock: 'LOCK TABLE aggregated_readings IN SHARE MODE',
-    waitsFor: '%INSERT INTO aggregated_readings%',
+    // Only the merge's dedup statement touches aggregated_minutes; a lock on measurement_windows
+    // could catch the idle tick's window-closing UPDATE first, and the batch would never reach the gate.
+    lock: 'LOCK TABLE aggregated_minutes IN SHARE MODE',
+    waitsFor: '%aggregated_minutes%',
   },
   aggregatorPublish: {
     lock: 'SELECT pg_advisory_xact_lock($1)',

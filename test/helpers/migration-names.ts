@@ -1,6 +1,6 @@
 /**
  * Every migration, in the order it applies: the one list the migration tests assert against, so a
- * new migration is added here once (numbers 0012 and 0013 were free when 0014 landed, hence the gap).
+ * new migration is added here once (0012 and 0013 landed after 0014, which the migrator allows).
  */
 export const ALL_MIGRATIONS = [
   '0001-measurements',
@@ -15,6 +15,7 @@ export const ALL_MIGRATIONS = [
   '0010-report-views',
   '0011-journey-coordinates',
   '0012-dead-letter-redriven-payload',
+  '0013-aggregated-minutes',
   '0014-platform-scopes-and-logins',
 ] as const
 

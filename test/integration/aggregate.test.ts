@@ -129,7 +129,7 @@ function secondPhase(topic: string): OutgoingRecord[] {
 
 async function caughtUp(db: Kysely<unknown>, expectedReadings: number): Promise<boolean> {
   const stored = await scalar(db, sql`SELECT count(*) FROM measurements`)
-  const merged = await scalar(db, sql`SELECT count(*) FROM aggregated_readings`)
+  const merged = await scalar(db, sql`SELECT coalesce(sum(cardinality(offsets)), 0) FROM aggregated_minutes`)
   return stored === expectedReadings && merged === expectedReadings
 }
 

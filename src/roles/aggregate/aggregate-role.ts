@@ -60,7 +60,7 @@ export async function startAggregate(
       maxBatch: storage.capabilities.concurrentConnections
         ? config.aggregateBatchSize
         : Math.min(config.aggregateBatchSize, SINGLE_CONNECTION_MAX_BATCH),
-      maxWaitMs: config.saverBatchWaitMs,
+      maxWaitMs: config.aggregateBatchWaitMs,
       startAt: aggregator.startAt,
     })
     const traced = traceBatches(

@@ -1,4 +1,5 @@
 import { sql, type Transaction } from 'kysely'
+import { scalarArray, textArray } from '../../storage/pg-array.ts'
 import type { Schema } from '../../storage/schema.ts'
 import type { AlertKind, AlertRule, AlertState, AlertTransition } from './alert-rules.ts'
 import { isoText } from './window-sql.ts'
@@ -47,7 +48,7 @@ export class AlertsRepository {
     }>`
       SELECT s.sensor_id, s.kind, s.breaches, extract(epoch FROM s.last_ts) * 1000 AS last_ms,
         extract(epoch FROM s.open_since) * 1000 AS open_ms
-      FROM alert_state s JOIN unnest(${keys.map((k) => k.sensorId)}::text[], ${keys.map((k) => k.kind)}::text[])
+      FROM alert_state s JOIN unnest(${textArray(keys.map((k) => k.sensorId))}::text[], ${textArray(keys.map((k) => k.kind))}::text[])
         AS k(sensor_id, kind) ON s.sensor_id = k.sensor_id AND s.kind = k.kind`.execute(trx)
     for (const row of rows) {
       found.set(stateKey(row.sensor_id, row.kind), {
@@ -83,9 +84,9 @@ export class AlertsRepository {
       WITH state AS (
         INSERT INTO alert_state AS a (sensor_id, kind, breaches, last_ts, open_since)
         SELECT sensor_id, kind, breaches, to_timestamp(last_ms / 1000), to_timestamp(open_ms / 1000)
-        FROM unnest(${states.map((s) => s.sensorId)}::text[], ${states.map((s) => s.kind)}::text[],
-          ${states.map((s) => s.breaches)}::int4[], ${states.map((s) => fromMs(s.lastMs))}::float8[],
-          ${states.map((s) => fromMs(s.openSinceMs))}::float8[]) AS s(sensor_id, kind, breaches, last_ms, open_ms)
+        FROM unnest(${textArray(states.map((s) => s.sensorId))}::text[], ${textArray(states.map((s) => s.kind))}::text[],
+          ${scalarArray(states.map((s) => s.breaches))}::int4[], ${scalarArray(states.map((s) => fromMs(s.lastMs)))}::float8[],
+          ${scalarArray(states.map((s) => fromMs(s.openSinceMs)))}::float8[]) AS s(sensor_id, kind, breaches, last_ms, open_ms)
         ORDER BY sensor_id, kind
         ON CONFLICT (sensor_id, kind) DO UPDATE SET breaches = excluded.breaches, last_ts = excluded.last_ts,
           open_since = excluded.open_since

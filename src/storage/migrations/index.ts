@@ -12,6 +12,7 @@ import { alertAcknowledgements } from './0009-alert-acknowledgements.ts'
 import { createReportViews } from './0010-report-views.ts'
 import { createJourneyCoordinates } from './0011-journey-coordinates.ts'
 import { deadLetterRedrivenPayload } from './0012-dead-letter-redriven-payload.ts'
+import { aggregatedMinutes } from './0013-aggregated-minutes.ts'
 import { platformScopesAndLogins } from './0014-platform-scopes-and-logins.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
@@ -28,6 +29,7 @@ const migrations: Record<string, Migration> = {
   '0010-report-views': createReportViews,
   '0011-journey-coordinates': createJourneyCoordinates,
   '0012-dead-letter-redriven-payload': deadLetterRedrivenPayload,
+  '0013-aggregated-minutes': aggregatedMinutes,
   '0014-platform-scopes-and-logins': platformScopesAndLogins,
 }
 
