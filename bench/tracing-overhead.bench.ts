@@ -4,10 +4,12 @@
  * has its own ingest and saver processes, all started once and kept running (idle but for the
  * mode whose turn it is); after one unmeasured warm-up window each, the load goes to one mode at a
  * time, window after window, their order rotated each round, so that a busy shared machine weighs
- * on each alike and compared windows are a minute apart, not several.
+ * on each alike and compared windows are a minute apart, not several. With `--concurrent`, every
+ * mode takes its load in the same window instead: the machine's moment-to-moment noise (CPU steal,
+ * frequency, a neighbour's burst) then falls on both sides of each paired difference at once.
  *
- *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--conditions TEXT]
- *     [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
+ *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--concurrent]
+ *     [--conditions TEXT] [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
  *
  * The figure that decides is the ingest + saver CPU per stored measurement (from /proc), with a
  * fixed offered rate (`--rate`, open loop) so every mode does the same work in the same batches;
@@ -45,6 +47,7 @@ const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     rate: { type: 'string', default: '8000' },
+    concurrent: { type: 'boolean', default: false },
     conditions: { type: 'string', default: 'shared machine (other work running)' },
     modes: { type: 'string', default: 'off,1,100' },
     'cpu-prof': { type: 'string' },
@@ -199,16 +202,26 @@ try {
     await measureWindow(pipeline, 0, WARMUP_S)
     await sleep(SETTLE_MS)
   }
+  const record = (sample: TracingSample) => {
+    samples.push(sample)
+    process.stderr.write(
+      `round ${sample.round} ${sample.mode.padEnd(6)} stored ${sample.stored}/s accepted ${sample.accepted}/s HTTP p99 ${sample.p99} ms, ` +
+        `CPU ingest ${sample.ingestUs} + saver ${sample.saverUs} µs/measurement, load ${sample.load1}\n`,
+    )
+  }
   for (let round = 1; round <= rounds; round++) {
+    if (values.concurrent) {
+      const windows = await Promise.all(
+        pipelines.map((pipeline) => measureWindow(pipeline, round, WINDOW_WARMUP_S)),
+      )
+      windows.forEach(record)
+      await sleep(SETTLE_MS)
+      continue
+    }
     // Rotated each round: no mode always runs first, or right after the heaviest one.
     const order = pipelines.map((_, index) => pipelines[(index + round - 1) % pipelines.length] as Pipeline)
     for (const pipeline of order) {
-      const sample = await measureWindow(pipeline, round, WINDOW_WARMUP_S)
-      samples.push(sample)
-      process.stderr.write(
-        `round ${round} ${sample.mode.padEnd(6)} stored ${sample.stored}/s accepted ${sample.accepted}/s HTTP p99 ${sample.p99} ms, ` +
-          `CPU ingest ${sample.ingestUs} + saver ${sample.saverUs} µs/measurement, load ${sample.load1}\n`,
-      )
+      record(await measureWindow(pipeline, round, WINDOW_WARMUP_S))
       await sleep(SETTLE_MS)
     }
   }
@@ -220,6 +233,7 @@ const report = tracingOverheadReport(samples, {
   rounds,
   windowS,
   rate,
+  concurrent: values.concurrent,
   conditions: values.conditions,
   exportedMb: sink.bytes() / 1e6,
 })

@@ -18,6 +18,8 @@ export interface ReportSettings {
   readonly windowS: number
   /** Offered measurements/s; 0 = closed loop. */
   readonly rate: number
+  /** Every mode loaded in the same windows (true), or one mode at a time. */
+  readonly concurrent: boolean
   readonly conditions: string
   readonly exportedMb: number
 }
@@ -86,7 +88,10 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
     `# Tracing overhead (${new Date().toISOString().slice(0, 16)} UTC)`,
     '',
     `Conditions: ${settings.conditions}. Batched E2E (100 measurements a request), one ingest and one saver process per mode, ` +
-      `started once and kept running, ${offered}, modes alternating window by window with their order rotated each round, ` +
+      `started once and kept running, ${offered}, ` +
+      (settings.concurrent
+        ? 'every mode loaded in the same windows, side by side, '
+        : 'modes alternating window by window with their order rotated each round, ') +
       `${settings.rounds} rounds of ${settings.windowS} s. ` +
       `CPU = user + system time of the ingest and saver processes from /proc over the window, per stored measurement.`,
     '',

@@ -30,6 +30,7 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
     rounds: 2,
     windowS: 20,
     rate: 4000,
+    concurrent: false,
     conditions: 'test',
     exportedMb: 0,
   })
@@ -49,9 +50,12 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
     rounds: 3,
     windowS: 20,
     rate: 4000,
+    concurrent: true,
     conditions: 'test',
     exportedMb: 0,
   })
+  assert.match(report, /modes alternating window by window/)
+  assert.match(held, /every mode loaded in the same windows, side by side/)
   // Rounds 1 and 3: +2.0 % and +1.43 %; t(1) 12.71 × se 0.286 = half-width 3.63.
   assert.match(
     held,
