@@ -6,6 +6,8 @@
 # contract suite goes to the second process until someone rebalances.
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+# Node's compile cache, as in scripts/test.sh.
+export NODE_COMPILE_CACHE=${NODE_COMPILE_CACHE:-$PWD/node_modules/.cache/node-compile}
 
 first=(platform streams storage broker inventory-http ingest)
 first_files=()

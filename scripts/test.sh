@@ -5,6 +5,11 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
+# V8's code cache for every node process the tests start (test files, roles, CLIs): each one
+# type-strips and compiles the same ~1,900 modules, and with a warm cache a role-heavy file
+# (pipeline.test.ts) spent 18 % less CPU. node_modules/.cache: a fresh clone starts it empty.
+export NODE_COMPILE_CACHE=${NODE_COMPILE_CACHE:-$PWD/node_modules/.cache/node-compile}
+
 # The services start while the checks and the console build run: a broker starting on a fresh state
 # directory takes tens of seconds, and the checks need neither service.
 services_log=$(mktemp)
