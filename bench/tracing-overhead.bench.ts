@@ -7,9 +7,10 @@
  * on each alike and compared windows are a minute apart, not several. With `--concurrent`, every
  * mode takes its load in the same window instead: the machine's moment-to-moment noise (CPU steal,
  * frequency, a neighbour's burst) then falls on both sides of each paired difference at once.
+ * `--restart-every N` starts every pipeline again after each N rounds, in the reverse order.
  *
  *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--concurrent]
- *     [--conditions TEXT] [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
+ *     [--restart-every N] [--conditions TEXT] [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
  *
  * The figure that decides is the ingest + saver CPU per stored measurement (from /proc), with a
  * fixed offered rate (`--rate`, open loop) so every mode does the same work in the same batches;
@@ -48,6 +49,7 @@ const { values, positionals } = parseArgs({
   options: {
     rate: { type: 'string', default: '8000' },
     concurrent: { type: 'boolean', default: false },
+    'restart-every': { type: 'string', default: '0' },
     conditions: { type: 'string', default: 'shared machine (other work running)' },
     modes: { type: 'string', default: 'off,1,100' },
     'cpu-prof': { type: 'string' },
@@ -57,6 +59,8 @@ const { values, positionals } = parseArgs({
 const rounds = Number(positionals[0] ?? 2)
 const windowS = Number(positionals[1] ?? 10)
 const rate = Number(values.rate)
+/** Rounds between restarts of every pipeline (0: never). */
+const restartEvery = Number(values['restart-every'])
 const KAFKA = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
 
@@ -197,11 +201,15 @@ try {
   // Every mode's roles run from start to end, so that each window meets processes as warm as the
   // others', and modes alternate every window instead of every restart: one round takes a minute
   // or two, not several, and the machine drifts less between the windows it compares.
-  for (const mode of MODES) pipelines.push(await startPipeline(mode, sink.url))
-  for (const pipeline of pipelines) {
-    await measureWindow(pipeline, 0, WARMUP_S)
-    await sleep(SETTLE_MS)
+  // Started in the order given, then warmed up; `--restart-every` starts them again in reverse.
+  const startAll = async (modes: readonly Mode[]) => {
+    for (const mode of modes) pipelines.push(await startPipeline(mode, sink.url))
+    for (const pipeline of pipelines) {
+      await measureWindow(pipeline, 0, WARMUP_S)
+      await sleep(SETTLE_MS)
+    }
   }
+  await startAll(MODES)
   const record = (sample: TracingSample) => {
     samples.push(sample)
     process.stderr.write(
@@ -210,6 +218,13 @@ try {
     )
   }
   for (let round = 1; round <= rounds; round++) {
+    if (restartEvery > 0 && round > 1 && (round - 1) % restartEvery === 0) {
+      // Fresh processes, started in the other order: what one instance or one start position
+      // happens to cost (its JIT, its ports, its database) does not stay on one mode's side.
+      const order = pipelines.map((pipeline) => pipeline.mode).reverse()
+      await Promise.all(pipelines.splice(0).map((pipeline) => pipeline.stop()))
+      await startAll(order)
+    }
     if (values.concurrent) {
       const windows = await Promise.all(
         pipelines.map((pipeline) => measureWindow(pipeline, round, WINDOW_WARMUP_S)),
@@ -234,6 +249,7 @@ const report = tracingOverheadReport(samples, {
   windowS,
   rate,
   concurrent: values.concurrent,
+  restartEvery,
   conditions: values.conditions,
   exportedMb: sink.bytes() / 1e6,
 })

@@ -20,6 +20,8 @@ export interface ReportSettings {
   readonly rate: number
   /** Every mode loaded in the same windows (true), or one mode at a time. */
   readonly concurrent: boolean
+  /** Rounds between restarts of every pipeline in the reverse order (0: started once). */
+  readonly restartEvery?: number
   readonly conditions: string
   readonly exportedMb: number
 }
@@ -88,7 +90,10 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
     `# Tracing overhead (${new Date().toISOString().slice(0, 16)} UTC)`,
     '',
     `Conditions: ${settings.conditions}. Batched E2E (100 measurements a request), one ingest and one saver process per mode, ` +
-      `started once and kept running, ${offered}, ` +
+      (settings.restartEvery
+        ? `started again in the reverse order every ${settings.restartEvery} rounds, `
+        : 'started once and kept running, ') +
+      `${offered}, ` +
       (settings.concurrent
         ? 'every mode loaded in the same windows, side by side, '
         : 'modes alternating window by window with their order rotated each round, ') +

@@ -51,11 +51,16 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
     windowS: 20,
     rate: 4000,
     concurrent: true,
+    restartEvery: 6,
     conditions: 'test',
     exportedMb: 0,
   })
   assert.match(report, /modes alternating window by window/)
-  assert.match(held, /every mode loaded in the same windows, side by side/)
+  assert.match(
+    held,
+    /started again in the reverse order every 6 rounds, open loop .*every mode loaded in the same windows, side by side/,
+  )
+  assert.match(report, /started once and kept running/)
   // Rounds 1 and 3: +2.0 % and +1.43 %; t(1) 12.71 × se 0.286 = half-width 3.63.
   assert.match(
     held,
