@@ -6,13 +6,7 @@ import type { RunningRole } from '../http/running-role.ts'
 import { createLogger, type Logger } from '../observability/logger.ts'
 import { createMetrics, type Metrics } from '../observability/metrics.ts'
 import { startTracing } from '../observability/tracing.ts'
-import { startAdmin } from '../roles/admin/admin-role.ts'
 import { FLOW_ROLES, type FlowRole } from '../roles/admin/flow/metric-sources.ts'
-import { startAggregate } from '../roles/aggregate/aggregate-role.ts'
-import { startDeadLetterSaver } from '../roles/dead-letters/dead-letter-saver-role.ts'
-import { startEtl } from '../roles/etl/etl-role.ts'
-import { startIngest } from '../roles/ingest/ingest-role.ts'
-import { startSaver } from '../roles/saver/saver-role.ts'
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { toStorageError } from '../storage/storage-errors.ts'
@@ -104,15 +98,26 @@ export async function startPipeline(
           'could not store the first admin or the bootstrap API key',
         ),
       )
-    if (broker && storage && roles.includes('ingest'))
+    // Each role's code is imported only by a process that runs it: a saver process does not load the
+    // admin API's routes and schemas, and each role process starts with less CPU.
+    if (broker && storage && roles.includes('ingest')) {
+      const { startIngest } = await import('../roles/ingest/ingest-role.ts')
       running.push(await startIngest(config, broker, storage, logger, metrics))
-    if (broker && storage && roles.includes('saver'))
+    }
+    if (broker && storage && roles.includes('saver')) {
+      const { startSaver } = await import('../roles/saver/saver-role.ts')
       running.push(await startSaver(config, broker, storage, logger, metrics))
-    if (broker && storage && roles.includes('aggregate'))
+    }
+    if (broker && storage && roles.includes('aggregate')) {
+      const { startAggregate } = await import('../roles/aggregate/aggregate-role.ts')
       running.push(await startAggregate(config, broker, storage, logger, metrics))
-    if (broker && storage && roles.includes('dead-letter-saver'))
+    }
+    if (broker && storage && roles.includes('dead-letter-saver')) {
+      const { startDeadLetterSaver } = await import('../roles/dead-letters/dead-letter-saver-role.ts')
       running.push(await startDeadLetterSaver(config, broker, storage, logger, metrics))
-    if (broker && storage && readStorage)
+    }
+    if (broker && storage && readStorage) {
+      const { startAdmin } = await import('../roles/admin/admin-role.ts')
       running.push(
         await startAdmin(
           // `up` runs the ETL worker too: the console's ETL page reaches it on its own port.
@@ -125,7 +130,9 @@ export async function startPipeline(
           await createGroupLag(config),
         ),
       )
-    if (storage && roles.includes('etl'))
+    }
+    if (storage && roles.includes('etl')) {
+      const { startEtl } = await import('../roles/etl/etl-role.ts')
       running.push(
         await startEtl(
           config,
@@ -136,6 +143,7 @@ export async function startPipeline(
           broker,
         ),
       )
+    }
   } catch (error) {
     await stop()
     throw error
