@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { test } from 'node:test'
-import { type InputRecord, readRecordBatches, withoutLineEnd } from '../../../src/etl/pipelines/import/records.ts'
+import {
+  type InputRecord,
+  readRecordBatches,
+  withoutLineEnd,
+} from '../../../src/etl/pipelines/import/records.ts'
 
 const options = { format: 'csv', delimiter: ',', requiredColumns: ['id'] } as const
 
