@@ -2,13 +2,14 @@
  * Benchmark of the import pipeline: generates CSVs of the given row counts, imports each with a
  * `flowline etl worker` process on a scratch database, and prints rows/s beside the COPY ceiling
  * measured on the same file in the same run (psql \copy into an unlogged table), and the worker's
- * peak RSS (VmHWM) per size, to show whether memory stays flat as the file grows.
+ * peak RSS (VmHWM) per size, to show whether memory stays flat as the file grows, and the CPU per
+ * row of the worker and of the PostgreSQL backends serving it (shared machines skew rows/s less).
  *
  *   node bench/etl-import.bench.ts 1000000 4000000     # row counts (about 66 bytes a row)
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { authHeaders, credentialEnv } from '../harness/credentials.ts'
 import { scratchDatabase } from '../harness/index.ts'
@@ -34,6 +35,32 @@ function copyCeiling(url: string, file: string): number {
   const seconds = (performance.now() - started) / 1000
   execFileSync('psql', [url, '-qc', 'DROP TABLE copy_ceiling'])
   return seconds
+}
+
+const CLOCK_TICKS = 100
+
+/** CPU seconds (user + system) the processes of `pids` have used so far, from /proc (same machine). */
+async function cpuSeconds(pids: readonly number[]): Promise<number> {
+  let ticks = 0
+  for (const pid of pids) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
+  }
+  return ticks / CLOCK_TICKS
+}
+
+/** The server processes serving the database of `url` now (the worker's connections, still open). */
+function backendPids(url: string): number[] {
+  return execFileSync('psql', [
+    url,
+    '-Atc',
+    'SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+  ])
+    .toString()
+    .split('\n')
+    .filter(Boolean)
+    .map(Number)
 }
 
 async function importWithWorker(url: string, dir: string, file: string, port: number) {
@@ -74,7 +101,12 @@ async function importWithWorker(url: string, dir: string, file: string, port: nu
       if (['succeeded', 'failed', 'cancelled'].includes(view.status)) {
         const status = await readFile(`/proc/${child.pid}/status`, 'utf8')
         const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
-        return { ...view, peakRssMb: Math.round(peakKb / 1024) }
+        return {
+          ...view,
+          peakRssMb: Math.round(peakKb / 1024),
+          workerCpuS: await cpuSeconds([child.pid as number]),
+          backendsCpuS: await cpuSeconds(backendPids(url)),
+        }
       }
       await new Promise((resolve) => setTimeout(resolve, 500))
     }
@@ -98,7 +130,9 @@ try {
       process.stdout.write(
         `${rows} rows (${(bytes / 1e6).toFixed(1)} MB): ${run.status}, loaded ${run.counts.loaded} in ${seconds.toFixed(1)} s = ` +
           `${Math.round(rows / seconds)} rows/s; COPY ceiling ${Math.round(rows / ceilingS)} rows/s ` +
-          `(${(rows / seconds / (rows / ceilingS)).toFixed(2)}×); worker peak RSS ${run.peakRssMb} MB\n`,
+          `(${(rows / seconds / (rows / ceilingS)).toFixed(2)}×); worker peak RSS ${run.peakRssMb} MB; CPU µs/row: ` +
+          `worker ${((run.workerCpuS * 1e6) / rows).toFixed(1)}, PostgreSQL ${((run.backendsCpuS * 1e6) / rows).toFixed(1)} ` +
+          `(its backends still connected at the end); load ${loadavg()[0]?.toFixed(2)}\n`,
       )
     } finally {
       await drop()

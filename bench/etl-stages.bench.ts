@@ -1,7 +1,8 @@
 /**
  * Where an import spends its time, stage by stage, on one generated CSV in this process: CPU µs
- * per row to parse (csv-parse), clean, build the COPY text, and wall µs per row of the COPY into
- * staging and of the INSERT from staging into `measurements` (server time). Measures CPU time,
+ * per row to parse (csv-parse), clean, build the COPY text, and wall µs and CPU µs of the
+ * PostgreSQL backends (from /proc) per row of the COPY into staging and of the INSERT from staging
+ * into `measurements`, each apart. Measures CPU time,
  * not wall time, for the in-process stages, so a shared machine skews it less.
  *
  *   node bench/etl-stages.bench.ts 500000
@@ -92,21 +93,28 @@ try {
   let copyWall = 0
   let copyCpu = 0
   let moveWall = 0
-  const serverBefore = await backendsCpuUs(storage)
+  let copyServer = 0
+  let moveServer = 0
   let loaded = 0
   for (const chunk of chunks) {
     let wall = performance.now()
     started = cpuUs()
+    let server = await backendsCpuUs(storage)
     await copyIntoStaging(storage, 'etl_stage_bench', chunk.bytes)
     copyCpu += cpuUs() - started
     copyWall += performance.now() - wall
+    const copied = await backendsCpuUs(storage)
+    copyServer += copied - server
+    server = copied
     wall = performance.now()
     loaded += await moveStagedRows(storage, 'etl_stage_bench')
     moveWall += performance.now() - wall
+    moveServer += (await backendsCpuUs(storage)) - server
   }
   report('COPY (this process)', copyCpu)
   report('COPY (wall)', copyWall * 1000, 'wall')
-  report('COPY + insert', (await backendsCpuUs(storage)) - serverBefore, 'CPU of the PostgreSQL backends')
+  report('COPY (server)', copyServer, 'CPU of the PostgreSQL backends')
+  report('insert from staging', moveServer, 'CPU of the PostgreSQL backends')
   report('insert from staging', moveWall * 1000, 'wall')
   process.stdout.write(`${n} rows read, ${cleaned.length} clean, ${loaded} loaded\n`)
 } finally {

@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict'
 import { Readable } from 'node:stream'
 import { test } from 'node:test'
-import { type InputRecord, readRecordBatches } from '../../../src/etl/pipelines/import/records.ts'
+import {
+  type InputRecord,
+  readRecordBatches,
+  withoutLineEnd,
+} from '../../../src/etl/pipelines/import/records.ts'
 
 const options = { format: 'csv', delimiter: ',', requiredColumns: ['id'] } as const
 
@@ -40,4 +44,9 @@ test('a source that fails half way fails the read (it does not stop the process)
 
 test('a header without a required column fails at once', async () => {
   await assert.rejects(readAll(Readable.from(['name,value\nx,1\n'])), /CSV header has no column "id"/)
+})
+
+test('a raw row loses its final line end only, as the regex /\\r?\\n$/ did', () => {
+  const cases = ['a,b\n', 'a,b\r\n', 'a,b', '', '\n', '\r\n', 'a\r', '"x\ny",1\n', 'a\n\n']
+  for (const raw of cases) assert.equal(withoutLineEnd(raw), raw.replace(/\r?\n$/, ''), JSON.stringify(raw))
 })
