@@ -22,10 +22,11 @@ export function checkBrokerOutage(
   const noRetryAfter = inside.filter(
     (record) => (record.status === 503 || record.status === 429) && record.retryAfter === null,
   )
-  const histogram = run.history.statusHistogram(inside)
-  const described = Object.entries(histogram)
-    .map(([status, n]) => `${status} ×${n}`)
-    .join(', ')
+  const describe = (records: RequestRecord[]) =>
+    Object.entries(run.history.statusHistogram(records))
+      .map(([status, n]) => `${status} ×${n}`)
+      .join(', ')
+  const described = describe(inside)
   run.check(
     `no 202 while ${what}`,
     accepted.length === 0 && inside.length > 0,
@@ -36,7 +37,7 @@ export function checkBrokerOutage(
     unexpected.length === 0,
     unexpected.length === 0
       ? 'every answer was 503 or 429 (or 400 for a deliberately invalid body)'
-      : `unexpected: ${described}`,
+      : `unexpected: ${describe(unexpected)} (of ${described})`,
   )
   run.check(
     `Retry-After on every 503/429 while ${what}`,
