@@ -87,3 +87,54 @@ export function groupIntoWindows(readings: Iterable<Reading>, specs: readonly Wi
   }
   return [...groups.values()]
 }
+
+/** The readings of one sensor in one minute: the key of an `aggregated_minutes` row. */
+export interface MinuteGroup {
+  readonly sensorId: string
+  readonly minute: number
+  /** µs after the minute's start of each reading, and the reading's index in the batch, alike ordered. */
+  readonly offsets: number[]
+  readonly indexes: number[]
+}
+
+const US_PER_MINUTE = 60_000_000
+/** Seconds from 1970 to 2000, PostgreSQL's timestamp epoch. */
+const PG_EPOCH_S = 946_684_800
+
+/** Round half to even, as C's rint (PostgreSQL's float8 → timestamp conversion). */
+function rint(value: number): number {
+  const rounded = Math.round(value)
+  return rounded - value === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded
+}
+
+/**
+ * µs since 1970 of a reading's time as PostgreSQL stores `to_timestamp(ms / 1000)`: rounded to
+ * the µs from 2000 on, so that a fractional millisecond lands where the windows' and the saver's
+ * timestamps put it. A whole millisecond is `ms × 1000`.
+ */
+export function epochMicros(timestampMs: number): number {
+  if (Number.isInteger(timestampMs)) return timestampMs * 1000
+  return rint((timestampMs / 1000 - PG_EPOCH_S) * 1_000_000) + PG_EPOCH_S * 1_000_000
+}
+
+/**
+ * Groups a batch's readings per sensor and minute (the minutes of `aggregated_minutes`), in
+ * memory, so that the database receives one row per group and no row per reading.
+ */
+export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroup[] {
+  const groups = new Map<string, MinuteGroup>()
+  for (let index = 0; index < readings.length; index++) {
+    const { sensorId, timestampMs } = readings[index] as Reading
+    const us = epochMicros(timestampMs)
+    const minute = Math.floor(us / US_PER_MINUTE)
+    const key = `${minute}|${sensorId}`
+    let group = groups.get(key)
+    if (group === undefined) {
+      group = { sensorId, minute, offsets: [], indexes: [] }
+      groups.set(key, group)
+    }
+    group.offsets.push(us - minute * US_PER_MINUTE)
+    group.indexes.push(index)
+  }
+  return [...groups.values()]
+}
