@@ -211,7 +211,9 @@ export function renderMarkdown(report: BenchReport): string {
       const without = run.e2e['aggregate-batched-100-without']?.e2eRatePerS
       const withAggregator = run.e2e['aggregate-batched-100-with']?.e2eRatePerS
       const cost =
-        without && withAggregator ? ` (${Math.round((1 - withAggregator / without) * 100)} % less)` : ''
+        without && withAggregator
+          ? ` (${Math.abs(Math.round((1 - withAggregator / without) * 100))} % ${withAggregator > without ? 'more' : 'less'})`
+          : ''
       const a = run.e2e['aggregate-batched-100-with']?.aggregator
       const kept = a
         ? `${fmt(a.lagEnd)} (${a.lagEndS}), ${a.drainS}${a.complete ? '' : ' incomplete'}, ${a.keptUp ? 'yes' : '**no**'}`
