@@ -57,6 +57,19 @@ export interface E2EResult {
   /** Time from the end of the load until every acknowledged record was inserted, and the rate meanwhile. */
   readonly drain: { readonly seconds: number; readonly ratePerS: number; readonly complete: boolean }
   readonly keptUp: boolean
+  /**
+   * The aggregators (scenarios with any): records produced but not yet consumed by them at the
+   * window's end and at worst, the time after the load until they had consumed everything, and
+   * whether they kept up (lag at the end under AGGREGATOR_KEPT_UP_S of input, drained within it).
+   */
+  readonly aggregator?: {
+    readonly lagEnd: number
+    readonly lagMax: number
+    readonly lagEndS: number
+    readonly drainS: number
+    readonly complete: boolean
+    readonly keptUp: boolean
+  }
   /** POST (client send time) -> commit of the row's transaction, for rows sent inside the window. */
   readonly latencyMs: Percentiles | null
   readonly http: Percentiles
@@ -74,6 +87,13 @@ export interface E2EResult {
 }
 
 let sequence = 0
+
+/**
+ * An aggregator batches for up to --aggregate-batch-wait before it merges (readings of a sensor
+ * then share one row write), so its lag swings by a few seconds of input: it kept up when its lag
+ * at the window's end was under this many seconds of input and it drained within as long.
+ */
+export const AGGREGATOR_KEPT_UP_S = 15
 
 /**
  * One end-to-end measurement: start the pipeline, prime it, offer load for warm-up + window,
@@ -115,6 +135,9 @@ async function measure(
     savers: () => pipeline.savers.map((proc) => proc.pid),
     kafka: () => (real ? [services.kafkaPid() ?? -1] : []),
     postgres: () => (real ? services.postgresPids() : []),
+    ...(pipeline.aggregators.length > 0 && {
+      aggregators: () => pipeline.aggregators.map((proc) => proc.pid),
+    }),
   }
   const plan: LoadPlan = {
     url: pipeline.ingestUrl,
@@ -150,11 +173,21 @@ async function measure(
   const atDrainStart = await pipeline.counters()
   const drainLimitMs = (scenario.drainLimitS || Math.max(60, scenario.durationS * 2)) * 1000
   let current = atDrainStart
-  while (current.inserted < current.produced && Date.now() - drainStartedMs < drainLimitMs) {
+  let savedAt: number | undefined
+  let inserted = current.inserted
+  const aggregatedAll = (c: typeof current) => c.aggregated === undefined || c.aggregated >= c.produced
+  while (
+    (current.inserted < current.produced || !aggregatedAll(current)) &&
+    Date.now() - drainStartedMs < drainLimitMs
+  ) {
     await sleep(250)
     current = await pipeline.counters()
+    if (savedAt === undefined) inserted = current.inserted
+    if (savedAt === undefined && current.inserted >= current.produced) savedAt = Date.now()
   }
-  const drainS = (Date.now() - drainStartedMs) / 1000
+  // The savers' drain ends when they had inserted everything, even if the aggregators took longer.
+  const drainS = ((savedAt ?? Date.now()) - drainStartedMs) / 1000
+  const aggregatorDrainS = (Date.now() - drainStartedMs) / 1000
   await timeline.stop()
 
   const memoryMb: Record<string, number> = {
@@ -194,7 +227,26 @@ async function measure(
     e2eRatePerS = Math.round(window.committed / scenario.durationS)
     latencyMs = window.latency
   }
-  const drainRatePerS = drainS > 0 ? Math.round((current.inserted - atDrainStart.inserted) / drainS) : 0
+  const drainRatePerS = drainS > 0 ? Math.round((inserted - atDrainStart.inserted) / drainS) : 0
+  let aggregator: E2EResult['aggregator']
+  if (current.aggregated !== undefined) {
+    const aggregatedAt = (tS: number) => counterAt(points, tS, (p) => p.aggregated ?? 0)
+    const behind = (tS: number) => Math.max(0, Math.round(at(tS).produced - aggregatedAt(tS)))
+    const lags = points
+      .filter((p) => p.tS >= 0 && p.tS <= scenario.durationS)
+      .map((p) => Math.max(0, p.produced - (p.aggregated ?? 0)))
+    const lagEnd = behind(scenario.durationS)
+    const lagEndS = producedRatePerS > 0 ? Math.round((lagEnd / producedRatePerS) * 10) / 10 : 0
+    const complete = aggregatedAll(current)
+    aggregator = {
+      lagEnd,
+      lagMax: Math.max(lagEnd, behind(0), ...lags),
+      lagEndS,
+      drainS: Math.round(aggregatorDrainS * 10) / 10,
+      complete,
+      keptUp: complete && lagEndS <= AGGREGATOR_KEPT_UP_S && aggregatorDrainS <= AGGREGATOR_KEPT_UP_S,
+    }
+  }
   const { http, ...loadRest } = loadResult
   return {
     scenario,
@@ -209,6 +261,7 @@ async function measure(
     },
     // Kept up: the backlog grew by less than one second of input, and emptied within 5 s after the load.
     keptUp: lag.end - lag.start <= Math.max(producedRatePerS, 1000) && drainS <= 5,
+    ...(aggregator && { aggregator }),
     latencyMs,
     http,
     load: loadRest,
@@ -218,6 +271,7 @@ async function measure(
       load: loadResult.acceptedRatePerS,
       kafka: producedRatePerS,
       savers: e2eRatePerS,
+      aggregators: e2eRatePerS,
       postgres: e2eRatePerS,
     }),
     memoryMb,

@@ -37,10 +37,15 @@ export interface Pipeline {
   readonly ingest: NodeProcess
   /** Empty in embedded mode, where the saver runs inside the `up` process. */
   readonly savers: readonly NodeProcess[]
+  /** The aggregator processes (real mode); empty without. */
+  readonly aggregators: readonly NodeProcess[]
   /** The PostgreSQL database (real mode). */
   readonly database: string | undefined
-  /** Records the broker acknowledged and rows the savers inserted, from the processes' /metrics. */
-  counters(): Promise<{ produced: number; inserted: number }>
+  /**
+   * Records the broker acknowledged and rows the savers inserted, from the processes' /metrics;
+   * with aggregator processes, also the records they consumed (committed with their checkpoint).
+   */
+  counters(): Promise<{ produced: number; inserted: number; aggregated?: number }>
   /** Sends a few measurements and waits until they are stored: the group has formed and data flows. */
   prime(): Promise<void>
   stop(): Promise<void>
@@ -76,6 +81,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
     const ingestPort = await freePort()
     let ingest: NodeProcess
     const saverPorts: number[] = []
+    const aggregatorPorts: number[] = []
     if (spec.mode === 'embedded') {
       dataDir = `${services.options.stateDir}/embedded/${spec.name}`
       rmSync(dataDir, { recursive: true, force: true })
@@ -152,6 +158,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           ...spec.aggregateFlags,
         }
         started.push(await startProcess(`aggregate${index}-${spec.name}`, 'aggregate', port, flags, profile))
+        aggregatorPorts.push(port)
       }
     }
     const ingestUrl = `http://127.0.0.1:${ingestPort}`
@@ -161,9 +168,18 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         spec.mode === 'embedded'
           ? [ingestText]
           : await Promise.all(saverPorts.map((port) => scrapeMetrics(`http://127.0.0.1:${port}`)))
+      const aggregatorTexts = await Promise.all(
+        aggregatorPorts.map((port) => scrapeMetrics(`http://127.0.0.1:${port}`)),
+      )
       return {
         produced: metricSum(ingestText, 'flowline_records_produced_total'),
         inserted: saverTexts.reduce((sum, text) => sum + metricSum(text, 'flowline_rows_inserted_total'), 0),
+        ...(aggregatorPorts.length > 0 && {
+          aggregated: aggregatorTexts.reduce(
+            (sum, text) => sum + metricSum(text, 'flowline_records_consumed_total'),
+            0,
+          ),
+        }),
       }
     }
     return {
@@ -171,6 +187,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       ingestUrl,
       ingest,
       savers: started.slice(1, 1 + (spec.mode === 'real' ? spec.savers : 0)),
+      aggregators: spec.mode === 'real' ? started.slice(1 + spec.savers) : [],
       database,
       counters,
       async prime() {

@@ -53,6 +53,8 @@ export interface TimelinePoint {
   readonly tS: number
   readonly produced: number
   readonly inserted: number
+  /** Records the aggregators consumed (their checkpoint moved past), when the pipeline has any. */
+  readonly aggregated?: number
   readonly ingestRssMb: number
   readonly ingestAnonMb: number
 }
@@ -61,7 +63,7 @@ export interface TimelinePoint {
 export function startTimeline(
   originMs: number,
   ingestPid: number,
-  counters: () => Promise<{ produced: number; inserted: number }>,
+  counters: () => Promise<{ produced: number; inserted: number; aggregated?: number }>,
   maxPoints = 3600,
 ) {
   const points: TimelinePoint[] = []
@@ -70,12 +72,13 @@ export function startTimeline(
     while (!stopped && points.length < maxPoints) {
       const next = Date.now() + 1000
       try {
-        const { produced, inserted } = await counters()
+        const { produced, inserted, aggregated } = await counters()
         const memory = memoryOf(ingestPid)
         points.push({
           tS: Math.round((Date.now() - originMs) / 100) / 10,
           produced,
           inserted,
+          aggregated,
           ingestRssMb: Math.round((memory?.rssKb ?? 0) / 1024),
           ingestAnonMb: Math.round((memory?.anonKb ?? 0) / 1024),
         })

@@ -563,7 +563,7 @@ const TABLE = [
     env: 'AGGREGATE_BATCH_SIZE',
     description: 'most records merged in one database transaction by the aggregator',
     schema: positive(100_000),
-    default: 20_000,
+    default: 100_000,
     roles: aggregators,
   },
   {
@@ -571,9 +571,9 @@ const TABLE = [
     flag: 'aggregate-batch-wait',
     env: 'AGGREGATE_BATCH_WAIT_MS',
     description:
-      'longest a partial batch of the aggregator waits before it is merged, in ms: a longer wait puts more readings of a sensor in one transaction, which writes each of its windows once',
+      'longest a partial batch of the aggregator waits before it is merged, in ms: a longer wait puts more readings of a sensor in one transaction, which writes each of its windows once, but alerts and closed windows come up to this much later; keep it well under --idle-timeout',
     schema: positive(60_000),
-    default: 1000,
+    default: 5000,
     roles: aggregators,
   },
   {

@@ -20,11 +20,14 @@ type Observation = { atMs: number; value: number }
 /** Steps the alert state of the sensors in a batch (or of closed windows) inside the batch's transaction. */
 export class AlertEvaluator {
   readonly #repository: AlertsRepository
+  /** A window size whose newest window per sensor tells the newest reading merged (see `states`). */
+  readonly #newestOf: string | undefined
   #rules: AlertRule[] = []
   #rulesAt = Number.NEGATIVE_INFINITY
 
-  constructor(repository: AlertsRepository) {
+  constructor(repository: AlertsRepository, newestOf?: string) {
     this.#repository = repository
+    this.#newestOf = newestOf
   }
 
   async #currentRules(trx: Transaction<Schema>): Promise<AlertRule[]> {
@@ -35,6 +38,11 @@ export class AlertEvaluator {
     return this.#rules
   }
 
+  /**
+   * Steps the reading rules of the batch's sensors. Call it before the batch's readings are merged
+   * into the windows: a sensor's state that stayed clean is not stored (the common case: one row
+   * write per sensor and batch saved), and its last evaluated time is read back from the windows.
+   */
   async onReadings(
     trx: Transaction<Schema>,
     readings: readonly Reading[],
@@ -79,20 +87,31 @@ export class AlertEvaluator {
     topic: string,
   ): Promise<AlertTransition[]> {
     if (bySensor.size === 0) return []
+    // Only reading rules leave a clean state unstored: their last time is the windows' newest reading.
+    const newestOf = kind === 'reading' ? this.#newestOf : undefined
     const states = await this.#repository.states(
       trx,
       [...bySensor.keys()].map((sensorId) => ({ sensorId, kind })),
+      newestOf,
     )
     const transitions: AlertTransition[] = []
+    const changed: AlertState[] = []
     for (const [sensorId, { rule, observations }] of bySensor) {
       const state = states.get(stateKey(sensorId, kind)) as AlertState
+      const wasClean = isClean(state)
+      const before = transitions.length
       observations.sort((a, b) => a.atMs - b.atMs)
       evaluateOne(rule, state, observations, transitions)
+      if (newestOf === undefined || !wasClean || !isClean(state) || transitions.length > before)
+        changed.push(state)
     }
-    await this.#repository.save(trx, [...states.values()], transitions, topic)
+    await this.#repository.save(trx, changed, transitions, topic)
     return transitions
   }
 }
+
+/** No breach counted and no alert open: the state every sensor starts in. */
+const isClean = (state: AlertState) => state.breaches === 0 && state.openSinceMs === undefined
 
 function groupBy(
   observations: ReadonlyArray<Observation & { sensorId: string }>,

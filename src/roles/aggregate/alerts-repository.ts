@@ -32,30 +32,46 @@ export class AlertsRepository {
     }))
   }
 
-  /** The state of each (sensor, kind) asked for; a missing one starts empty. */
+  /**
+   * The state of each (sensor, kind) asked for; a missing one starts empty. With `newestOf` (a
+   * window size), a state's `lastMs` is at least the newest reading merged into the sensor's
+   * windows of that size: the evaluator does not store a state that stayed clean (no breach, no
+   * alert) only to move its `lastMs`, so the windows carry it. Read before the batch merges.
+   */
   async states(
     trx: Transaction<Schema>,
     keys: ReadonlyArray<{ sensorId: string; kind: AlertKind }>,
+    newestOf?: string,
   ): Promise<Map<string, AlertState>> {
     const found = new Map<string, AlertState>()
     if (keys.length === 0) return found
     const { rows } = await sql<{
       sensor_id: string
       kind: AlertKind
-      breaches: number
+      breaches: number | null
       last_ms: number | null
       open_ms: number | null
+      newest_ms: number | null
     }>`
-      SELECT s.sensor_id, s.kind, s.breaches, extract(epoch FROM s.last_ts) * 1000 AS last_ms,
-        extract(epoch FROM s.open_since) * 1000 AS open_ms
-      FROM alert_state s JOIN unnest(${textArray(keys.map((k) => k.sensorId))}::text[], ${textArray(keys.map((k) => k.kind))}::text[])
-        AS k(sensor_id, kind) ON s.sensor_id = k.sensor_id AND s.kind = k.kind`.execute(trx)
+      SELECT k.sensor_id, k.kind, s.breaches, extract(epoch FROM s.last_ts) * 1000 AS last_ms,
+        extract(epoch FROM s.open_since) * 1000 AS open_ms, w.newest_ms
+      FROM unnest(${textArray(keys.map((k) => k.sensorId))}::text[], ${textArray(keys.map((k) => k.kind))}::text[])
+        AS k(sensor_id, kind)
+      LEFT JOIN alert_state s ON s.sensor_id = k.sensor_id AND s.kind = k.kind
+      LEFT JOIN LATERAL (
+        SELECT extract(epoch FROM w.last_ts) * 1000 AS newest_ms FROM measurement_windows w
+        WHERE ${newestOf ?? null}::text IS NOT NULL AND w.sensor_id = k.sensor_id AND w.size = ${newestOf ?? null}::text
+        ORDER BY w.window_start DESC LIMIT 1
+      ) AS w ON true
+      WHERE s.sensor_id IS NOT NULL OR w.newest_ms IS NOT NULL`.execute(trx)
     for (const row of rows) {
+      const stored = toMs(row.last_ms)
+      const newest = toMs(row.newest_ms)
       found.set(stateKey(row.sensor_id, row.kind), {
         sensorId: row.sensor_id,
         kind: row.kind,
-        breaches: row.breaches,
-        lastMs: toMs(row.last_ms),
+        breaches: row.breaches ?? 0,
+        lastMs: stored === undefined || (newest !== undefined && newest > stored) ? newest : stored,
         openSinceMs: toMs(row.open_ms),
       })
     }

@@ -58,7 +58,7 @@ export class WindowAggregator {
   constructor(options: AggregatorOptions) {
     this.#options = options
     this.#watermarks = new Watermarks(options.allowedLatenessMs, options.idleTimeoutMs)
-    this.#alertEvaluator = new AlertEvaluator(options.alerts)
+    this.#alertEvaluator = new AlertEvaluator(options.alerts, options.specs[0]?.label)
   }
 
   /**
@@ -151,6 +151,8 @@ export class WindowAggregator {
         next.set(item.partition, entry)
       }
       const late = this.#lateOf(readings)
+      // Alerts first: a clean sensor's last evaluated time is read from its windows before the merge.
+      const alerted = await this.#alertEvaluator.onReadings(trx, readings, this.#options.alertsTopic)
       const merged = await windows.mergeReadings(
         trx,
         readings,
@@ -158,7 +160,6 @@ export class WindowAggregator {
         this.#options.windowsTopic,
       )
       for (const [partition, entry] of next) this.#watermarks.observe(partition, entry.newestEventMs, nowMs)
-      const alerted = await this.#alertEvaluator.onReadings(trx, readings, this.#options.alertsTopic)
       const closing = await this.#closeDue(trx, nowMs, false)
       if (next.size > 0) await windows.saveCheckpoints(trx, next)
       const transitions = [...alerted, ...closing.transitions]

@@ -25,15 +25,30 @@ export interface WindowGroup {
  * first row of a key; returns the indexes of the others.
  */
 export function duplicatesInBatch(readings: readonly Reading[]): Set<number> {
-  const seen = new Set<string>()
+  // Keyed by sensor, then time: no key string built per reading (that garbage cost more than the lookups).
+  const seen = new Map<string, Set<number>>()
   const duplicates = new Set<number>()
   for (let i = 0; i < readings.length; i++) {
-    const reading = readings[i] as Reading
-    const key = `${reading.timestampMs}|${reading.sensorId}`
-    if (seen.has(key)) duplicates.add(i)
-    else seen.add(key)
+    const { sensorId, timestampMs } = readings[i] as Reading
+    let times = seen.get(sensorId)
+    if (times === undefined) {
+      times = new Set()
+      seen.set(sensorId, times)
+    }
+    if (times.has(timestampMs)) duplicates.add(i)
+    else times.add(timestampMs)
   }
   return duplicates
+}
+
+/** The entry of `key` in a map of maps, created empty when missing. */
+function inner<K, V>(outer: Map<K, Map<number, V>>, key: K): Map<number, V> {
+  let map = outer.get(key)
+  if (map === undefined) {
+    map = new Map()
+    outer.set(key, map)
+  }
+  return map
 }
 
 /**
@@ -42,15 +57,18 @@ export function duplicatesInBatch(readings: readonly Reading[]): Set<number> {
  * spec whose start lies in (ts − size, ts], the windows `date_bin(hop, ts, epoch) − k·hop` give.
  */
 export function groupIntoWindows(readings: Iterable<Reading>, specs: readonly WindowSpec[]): WindowGroup[] {
-  const groups = new Map<string, WindowGroup>()
+  // Per spec, per sensor, per window start: no key string built per reading.
+  const bySpec = specs.map(() => new Map<string, Map<number, WindowGroup>>())
+  const all: WindowGroup[] = []
   for (const reading of readings) {
     const { sensorId, timestampMs: ts, temperature: value } = reading
-    for (const spec of specs) {
+    for (let s = 0; s < specs.length; s++) {
+      const spec = specs[s] as WindowSpec
+      const starts = inner(bySpec[s] as Map<string, Map<number, WindowGroup>>, sensorId)
       for (let start = firstWindowStart(spec, ts); start <= ts; start += spec.hopMs) {
-        const key = `${start}|${spec.label}|${sensorId}`
-        const group = groups.get(key)
+        const group = starts.get(start)
         if (group === undefined) {
-          groups.set(key, {
+          const created: WindowGroup = {
             sensorId,
             label: spec.label,
             startMs: start,
@@ -65,7 +83,9 @@ export function groupIntoWindows(readings: Iterable<Reading>, specs: readonly Wi
             firstValue: value,
             lastMs: ts,
             lastValue: value,
-          })
+          }
+          starts.set(start, created)
+          all.push(created)
           continue
         }
         group.count += 1
@@ -85,5 +105,58 @@ export function groupIntoWindows(readings: Iterable<Reading>, specs: readonly Wi
       }
     }
   }
-  return [...groups.values()]
+  return all
+}
+
+/** The readings of one sensor in one minute: the key of an `aggregated_minutes` row. */
+export interface MinuteGroup {
+  readonly sensorId: string
+  readonly minute: number
+  /** µs after the minute's start of each reading, and the reading's index in the batch, alike ordered. */
+  readonly offsets: number[]
+  readonly indexes: number[]
+}
+
+const US_PER_MINUTE = 60_000_000
+/** Seconds from 1970 to 2000, PostgreSQL's timestamp epoch. */
+const PG_EPOCH_S = 946_684_800
+
+/** Round half to even, as C's rint (PostgreSQL's float8 → timestamp conversion). */
+function rint(value: number): number {
+  const rounded = Math.round(value)
+  return rounded - value === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded
+}
+
+/**
+ * µs since 1970 of a reading's time as PostgreSQL stores `to_timestamp(ms / 1000)`: rounded to
+ * the µs from 2000 on, so that a fractional millisecond lands where the windows' and the saver's
+ * timestamps put it. A whole millisecond is `ms × 1000`.
+ */
+export function epochMicros(timestampMs: number): number {
+  if (Number.isInteger(timestampMs)) return timestampMs * 1000
+  return rint((timestampMs / 1000 - PG_EPOCH_S) * 1_000_000) + PG_EPOCH_S * 1_000_000
+}
+
+/**
+ * Groups a batch's readings per sensor and minute (the minutes of `aggregated_minutes`), in
+ * memory, so that the database receives one row per group and no row per reading.
+ */
+export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroup[] {
+  const bySensor = new Map<string, Map<number, MinuteGroup>>()
+  const all: MinuteGroup[] = []
+  for (let index = 0; index < readings.length; index++) {
+    const { sensorId, timestampMs } = readings[index] as Reading
+    const us = epochMicros(timestampMs)
+    const minute = Math.floor(us / US_PER_MINUTE)
+    const minutes = inner(bySensor, sensorId)
+    let group = minutes.get(minute)
+    if (group === undefined) {
+      group = { sensorId, minute, offsets: [], indexes: [] }
+      minutes.set(minute, group)
+      all.push(group)
+    }
+    group.offsets.push(us - minute * US_PER_MINUTE)
+    group.indexes.push(index)
+  }
+  return all
 }

@@ -2,7 +2,13 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import type { WindowSpec } from '../../domain/window-spec.ts'
 import { scalarArray, textArray } from '../../storage/pg-array.ts'
 import type { Schema } from '../../storage/schema.ts'
-import { duplicatesInBatch, groupIntoWindows, type WindowGroup } from './window-groups.ts'
+import {
+  duplicatesInBatch,
+  groupIntoMinutes,
+  groupIntoWindows,
+  type MinuteGroup,
+  type WindowGroup,
+} from './window-groups.ts'
 import { windowEventJson } from './window-sql.ts'
 
 /** A validated reading with the partition it came from. */
@@ -123,43 +129,41 @@ export class WindowsRepository {
 
   /**
    * Records the readings as aggregated in `aggregated_minutes` (one row per sensor and minute, the
-   * µs offsets of its readings); returns the indexes of those that already were. The batch's
-   * offsets are grouped per minute first, and only a minute whose stored offsets overlap them (a
-   * duplicate, rare) is looked into reading by reading. Two partitions carry one sensor only while
-   * the topic is repartitioned: if another member wrote one of these readings to a minute since
-   * this statement's snapshot, the update skips that row and the batch fails (retryable), to be
-   * applied again against the committed row.
+   * µs offsets of its readings); returns the indexes of those that already were. The batch is
+   * grouped per sensor and minute in memory first, so the statement takes one row per group (its
+   * offsets as one array) and does no work per reading but reading the array; only a group whose
+   * stored offsets overlap it (a duplicate, rare) is looked into offset by offset. Two partitions
+   * carry one sensor only while the topic is repartitioned: if another member wrote one of these
+   * readings to a minute since this statement's snapshot, the update skips that row and the batch
+   * fails (retryable), to be applied again against the committed row.
    */
   async #markAggregated(trx: Transaction<Schema>, readings: readonly Reading[]): Promise<Set<number>> {
+    const groups = groupIntoMinutes(readings)
     const { rows } = await sql<{
       ord: string | number | null
+      offsets: number[] | null
       groups: string | number
       written: string | number
     }>`
-      WITH input AS (
-        SELECT sensor_id, us / 60000000 AS minute, (us % 60000000)::int4 AS off, ord
-        FROM (
-          SELECT sensor_id, (extract(epoch FROM to_timestamp(ms / 1000)) * 1000000)::int8 AS us, ord
-          FROM unnest(${textArray(readings.map((r) => r.sensorId))}::text[], ${scalarArray(readings.map((r) => r.timestampMs))}::float8[])
-            WITH ORDINALITY AS i(sensor_id, ms, ord)
-        ) AS r
-      ), minutes AS (
-        SELECT sensor_id, minute, array_agg(off) AS offsets FROM input GROUP BY sensor_id, minute
+      WITH batch AS (
+        SELECT sensor_id, minute, offsets::int4[] AS offsets, ord
+        FROM unnest(${textArray(groups.map((g) => g.sensorId))}::text[], ${scalarArray(groups.map((g) => g.minute))}::int8[],
+          ${textArray(groups.map((g) => `{${g.offsets.join(',')}}`))}::text[])
+          WITH ORDINALITY AS g(sensor_id, minute, offsets, ord)
       ), overlapping AS (
-        SELECT k.sensor_id, k.minute, k.offsets FROM minutes m
-        JOIN aggregated_minutes k ON k.sensor_id = m.sensor_id AND k.minute = m.minute
-        WHERE k.offsets && m.offsets
+        SELECT b.ord, b.sensor_id, b.minute, b.offsets, k.offsets AS stored FROM batch b
+        JOIN aggregated_minutes k ON k.sensor_id = b.sensor_id AND k.minute = b.minute
+        WHERE k.offsets && b.offsets
       ), seen AS (
-        SELECT i.ord FROM input i JOIN overlapping k ON k.sensor_id = i.sensor_id AND k.minute = i.minute
-        WHERE i.off = ANY (k.offsets)
+        SELECT o.ord, array_agg(x) AS offsets FROM overlapping o, unnest(o.offsets) AS x
+        WHERE x = ANY (o.stored) GROUP BY o.ord
       ), fresh AS (
-        SELECT m.sensor_id, m.minute, m.offsets FROM minutes m
-        WHERE NOT EXISTS (SELECT 1 FROM overlapping k WHERE k.sensor_id = m.sensor_id AND k.minute = m.minute)
+        SELECT b.sensor_id, b.minute, b.offsets FROM batch b
+        WHERE NOT EXISTS (SELECT 1 FROM overlapping o WHERE o.ord = b.ord)
         UNION ALL
-        SELECT i.sensor_id, i.minute, array_agg(i.off) FROM input i
-        JOIN overlapping k ON k.sensor_id = i.sensor_id AND k.minute = i.minute
-        WHERE NOT (i.off = ANY (k.offsets))
-        GROUP BY i.sensor_id, i.minute
+        SELECT o.sensor_id, o.minute, n.offsets FROM overlapping o,
+          LATERAL (SELECT array_agg(x) AS offsets FROM unnest(o.offsets) AS x WHERE NOT (x = ANY (o.stored))) AS n
+        WHERE n.offsets IS NOT NULL
       ), written AS (
         INSERT INTO aggregated_minutes AS a (sensor_id, minute, offsets)
         SELECT sensor_id, minute, offsets FROM fresh ORDER BY sensor_id, minute
@@ -167,7 +171,7 @@ export class WindowsRepository {
           WHERE NOT (a.offsets && excluded.offsets)
         RETURNING 1
       )
-      SELECT s.ord, (SELECT count(*) FROM fresh) AS groups, (SELECT count(*) FROM written) AS written
+      SELECT s.ord, s.offsets, (SELECT count(*) FROM fresh) AS groups, (SELECT count(*) FROM written) AS written
       FROM (SELECT 1) AS one LEFT JOIN seen s ON true`.execute(trx)
     const first = rows[0]
     if (first && Number(first.written) !== Number(first.groups))
@@ -175,7 +179,14 @@ export class WindowsRepository {
         'another member merged readings of the same sensor and minute concurrently; retrying the batch',
       )
     const seen = new Set<number>()
-    for (const row of rows) if (row.ord !== null) seen.add(Number(row.ord) - 1)
+    for (const row of rows) {
+      if (row.ord === null || row.offsets === null) continue
+      const group = groups[Number(row.ord) - 1] as MinuteGroup
+      const stored = new Set(row.offsets.map(Number))
+      group.offsets.forEach((offset, i) => {
+        if (stored.has(offset)) seen.add(group.indexes[i] as number)
+      })
+    }
     return seen
   }
 

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseWindowSpec } from '../../../src/domain/window-spec.ts'
-import { duplicatesInBatch, groupIntoWindows } from '../../../src/roles/aggregate/window-groups.ts'
+import {
+  duplicatesInBatch,
+  epochMicros,
+  groupIntoMinutes,
+  groupIntoWindows,
+} from '../../../src/roles/aggregate/window-groups.ts'
 import type { Reading } from '../../../src/roles/aggregate/windows-repository.ts'
 
 const T = Date.UTC(2026, 0, 1, 10)
@@ -74,5 +79,29 @@ describe('pre-aggregating a batch per window', () => {
   it('finds the later copies of a (sensor, timestamp) in a batch, keeping the first in log order', () => {
     const batch = [reading('a', 1, 20), reading('b', 1, 20), reading('a', 1, 99), reading('a', 2, 20)]
     assert.deepEqual([...duplicatesInBatch(batch)], [2])
+  })
+
+  it('groups a batch per sensor and minute: µs offsets in the minute and the indexes of their readings', () => {
+    const batch = [
+      reading('a', 1, 20),
+      reading('b', 59_999, 20),
+      reading('a', 60_000.5, 20),
+      reading('a', 2, 20),
+    ]
+    const minute = T / 60_000
+    assert.deepEqual(
+      groupIntoMinutes(batch).map((g) => ({ ...g })),
+      [
+        { sensorId: 'a', minute, offsets: [1000, 2000], indexes: [0, 3] },
+        { sensorId: 'b', minute, offsets: [59_999_000], indexes: [1] },
+        { sensorId: 'a', minute: minute + 1, offsets: [500], indexes: [2] },
+      ],
+    )
+  })
+
+  it('puts a reading at the µs PostgreSQL stores for to_timestamp(ms / 1000)', () => {
+    assert.equal(epochMicros(T + 123), (T + 123) * 1000)
+    assert.equal(epochMicros(T + 0.25), T * 1000 + 250)
+    assert.equal(epochMicros(T + 0.0004), T * 1000)
   })
 })

@@ -1,0 +1,91 @@
+import assert from 'node:assert/strict'
+import { describe, it } from 'node:test'
+import type { Transaction } from 'kysely'
+import { AlertEvaluator } from '../../../src/roles/aggregate/alert-evaluator.ts'
+import type { AlertKind, AlertRule, AlertState } from '../../../src/roles/aggregate/alert-rules.ts'
+import { type AlertsRepository, stateKey } from '../../../src/roles/aggregate/alerts-repository.ts'
+import type { Schema } from '../../../src/storage/schema.ts'
+
+const rule: AlertRule = {
+  sensorId: null,
+  minTemperature: -40,
+  maxTemperature: 85,
+  consecutive: 2,
+  windowSize: null,
+  meanAbove: null,
+  meanBelow: null,
+}
+
+/** A repository in memory: stored states, and the newest reading per sensor that `states` reads from the windows. */
+function fakeRepository(newestMs: Map<string, number>) {
+  const stored = new Map<string, AlertState>()
+  const saves: string[][] = []
+  const repository = {
+    rules: async () => [rule],
+    states: async (_trx: unknown, keys: { sensorId: string; kind: AlertKind }[], newestOf?: string) => {
+      const found = new Map<string, AlertState>()
+      for (const { sensorId, kind } of keys) {
+        const state = stored.get(stateKey(sensorId, kind))
+        const newest = newestOf === undefined ? undefined : newestMs.get(sensorId)
+        const lastMs = Math.max(state?.lastMs ?? Number.NEGATIVE_INFINITY, newest ?? Number.NEGATIVE_INFINITY)
+        found.set(stateKey(sensorId, kind), {
+          sensorId,
+          kind,
+          breaches: state?.breaches ?? 0,
+          lastMs: Number.isFinite(lastMs) ? lastMs : undefined,
+          openSinceMs: state?.openSinceMs,
+        })
+      }
+      return found
+    },
+    save: async (_trx: unknown, states: AlertState[]) => {
+      saves.push(states.map((s) => s.sensorId))
+      for (const state of states) stored.set(stateKey(state.sensorId, state.kind), { ...state })
+    },
+  }
+  return { repository: repository as unknown as AlertsRepository, saves, stored }
+}
+
+const trx = {} as Transaction<Schema>
+const reading = (sensorId: string, timestampMs: number, temperature: number) => ({
+  sensorId,
+  timestampMs,
+  temperature,
+  partition: 0,
+})
+
+describe('alert evaluation per batch', () => {
+  it('stores only the states that are or were not clean, or that had a transition', async () => {
+    const newest = new Map<string, number>()
+    const { repository, saves, stored } = fakeRepository(newest)
+    const evaluator = new AlertEvaluator(repository, '1m')
+    await evaluator.onReadings(
+      trx,
+      [reading('calm', 1, 20), reading('hot', 1, 90), reading('calm', 2, 21)],
+      'a',
+    )
+    assert.deepEqual(saves.at(-1), ['hot'])
+    // The windows now hold calm's readings up to 2: a late breach at 1.5 is not evaluated again.
+    newest.set('calm', 2)
+    newest.set('hot', 1)
+    await evaluator.onReadings(trx, [reading('calm', 1.5, 99), reading('hot', 2, 20)], 'a')
+    assert.deepEqual(saves.at(-1), ['hot'], 'hot went back to clean: stored once more')
+    assert.equal(stored.get(stateKey('hot', 'reading'))?.breaches, 0)
+    assert.equal(stored.has(stateKey('calm', 'reading')), false)
+  })
+
+  it('stores a state that opened and resolved an alert inside one batch, though it ends clean', async () => {
+    const { repository, saves } = fakeRepository(new Map())
+    const evaluator = new AlertEvaluator(repository, '1m')
+    const transitions = await evaluator.onReadings(
+      trx,
+      [reading('s', 1, 90), reading('s', 2, 91), reading('s', 3, 20)],
+      'a',
+    )
+    assert.deepEqual(
+      transitions.map((t) => t.state),
+      ['open', 'resolved'],
+    )
+    assert.deepEqual(saves.at(-1), ['s'])
+  })
+})
