@@ -5,7 +5,7 @@
  * peak RSS (VmHWM) per size, to show whether memory stays flat as the file grows, and the CPU per
  * row of the worker and of the PostgreSQL backends serving it (shared machines skew rows/s less).
  *
- *   node bench/etl-import.bench.ts 1000000 4000000     # row counts (about 66 bytes a row)
+ *   node bench/etl-import.bench.ts 1000000 4000000     # row counts (about 40 bytes a row: 25000000 is 1 GB)
  */
 import { execFileSync, spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
