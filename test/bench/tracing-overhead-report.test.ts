@@ -66,6 +66,26 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
     held,
     /\(2 of 3 rounds, those whose two windows held the rate\): mean \+1\.7 %, 95 % confidence interval -1\.9 % to \+5\.3 %: not resolved against 3 %/,
   )
+  assert.match(
+    held,
+    /by restart block .*: \+1\.7 %\): fewer than 2 blocks, no interval\./,
+    'one block of 6 rounds',
+  )
+  // Restarted every 2 rounds: block 1 is round 1 (+2.0 %; round 2 did not hold the rate), block 2 round 3 (+1.43 %).
+  const blocks = tracingOverheadReport([...samples, sample(3, 'off', 50), sample(3, '1 %', 51)], {
+    rounds: 3,
+    windowS: 20,
+    rate: 4000,
+    concurrent: true,
+    restartEvery: 2,
+    conditions: 'test',
+    exportedMb: 0,
+  })
+  assert.match(
+    blocks,
+    /1 % against off by restart block \(the mean paired difference of each block of 2 rounds between restarts: \+2\.0 %, \+1\.4 %\): mean \+1\.7 %, 95 % confidence interval -1\.9 % to \+5\.3 %: not resolved against 3 %/,
+  )
+  assert.doesNotMatch(report, /by restart block/, 'no blocks without restarts')
 })
 
 test('a paired interval decides against the bound only when it lies wholly on one side', () => {
