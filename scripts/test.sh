@@ -36,6 +36,7 @@ fi
 slow_first=(
   test/faults/faults-smoke.test.ts
   test/contracts/platform.test.ts
+  test/contracts/platform-admission.test.ts
   test/contracts/etl.test.ts
   test/integration/kafka-sasl.test.ts
   test/e2e/console-real.test.ts

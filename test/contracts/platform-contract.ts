@@ -6,11 +6,12 @@ import { registryCrud } from './platform/registry-cases.ts'
 import { everyRouteEveryRole } from './platform/route-roles-cases.ts'
 
 /**
- * The platform layer (accounts, sessions, tokens, the registry, ingest admission), run against
- * every storage adapter (test/contracts/platform.test.ts). Ingest writes to the embedded log.
+ * The platform layer, run against every storage adapter, in two parts (two test files, so the
+ * inner loop can run them side by side). Accounts: logins, sessions, the last admin and which
+ * role may call which route (test/contracts/platform.test.ts).
  */
-export function runPlatformContract(name: string, freshStorage: FreshStorage) {
-  describe(`platform contract: ${name}`, () => {
+export function runPlatformAccountsContract(name: string, freshStorage: FreshStorage) {
+  describe(`platform contract, accounts: ${name}`, () => {
     it('logs in, refuses wrong passwords, locks out with 429, refuses expired, tampered and alg none tokens, logs out', (t) =>
       loginAndSessions(t, freshStorage))
     it('shares login limits across admin replicas through the database (two apps, one database)', (t) =>
@@ -19,6 +20,15 @@ export function runPlatformContract(name: string, freshStorage: FreshStorage) {
       lastAdmin(t, freshStorage))
     it('lets each role call exactly the routes the role table allows (every route × role)', (t) =>
       everyRouteEveryRole(t, freshStorage))
+  })
+}
+
+/**
+ * Admission: the sensor registry and what ingest lets in, by device token, stream scope and
+ * registry policy (test/contracts/platform-admission.test.ts). Ingest writes to the embedded log.
+ */
+export function runPlatformAdmissionContract(name: string, freshStorage: FreshStorage) {
+  describe(`platform contract, admission: ${name}`, () => {
     it('keeps the registry: CRUD, ETag/If-Match/412, refused fields, filters, keyset paging, thresholds', (t) =>
       registryCrud(t, freshStorage))
     it('admits device tokens by scope (403, nothing sent), expiry, revocation within the TTL, rotation overlap', (t) =>

@@ -1,0 +1,4 @@
+import { runPlatformAdmissionContract } from './platform-contract.ts'
+import { onEveryStorage } from './platform/storages.ts'
+
+onEveryStorage(runPlatformAdmissionContract)
