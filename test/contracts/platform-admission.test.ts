@@ -1,4 +1,4 @@
-import { runPlatformAdmissionContract } from './platform-contract.ts'
 import { onEveryStorage } from './platform/storages.ts'
+import { runPlatformAdmissionContract } from './platform-contract.ts'
 
 onEveryStorage(runPlatformAdmissionContract)

@@ -1,4 +1,4 @@
-import { runPlatformAccountsContract } from './platform-contract.ts'
 import { onEveryStorage } from './platform/storages.ts'
+import { runPlatformAccountsContract } from './platform-contract.ts'
 
 onEveryStorage(runPlatformAccountsContract)
