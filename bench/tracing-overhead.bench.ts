@@ -225,16 +225,19 @@ try {
       await Promise.all(pipelines.splice(0).map((pipeline) => pipeline.stop()))
       await startAll(order)
     }
+    // Rotated each round: no mode always runs first, or right after the heaviest one. Side by side
+    // too (rows are recorded in this order): without rotation, the pipeline listed first, whose load
+    // also started first, paid more per measurement in three of four blocks
+    // (bench/results/tracing-overhead-2026-12-03T08-34.md).
+    const order = pipelines.map((_, index) => pipelines[(index + round - 1) % pipelines.length] as Pipeline)
     if (values.concurrent) {
       const windows = await Promise.all(
-        pipelines.map((pipeline) => measureWindow(pipeline, round, WINDOW_WARMUP_S)),
+        order.map((pipeline) => measureWindow(pipeline, round, WINDOW_WARMUP_S)),
       )
       windows.forEach(record)
       await sleep(SETTLE_MS)
       continue
     }
-    // Rotated each round: no mode always runs first, or right after the heaviest one.
-    const order = pipelines.map((_, index) => pipelines[(index + round - 1) % pipelines.length] as Pipeline)
     for (const pipeline of order) {
       record(await measureWindow(pipeline, round, WINDOW_WARMUP_S))
       await sleep(SETTLE_MS)
