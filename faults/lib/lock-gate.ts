@@ -105,21 +105,60 @@ export class LockGate {
 
   /** Waits until backend `pid` has finished its statement (state idle: committed or failed, no transaction open). */
   async waitIdle(pid: number, timeoutMs: number): Promise<boolean> {
+    return this.#waitActivity<{ state: string }>(
+      'SELECT state FROM pg_stat_activity WHERE pid = $1',
+      [pid],
+      (rows) => rows[0]?.state === 'idle',
+      timeoutMs,
+    )
+  }
+
+  /**
+   * The last id handed out for `measurements` ('0' before the first). Taken while the gate holds
+   * every INSERT before it runs (none has drawn an id yet), rows stored later all have larger ids.
+   */
+  async measurementIdMark(): Promise<string> {
+    const { rows } = await this.#watch.query<{ mark: string }>(
+      `SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence('measurements', 'id')::regclass), 0)::text AS mark`,
+    )
+    return rows[0]?.mark ?? '0'
+  }
+
+  /** Rows of `measurements` stored after `mark` (see measurementIdMark). */
+  async measurementRowsAfter(mark: string): Promise<number> {
+    const { rows } = await this.#watch.query<{ n: string }>(
+      'SELECT count(*) AS n FROM measurements WHERE id > $1::bigint',
+      [mark],
+    )
+    return Number(rows[0]?.n ?? 0)
+  }
+
+  /**
+   * Waits until no backend of `application` is left: after its process was killed, each one ends
+   * its statement (a batch sent just before a SIGSTOP may still be running) and exits on EOF.
+   */
+  async waitGone(application: string, timeoutMs: number): Promise<boolean> {
+    return this.#waitActivity(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [application],
+      (rows) => rows.length === 0,
+      timeoutMs,
+    )
+  }
+
+  /** Polls `text` every 5 ms until `done` holds for its rows (true) or `timeoutMs` passes (false). */
+  async #waitActivity<Row extends pg.QueryResultRow>(
+    text: string,
+    params: unknown[],
+    done: (rows: Row[]) => boolean,
+    timeoutMs: number,
+  ): Promise<boolean> {
     const deadline = Date.now() + timeoutMs
     while (Date.now() < deadline) {
-      const { rows } = await this.#watch.query<{ state: string }>(
-        'SELECT state FROM pg_stat_activity WHERE pid = $1',
-        [pid],
-      )
-      if (rows[0]?.state === 'idle') return true
+      if (done((await this.#watch.query<Row>(text, params)).rows)) return true
       await sleep(5)
     }
     return false
-  }
-
-  async measurementRows(): Promise<number> {
-    const { rows } = await this.#watch.query<{ n: string }>('SELECT count(*) AS n FROM measurements')
-    return Number(rows[0]?.n ?? 0)
   }
 
   async end(): Promise<void> {
