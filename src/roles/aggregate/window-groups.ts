@@ -1,13 +1,9 @@
 import { firstWindowStart, type WindowSpec } from '../../domain/window-spec.ts'
 import type { Reading } from './windows-repository.ts'
 
-/** The mergeable state a batch adds to one window: what one upsert merges into its row. */
-export interface WindowGroup {
-  readonly sensorId: string
-  readonly label: string
-  readonly startMs: number
-  readonly endMs: number
-  /** The partition of the batch's first reading in the window (windows are closed per partition). */
+/** Mergeable state: what a set of readings adds to a window (a window row holds the same). */
+export interface WindowState {
+  /** The partition of the first reading in the window (windows are closed per partition). */
   partition: number
   count: number
   min: number
@@ -20,25 +16,78 @@ export interface WindowGroup {
   lastValue: number
 }
 
-/**
- * Keeps the first reading of each `(sensor_id, timestamp)` in log order, as the saver keeps the
- * first row of a key; returns the indexes of the others.
- */
-export function duplicatesInBatch(readings: readonly Reading[]): Set<number> {
-  // Keyed by sensor, then time: no key string built per reading (that garbage cost more than the lookups).
-  const seen = new Map<string, Set<number>>()
-  const duplicates = new Set<number>()
-  for (let i = 0; i < readings.length; i++) {
-    const { sensorId, timestampMs } = readings[i] as Reading
-    let times = seen.get(sensorId)
-    if (times === undefined) {
-      times = new Set()
-      seen.set(sensorId, times)
-    }
-    if (times.has(timestampMs)) duplicates.add(i)
-    else times.add(timestampMs)
+/** The state a batch adds to one window: what one upsert merges into its row. */
+export interface WindowGroup extends WindowState {
+  readonly sensorId: string
+  readonly label: string
+  readonly startMs: number
+  readonly endMs: number
+}
+
+/** A window's state before any reading: a class, so the many created per batch share one shape. */
+class EmptyState implements WindowState {
+  count = 0
+  min = Number.POSITIVE_INFINITY
+  max = Number.NEGATIVE_INFINITY
+  sum = 0
+  sumSquares = 0
+  firstMs = Number.POSITIVE_INFINITY
+  firstValue = Number.NaN
+  lastMs = Number.NEGATIVE_INFINITY
+  lastValue = Number.NaN
+  partition: number
+  constructor(partition: number) {
+    this.partition = partition
   }
-  return duplicates
+
+  /** Back to empty, so one object serves every minute of a batch. */
+  clear(): void {
+    this.count = 0
+    this.min = Number.POSITIVE_INFINITY
+    this.max = Number.NEGATIVE_INFINITY
+    this.sum = 0
+    this.sumSquares = 0
+    this.firstMs = Number.POSITIVE_INFINITY
+    this.firstValue = Number.NaN
+    this.lastMs = Number.NEGATIVE_INFINITY
+    this.lastValue = Number.NaN
+    this.partition = Number.POSITIVE_INFINITY
+  }
+}
+
+function addReading(state: WindowState, reading: Reading): void {
+  const { timestampMs: ts, temperature: value } = reading
+  state.count += 1
+  if (value < state.min) state.min = value
+  if (value > state.max) state.max = value
+  state.sum += value
+  state.sumSquares += value * value
+  if (ts < state.firstMs) {
+    state.firstMs = ts
+    state.firstValue = value
+  }
+  if (ts > state.lastMs) {
+    state.lastMs = ts
+    state.lastValue = value
+  }
+  if (reading.partition < state.partition) state.partition = reading.partition
+}
+
+function addState(state: WindowState, other: WindowState): void {
+  state.count += other.count
+  if (other.min < state.min) state.min = other.min
+  if (other.max > state.max) state.max = other.max
+  state.sum += other.sum
+  state.sumSquares += other.sumSquares
+  if (other.firstMs < state.firstMs) {
+    state.firstMs = other.firstMs
+    state.firstValue = other.firstValue
+  }
+  if (other.lastMs > state.lastMs) {
+    state.lastMs = other.lastMs
+    state.lastValue = other.lastValue
+  }
+  if (other.partition < state.partition) state.partition = other.partition
 }
 
 /** The entry of `key` in a map of maps, created empty when missing. */
@@ -51,61 +100,100 @@ function inner<K, V>(outer: Map<K, Map<number, V>>, key: K): Map<number, V> {
   return map
 }
 
+/** A batch's window groups, per spec, per sensor, per window start: no key string built per reading. */
+class WindowCollector {
+  readonly all: WindowGroup[] = []
+  readonly #bySpec = new Map<WindowSpec, Map<string, Map<number, WindowGroup>>>()
+
+  /** The group of the window of `spec` starting at `startMs`, created empty when missing. */
+  window(spec: WindowSpec, sensorId: string, startMs: number, partition: number): WindowGroup {
+    let sensors = this.#bySpec.get(spec)
+    if (sensors === undefined) {
+      sensors = new Map()
+      this.#bySpec.set(spec, sensors)
+    }
+    const starts = inner(sensors, sensorId)
+    let group = starts.get(startMs)
+    if (group === undefined) {
+      group = {
+        sensorId,
+        label: spec.label,
+        startMs,
+        endMs: startMs + spec.sizeMs,
+        partition,
+        count: 0,
+        min: Number.POSITIVE_INFINITY,
+        max: Number.NEGATIVE_INFINITY,
+        sum: 0,
+        sumSquares: 0,
+        firstMs: Number.POSITIVE_INFINITY,
+        firstValue: Number.NaN,
+        lastMs: Number.NEGATIVE_INFINITY,
+        lastValue: Number.NaN,
+      }
+      starts.set(startMs, group)
+      this.all.push(group)
+    }
+    return group
+  }
+
+  /** A reading falls in every window of a spec whose start lies in (ts − size, ts]. */
+  addReading(spec: WindowSpec, reading: Reading): void {
+    const ts = reading.timestampMs
+    for (let start = firstWindowStart(spec, ts); start <= ts; start += spec.hopMs)
+      addReading(this.window(spec, reading.sensorId, start, reading.partition), reading)
+  }
+}
+
 /**
- * Pre-aggregates a batch's readings per window in memory, so the database upserts each window of
- * the batch once instead of grouping every reading itself. A reading falls in every window of a
- * spec whose start lies in (ts − size, ts], the windows `date_bin(hop, ts, epoch) − k·hop` give.
+ * Pre-aggregates readings per window in memory, so the database upserts each window of a batch
+ * once instead of grouping every reading itself. A reading falls in every window of a spec whose
+ * start lies in (ts − size, ts], the windows `date_bin(hop, ts, epoch) − k·hop` give.
  */
 export function groupIntoWindows(readings: Iterable<Reading>, specs: readonly WindowSpec[]): WindowGroup[] {
-  // Per spec, per sensor, per window start: no key string built per reading.
-  const bySpec = specs.map(() => new Map<string, Map<number, WindowGroup>>())
-  const all: WindowGroup[] = []
-  for (const reading of readings) {
-    const { sensorId, timestampMs: ts, temperature: value } = reading
-    for (let s = 0; s < specs.length; s++) {
-      const spec = specs[s] as WindowSpec
-      const starts = inner(bySpec[s] as Map<string, Map<number, WindowGroup>>, sensorId)
-      for (let start = firstWindowStart(spec, ts); start <= ts; start += spec.hopMs) {
-        const group = starts.get(start)
-        if (group === undefined) {
-          const created: WindowGroup = {
-            sensorId,
-            label: spec.label,
-            startMs: start,
-            endMs: start + spec.sizeMs,
-            partition: reading.partition,
-            count: 1,
-            min: value,
-            max: value,
-            sum: value,
-            sumSquares: value * value,
-            firstMs: ts,
-            firstValue: value,
-            lastMs: ts,
-            lastValue: value,
-          }
-          starts.set(start, created)
-          all.push(created)
-          continue
-        }
-        group.count += 1
-        if (value < group.min) group.min = value
-        if (value > group.max) group.max = value
-        group.sum += value
-        group.sumSquares += value * value
-        if (ts < group.firstMs) {
-          group.firstMs = ts
-          group.firstValue = value
-        }
-        if (ts > group.lastMs) {
-          group.lastMs = ts
-          group.lastValue = value
-        }
-        if (reading.partition < group.partition) group.partition = reading.partition
-      }
+  const windows = new WindowCollector()
+  for (const reading of readings) for (const spec of specs) windows.addReading(spec, reading)
+  return windows.all
+}
+
+const MS_PER_MINUTE = 60_000
+/** A window of this spec is made of whole minutes (1m, 1h, 10m/5m), so a minute's state merges into it whole. */
+const ofWholeMinutes = (spec: WindowSpec) =>
+  spec.sizeMs % MS_PER_MINUTE === 0 && spec.hopMs % MS_PER_MINUTE === 0
+
+/**
+ * The window groups of the readings in `minutes` (from `groupIntoMinutes`) but those in `skip`.
+ * Each minute's readings are summed once and windows of whole minutes take that state whole, so
+ * the work per reading does not grow with the number of window sizes; other sizes (`30s`) are
+ * grouped reading by reading. A reading's minute is the one PostgreSQL stores its µs in.
+ */
+export function groupMinutesIntoWindows(
+  readings: readonly Reading[],
+  minutes: readonly MinuteGroup[],
+  skip: ReadonlySet<number>,
+  specs: readonly WindowSpec[],
+): WindowGroup[] {
+  const wholeMinutes = specs.filter(ofWholeMinutes)
+  const byReading = specs.filter((spec) => !ofWholeMinutes(spec))
+  const windows = new WindowCollector()
+  const state = new EmptyState(Number.POSITIVE_INFINITY)
+  for (const minute of minutes) {
+    state.clear()
+    const indexes = minute.indexes
+    for (let i = 0; i < indexes.length; i++) {
+      const index = indexes[i] as number
+      if (skip.size > 0 && skip.has(index)) continue
+      const reading = readings[index] as Reading
+      addReading(state, reading)
+      for (const spec of byReading) windows.addReading(spec, reading)
     }
+    if (state.count === 0) continue
+    const minuteStartMs = minute.minute * MS_PER_MINUTE
+    for (const spec of wholeMinutes)
+      for (let start = firstWindowStart(spec, minuteStartMs); start <= minuteStartMs; start += spec.hopMs)
+        addState(windows.window(spec, minute.sensorId, start, state.partition), state)
   }
-  return all
+  return windows.all
 }
 
 /** The readings of one sensor in one minute: the key of an `aggregated_minutes` row. */
@@ -137,13 +225,25 @@ export function epochMicros(timestampMs: number): number {
   return rint((timestampMs / 1000 - PG_EPOCH_S) * 1_000_000) + PG_EPOCH_S * 1_000_000
 }
 
+/** A batch grouped per sensor and minute, and how many later copies of a reading it left out. */
+export interface MinuteGroups {
+  readonly groups: MinuteGroup[]
+  readonly copies: number
+}
+
 /**
  * Groups a batch's readings per sensor and minute (the minutes of `aggregated_minutes`), in
- * memory, so that the database receives one row per group and no row per reading.
+ * memory, so that the database receives one row per group and no row per reading. Of two readings
+ * of a sensor at the same µs (the key PostgreSQL stores) the first in log order is kept, as the
+ * saver keeps the first row of a key; the later one is left out and counted.
  */
-export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroup[] {
+export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroups {
   const bySensor = new Map<string, Map<number, MinuteGroup>>()
-  const all: MinuteGroup[] = []
+  const groups: MinuteGroup[] = []
+  // A sensor's readings mostly come in time order, and a later offset cannot be a copy: only the
+  // groups that received one out of order keep a set of their offsets to look copies up in.
+  const outOfOrder = new Map<MinuteGroup, Set<number>>()
+  let copies = 0
   for (let index = 0; index < readings.length; index++) {
     const { sensorId, timestampMs } = readings[index] as Reading
     const us = epochMicros(timestampMs)
@@ -153,10 +253,24 @@ export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroup[] {
     if (group === undefined) {
       group = { sensorId, minute, offsets: [], indexes: [] }
       minutes.set(minute, group)
-      all.push(group)
+      groups.push(group)
     }
-    group.offsets.push(us - minute * US_PER_MINUTE)
+    const offset = us - minute * US_PER_MINUTE
+    const offsets = group.offsets
+    if (offsets.length > 0 && offset <= (offsets[offsets.length - 1] as number)) {
+      let seen = outOfOrder.get(group)
+      if (seen === undefined) {
+        seen = new Set(offsets)
+        outOfOrder.set(group, seen)
+      }
+      if (seen.has(offset)) {
+        copies += 1
+        continue
+      }
+      seen.add(offset)
+    } else if (outOfOrder.size > 0) outOfOrder.get(group)?.add(offset)
+    offsets.push(offset)
     group.indexes.push(index)
   }
-  return all
+  return { groups, copies }
 }

@@ -3,9 +3,8 @@ import type { WindowSpec } from '../../domain/window-spec.ts'
 import { scalarArray, textArray } from '../../storage/pg-array.ts'
 import type { Schema } from '../../storage/schema.ts'
 import {
-  duplicatesInBatch,
   groupIntoMinutes,
-  groupIntoWindows,
+  groupMinutesIntoWindows,
   type MinuteGroup,
   type WindowGroup,
 } from './window-groups.ts'
@@ -119,26 +118,24 @@ export class WindowsRepository {
     windowsTopic: string,
   ): Promise<{ merged: number; corrections: number }> {
     if (readings.length === 0) return { merged: 0, corrections: 0 }
-    const inBatch = duplicatesInBatch(readings)
-    const unique = inBatch.size === 0 ? readings : readings.filter((_, index) => !inBatch.has(index))
-    const seenBefore = await this.#markAggregated(trx, unique)
-    const fresh = seenBefore.size === 0 ? unique : unique.filter((_, index) => !seenBefore.has(index))
-    const corrections = await this.#upsertWindows(trx, groupIntoWindows(fresh, specs), windowsTopic)
-    return { merged: fresh.length, corrections }
+    const { groups, copies } = groupIntoMinutes(readings)
+    const seenBefore = await this.#markAggregated(trx, groups)
+    const windows = groupMinutesIntoWindows(readings, groups, seenBefore, specs)
+    const corrections = await this.#upsertWindows(trx, windows, windowsTopic)
+    return { merged: readings.length - copies - seenBefore.size, corrections }
   }
 
   /**
    * Records the readings as aggregated in `aggregated_minutes` (one row per sensor and minute, the
-   * µs offsets of its readings); returns the indexes of those that already were. The batch is
-   * grouped per sensor and minute in memory first, so the statement takes one row per group (its
+   * µs offsets of its readings); returns the indexes of those that already were. It takes the batch
+   * grouped per sensor and minute in memory, so the statement takes one row per group (its
    * offsets as one array) and does no work per reading but reading the array; only a group whose
    * stored offsets overlap it (a duplicate, rare) is looked into offset by offset. Two partitions
    * carry one sensor only while the topic is repartitioned: if another member wrote one of these
    * readings to a minute since this statement's snapshot, the update skips that row and the batch
    * fails (retryable), to be applied again against the committed row.
    */
-  async #markAggregated(trx: Transaction<Schema>, readings: readonly Reading[]): Promise<Set<number>> {
-    const groups = groupIntoMinutes(readings)
+  async #markAggregated(trx: Transaction<Schema>, groups: readonly MinuteGroup[]): Promise<Set<number>> {
     const { rows } = await sql<{
       ord: string | number | null
       offsets: number[] | null

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseWindowSpec } from '../../../src/domain/window-spec.ts'
 import {
-  duplicatesInBatch,
   epochMicros,
   groupIntoMinutes,
   groupIntoWindows,
+  groupMinutesIntoWindows,
 } from '../../../src/roles/aggregate/window-groups.ts'
 import type { Reading } from '../../../src/roles/aggregate/windows-repository.ts'
 
@@ -76,9 +76,65 @@ describe('pre-aggregating a batch per window', () => {
     assert.deepEqual(keys, ['a 10m/5m 0', 'a 10m/5m 5', 'a 1h 0', 'b 10m/5m 0', 'b 10m/5m 5', 'b 1h 0'])
   })
 
-  it('finds the later copies of a (sensor, timestamp) in a batch, keeping the first in log order', () => {
-    const batch = [reading('a', 1, 20), reading('b', 1, 20), reading('a', 1, 99), reading('a', 2, 20)]
-    assert.deepEqual([...duplicatesInBatch(batch)], [2])
+  it('leaves out the later copies of a (sensor, µs) in a batch, keeping the first in log order', () => {
+    const batch = [
+      reading('a', 1, 20),
+      reading('b', 1, 20),
+      reading('a', 3, 21),
+      reading('a', 1, 99),
+      reading('a', 1.0004, 98),
+      reading('a', 2, 20),
+    ]
+    const { groups, copies } = groupIntoMinutes(batch)
+    assert.equal(copies, 2)
+    assert.deepEqual(
+      groups.map((g) => [g.sensorId, g.indexes]),
+      [
+        ['a', [0, 2, 5]],
+        ['b', [1]],
+      ],
+    )
+  })
+
+  it('gives the same windows from minute groups as reading by reading, for every kind of size', () => {
+    const specs = ['1m', '1h', '10m/5m', '30s', '45s/15s'].map(parseWindowSpec)
+    let seed = 7
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
+      return seed / 2 ** 31
+    }
+    const batch = Array.from({ length: 2000 }, () =>
+      reading(
+        `s${Math.floor(random() * 5)}`,
+        Math.floor(random() * 7_200_000) + random(),
+        Math.round(random() * 400) / 10,
+        Math.floor(random() * 3),
+      ),
+    )
+    const { groups } = groupIntoMinutes(batch)
+    const skip = new Set([3, 17, 500, 1999])
+    const kept = groups
+      .flatMap((g) => g.indexes)
+      .filter((i) => !skip.has(i))
+      .sort((a, b) => a - b)
+    const key = (g: { sensorId: string; label: string; startMs: number }) =>
+      `${g.sensorId} ${g.label} ${g.startMs}`
+    const byKey = (list: ReturnType<typeof groupIntoWindows>) =>
+      new Map(
+        list.map((g) => [
+          key(g),
+          { ...g, sum: Math.round(g.sum * 1e6), sumSquares: Math.round(g.sumSquares * 1e3) },
+        ]),
+      )
+    const expected = byKey(
+      groupIntoWindows(
+        kept.map((i) => batch[i] as Reading),
+        specs,
+      ),
+    )
+    const actual = byKey(groupMinutesIntoWindows(batch, groups, skip, specs))
+    assert.ok(expected.size > 100)
+    assert.deepEqual(actual, expected)
   })
 
   it('groups a batch per sensor and minute: µs offsets in the minute and the indexes of their readings', () => {
@@ -90,7 +146,7 @@ describe('pre-aggregating a batch per window', () => {
     ]
     const minute = T / 60_000
     assert.deepEqual(
-      groupIntoMinutes(batch).map((g) => ({ ...g })),
+      groupIntoMinutes(batch).groups.map((g) => ({ ...g })),
       [
         { sensorId: 'a', minute, offsets: [1000, 2000], indexes: [0, 3] },
         { sensorId: 'b', minute, offsets: [59_999_000], indexes: [1] },
