@@ -50,7 +50,9 @@ export class AlertEvaluator {
   ): Promise<AlertTransition[]> {
     const rules = await this.#currentRules(trx)
     const bySensor = groupBy(
-      readings.map((r) => ({ sensorId: r.sensorId, atMs: r.timestampMs, value: r.temperature })),
+      readings,
+      (reading) => reading.sensorId,
+      (reading) => ({ atMs: reading.timestampMs, value: reading.temperature }),
       (sensorId) => {
         const rule = ruleFor(rules, sensorId)
         return rule && (rule.minTemperature !== null || rule.maxTemperature !== null) ? rule : undefined
@@ -68,7 +70,9 @@ export class AlertEvaluator {
     const rules = await this.#currentRules(trx)
     const relevant = windows.filter((window) => ruleFor(rules, window.sensorId)?.windowSize === window.size)
     const bySensor = groupBy(
-      relevant.map((w) => ({ sensorId: w.sensorId, atMs: w.windowStartMs, value: w.mean })),
+      relevant,
+      (window) => window.sensorId,
+      (window) => ({ atMs: window.windowStartMs, value: window.mean }),
       (sensorId) => ruleFor(rules, sensorId),
     )
     return this.#step(trx, 'window_mean', bySensor, evaluateWindowMeans, topic)
@@ -113,16 +117,20 @@ export class AlertEvaluator {
 /** No breach counted and no alert open: the state every sensor starts in. */
 const isClean = (state: AlertState) => state.breaches === 0 && state.openSinceMs === undefined
 
-function groupBy(
-  observations: ReadonlyArray<Observation & { sensorId: string }>,
+/** Observations per sensor with a rule; the items of sensors without one are passed over. */
+function groupBy<T>(
+  items: readonly T[],
+  sensorOf: (item: T) => string,
+  observationOf: (item: T) => Observation,
   ruleOf: (sensorId: string) => AlertRule | undefined,
 ): Map<string, { rule: AlertRule; observations: Observation[] }> {
   const groups = new Map<string, { rule: AlertRule; observations: Observation[] }>()
   const noRule = new Set<string>()
-  for (const { sensorId, atMs, value } of observations) {
-    if (noRule.has(sensorId)) continue
+  for (const item of items) {
+    const sensorId = sensorOf(item)
     let group = groups.get(sensorId)
     if (!group) {
+      if (noRule.has(sensorId)) continue
       const rule = ruleOf(sensorId)
       if (!rule) {
         noRule.add(sensorId)
@@ -131,7 +139,7 @@ function groupBy(
       group = { rule, observations: [] }
       groups.set(sensorId, group)
     }
-    group.observations.push({ atMs, value })
+    group.observations.push(observationOf(item))
   }
   return groups
 }
