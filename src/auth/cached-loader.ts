@@ -14,9 +14,11 @@ export interface CachedLoaderOptions<V> {
   readonly maxEntries?: number
 }
 
+/** Updated in place when read again, so a refresh neither allocates nor moves the key. */
 interface Entry<V> {
-  readonly value: V | undefined
-  readonly loadedAt: number
+  value: V | undefined
+  /** When the read that gave `value` was sent: the entry is served until `loadedAt + ttlMs`. */
+  loadedAt: number
 }
 
 /**
@@ -25,24 +27,37 @@ interface Entry<V> {
  */
 export class CachedLoader<V> {
   readonly #options: CachedLoaderOptions<V>
+  readonly #ttlMs: number
+  readonly #refreshAfterMs: number
+  readonly #maxEntries: number
   readonly #entries = new Map<string, Entry<V>>()
-  #pending = new Map<string, PromiseWithResolvers<V | undefined>>()
-  #scheduled = false
+  /** Keys queued or on their way, so none is asked for twice (refresh ahead included). */
+  readonly #pending = new Map<string, PromiseWithResolvers<V | undefined>>()
+  /** Keys of the next read. */
+  #queued: string[] = []
 
   constructor(options: CachedLoaderOptions<V>) {
     this.#options = options
+    this.#ttlMs = options.ttlMs
+    this.#refreshAfterMs = options.ttlMs / 2
+    this.#maxEntries = options.maxEntries ?? 100_000
   }
 
-  /** The value of `key`, undefined when it does not exist. */
+  /**
+   * The value of `key`, undefined when it does not exist; a promise only when it must be read.
+   * A caller looking up many keys passes one `now` for all of them.
+   */
   load(key: string, now = Date.now()): V | undefined | Promise<V | undefined> {
     const entry = this.#entries.get(key)
-    if (entry && now - entry.loadedAt < this.#options.ttlMs) {
-      // Refresh ahead: past half its TTL a key in use is read again in the background, so a
-      // device sending more often than the TTL never waits for the database, and an entry is
-      // still never served older than the TTL.
-      if (now - entry.loadedAt >= this.#options.ttlMs / 2 && !this.#pending.has(key))
-        this.#request(key).promise.catch(() => {})
-      return entry.value
+    if (entry !== undefined) {
+      const age = now - entry.loadedAt
+      if (age < this.#ttlMs) {
+        // Refresh ahead: past half its TTL a key in use is read again in the background, so a
+        // device sending more often than the TTL never waits for the database, and an entry is
+        // still never served older than the TTL.
+        if (age >= this.#refreshAfterMs && !this.#pending.has(key)) this.#request(key).promise.catch(() => {})
+        return entry.value
+      }
     }
     return (this.#pending.get(key) ?? this.#request(key)).promise
   }
@@ -51,10 +66,7 @@ export class CachedLoader<V> {
   #request(key: string): PromiseWithResolvers<V | undefined> {
     const request = Promise.withResolvers<V | undefined>()
     this.#pending.set(key, request)
-    if (!this.#scheduled) {
-      this.#scheduled = true
-      setImmediate(() => void this.#flush())
-    }
+    if (this.#queued.push(key) === 1) setImmediate(() => void this.#flush())
     return request
   }
 
@@ -69,33 +81,51 @@ export class CachedLoader<V> {
   }
 
   async #flush(): Promise<void> {
-    this.#scheduled = false
-    const batch = this.#pending
-    this.#pending = new Map()
-    const keys = [...batch.keys()]
+    const keys = this.#queued
+    this.#queued = []
+    const batch = keys.map((key) => [key, this.#pending.get(key)] as const)
+    // The time the read is sent, not answered: what it returns was true at least then.
+    const sentAt = Date.now()
     try {
       const found = await this.#options.read(keys)
-      const now = Date.now()
       for (const [key, request] of batch) {
         const value = found.get(key)
-        this.#remember(key, value, now)
-        request.resolve(value)
+        this.#remember(key, value, sentAt)
+        this.#settled(key, request)?.resolve(value)
       }
     } catch (error) {
       const now = Date.now()
       for (const [key, request] of batch) {
         const entry = this.#entries.get(key)
-        if (entry && now - entry.loadedAt < this.#options.staleOnErrorMs) request.resolve(entry.value)
-        else request.reject(error)
+        if (entry && now - entry.loadedAt < this.#options.staleOnErrorMs)
+          this.#settled(key, request)?.resolve(entry.value)
+        else this.#settled(key, request)?.reject(error)
       }
     }
   }
 
-  #remember(key: string, value: V | undefined, now: number): void {
-    this.#entries.delete(key)
-    this.#entries.set(key, { value, loadedAt: now })
-    const max = this.#options.maxEntries ?? 100_000
-    if (this.#entries.size > max) {
+  #settled<R>(key: string, request: R | undefined): R | undefined {
+    if (this.#pending.get(key) === request) this.#pending.delete(key)
+    return request
+  }
+
+  /**
+   * A key read again keeps its place: the entries leave in the order they were first read (a key
+   * evicted while in use is read again and goes last). Moving it on each refresh cost a delete and
+   * an insert per key in use each half TTL, for an order that only matters past `maxEntries`.
+   */
+  #remember(key: string, value: V | undefined, loadedAt: number): void {
+    const entry = this.#entries.get(key)
+    if (entry !== undefined) {
+      // Answers may cross: an older read does not overwrite a newer value.
+      if (loadedAt >= entry.loadedAt) {
+        entry.value = value
+        entry.loadedAt = loadedAt
+      }
+      return
+    }
+    this.#entries.set(key, { value, loadedAt })
+    if (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value
       if (oldest !== undefined) this.#entries.delete(oldest)
     }

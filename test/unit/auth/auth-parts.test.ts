@@ -99,6 +99,47 @@ describe('auth parts', () => {
     await assert.rejects(Promise.resolve(loader.load('never-seen')), /database down/)
   })
 
+  it('asks for a key on its way once, refreshes ahead in place, and bounds an entry by when its read was sent', async () => {
+    const reads: string[][] = []
+    const answers: PromiseWithResolvers<void>[] = []
+    let version = 1
+    const loader = new CachedLoader<number>({
+      read: async (keys) => {
+        reads.push([...keys])
+        const answer = Promise.withResolvers<void>()
+        answers.push(answer)
+        const value = version
+        await answer.promise
+        return new Map(keys.map((key) => [key, value]))
+      },
+      ttlMs: 1000,
+      staleOnErrorMs: 10_000,
+    })
+    const t0 = Date.now()
+    const first = loader.load('a', t0)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(loader.load('a', t0), first, 'on its way: the same promise, no second read')
+    answers[0]?.resolve()
+    assert.equal(await first, 1)
+    assert.equal(reads.length, 1)
+    // Past half the TTL: served, and read again once however often it is asked for meanwhile.
+    version = 2
+    assert.equal(loader.load('a', t0 + 600), 1)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(loader.load('a', t0 + 700), 1)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(reads, [['a'], ['a']], 'one refresh while one is on its way')
+    answers[1]?.resolve()
+    await new Promise((resolve) => setTimeout(resolve, 5))
+    assert.equal(loader.load('a', Date.now()), 2, 'the refresh replaced the value')
+    // An answer is trusted from when its read was sent: past the TTL from then, it is read again.
+    const expired = loader.load('a', Date.now() + 1000)
+    assert.ok(expired instanceof Promise, 'expired one TTL after the refresh was sent')
+    await new Promise((resolve) => setImmediate(resolve))
+    answers[2]?.resolve()
+    assert.equal(await expired, 2)
+  })
+
   it('never logs credentials', () => {
     const lines: string[] = []
     const sink = new Writable({
