@@ -169,6 +169,32 @@ export async function unknownSensorPolicies(t: TestContext, freshStorage: FreshS
     ['known', 'known', 'new-a', 'new-g'],
     'refused requests sent nothing',
   )
+
+  // Decommissioning by another process (no cache hint here): refused within the cache TTL, by
+  // every policy, while the sensor's entry is in use and refreshed ahead.
+  await registry.create('leaving', { tags: ['fleet'] }, 'test')
+  for (const app of Object.values(apps))
+    assert.equal((await post(app, token, reading('leaving'))).statusCode, 202)
+  await registry.update('leaving', { status: 'decommissioned' }, undefined, 'test')
+  const changedAt = Date.now()
+  const refusedAfterMs = await Promise.all(
+    Object.values(apps).map(async (app) => {
+      while (Date.now() - changedAt < 10_000) {
+        const response = await post(app, token, reading('leaving'))
+        if (response.statusCode === 422) {
+          assert.equal(response.json().code, 'SENSOR_DECOMMISSIONED')
+          return Date.now() - changedAt
+        }
+        assert.equal(response.statusCode, 202, response.body)
+        await sleep(50)
+      }
+      return -1
+    }),
+  )
+  // The stated bound is the TTL (1 s here); 5 s is the largest TTL allowed, room for a loaded machine.
+  for (const ms of refusedAfterMs)
+    assert.ok(ms >= 0 && ms <= 5000, `decommissioning took effect after ${refusedAfterMs.join(', ')} ms`)
+  t.diagnostic(`decommissioning took effect after ${refusedAfterMs.join(', ')} ms (cache TTL 1000 ms)`)
 }
 
 /**
