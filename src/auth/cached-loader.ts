@@ -1,8 +1,31 @@
 /** Reads many keys at once; a key missing from the result does not exist. */
 export type BatchRead<V> = (keys: readonly string[]) => Promise<ReadonlyMap<string, V>>
 
+/** Keys read together with the source's version, in one snapshot. */
+export interface VersionedRead<V> {
+  readonly found: ReadonlyMap<string, V>
+  readonly version: string
+}
+
+/**
+ * A source that can say cheaply whether anything it holds changed: `version()` differs from one
+ * snapshot to another whenever anything `read` could return differs (a fingerprint of the whole
+ * source), and `read` returns the keys with the version of the same snapshot.
+ */
+export interface VersionedSource<V> {
+  readonly read: (keys: readonly string[]) => Promise<VersionedRead<V>>
+  readonly version: () => Promise<string>
+}
+
 export interface CachedLoaderOptions<V> {
   readonly read: BatchRead<V>
+  /**
+   * With a versioned source, entries read in a snapshot whose version a later `version()` returns
+   * again are confirmed all at once by that one call (the source is as it was when they were read),
+   * instead of each key in use being read again past half its TTL. Keys first seen are still read
+   * by `read`: their first refresh reads them with the version.
+   */
+  readonly versioned?: VersionedSource<V>
   /** How long an entry (found or not) is trusted; bounds how late a revocation takes effect. */
   readonly ttlMs: number
   /**
@@ -14,12 +37,24 @@ export interface CachedLoaderOptions<V> {
   readonly maxEntries?: number
 }
 
+/** The entries read in snapshots of one version, and when the source last had that version. */
+interface Generation {
+  readonly version: string
+  /** When the last read or check that saw this version was sent. */
+  seenAt: number
+}
+
 /** Updated in place when read again, so a refresh neither allocates nor moves the key. */
 interface Entry<V> {
   value: V | undefined
   /** When the read that gave `value` was sent: the entry is served until `loadedAt + ttlMs`. */
   loadedAt: number
+  /** The version of the snapshot it was read in; a later check seeing it again renews the entry. */
+  generation: Generation | undefined
 }
+
+/** Versions remembered, newest last: enough to renew entries when a change is undone. */
+const MAX_GENERATIONS = 8
 
 /**
  * A time-bounded cache in front of a batched read. Keys asked for in the same turn of the event loop by concurrent
@@ -35,11 +70,22 @@ export class CachedLoader<V> {
   readonly #pending = new Map<string, PromiseWithResolvers<V | undefined>>()
   /** Keys of the next read. */
   #queued: string[] = []
+  /** Whether a key of the next read is a refresh (an entry exists): then it is read with the version. */
+  #queuedRefresh = false
+  #flushSoon = false
+  #flushLater: NodeJS.Timeout | undefined
+  readonly #batchWaitMs: number
+  readonly #generations = new Map<string, Generation>()
+  /** The generation of the newest snapshot seen (by when its read or check was sent). */
+  #latest: Generation | undefined
+  #latestSentAt = Number.NEGATIVE_INFINITY
+  #checking = false
 
   constructor(options: CachedLoaderOptions<V>) {
     this.#options = options
     this.#ttlMs = options.ttlMs
     this.#refreshAfterMs = options.ttlMs / 2
+    this.#batchWaitMs = Math.min(options.ttlMs / 10, 100)
     this.#maxEntries = options.maxEntries ?? 100_000
   }
 
@@ -50,24 +96,88 @@ export class CachedLoader<V> {
   load(key: string, now = Date.now()): V | undefined | Promise<V | undefined> {
     const entry = this.#entries.get(key)
     if (entry !== undefined) {
-      const age = now - entry.loadedAt
+      const generation = entry.generation
+      const age = now - trueAt(entry)
       if (age < this.#ttlMs) {
-        // Refresh ahead: past half its TTL a key in use is read again in the background, so a
-        // device sending more often than the TTL never waits for the database, and an entry is
-        // still never served older than the TTL.
-        if (age >= this.#refreshAfterMs && !this.#pending.has(key)) this.#request(key).promise.catch(() => {})
+        // Refresh ahead: past half its TTL a key in use is read again in the background (or, read
+        // in the newest version, confirmed by one version check for all such keys), so a device
+        // sending more often than the TTL never waits for the database, and an entry is still
+        // never served older than the TTL.
+        if (age >= this.#refreshAfterMs)
+          if (generation !== undefined && generation === this.#latest) this.#check()
+          else if (!this.#pending.has(key)) this.#request(key, true, true).promise.catch(() => {})
         return entry.value
       }
     }
-    return (this.#pending.get(key) ?? this.#request(key)).promise
+    return (this.#pending.get(key) ?? this.#request(key, entry !== undefined, false)).promise
   }
 
-  /** Queues `key` for the next batched read. */
-  #request(key: string): PromiseWithResolvers<V | undefined> {
+  /**
+   * Queues `key` for the next batched read: at the next turn of the event loop when a caller
+   * waits for it, otherwise (a refresh ahead) within a tenth of the TTL, with the other keys in use
+   * that cross half their TTL meanwhile, so that refreshes leave in a few large reads.
+   */
+  #request(key: string, refresh: boolean, background: boolean): PromiseWithResolvers<V | undefined> {
     const request = Promise.withResolvers<V | undefined>()
     this.#pending.set(key, request)
-    if (this.#queued.push(key) === 1) setImmediate(() => void this.#flush())
+    if (refresh) this.#queuedRefresh = true
+    this.#queued.push(key)
+    if (!background) {
+      if (!this.#flushSoon) {
+        this.#flushSoon = true
+        setImmediate(() => {
+          this.#flushSoon = false
+          void this.#flush()
+        })
+      }
+    } else if (this.#flushLater === undefined) {
+      this.#flushLater = setTimeout(() => {
+        this.#flushLater = undefined
+        void this.#flush()
+      }, this.#batchWaitMs)
+      this.#flushLater.unref()
+    }
     return request
+  }
+
+  /**
+   * Asks the source for its version (one at a time). Seeing the newest generation's version again
+   * renews all its entries from when the check was sent; a new version leaves them to be read again
+   * as they are used.
+   */
+  #check(): void {
+    const versioned = this.#options.versioned
+    if (this.#checking || versioned === undefined) return
+    this.#checking = true
+    const sentAt = Date.now()
+    versioned
+      .version()
+      .then(
+        (version) => void this.#saw(version, sentAt),
+        // Nothing renewed: past the TTL the keys are read, and served stale by the read's rules.
+        () => {},
+      )
+      .finally(() => {
+        this.#checking = false
+      })
+  }
+
+  /** Records that a snapshot read or checked at `sentAt` had `version`. */
+  #saw(version: string, sentAt: number): Generation {
+    let generation = this.#generations.get(version)
+    if (generation === undefined) {
+      generation = { version, seenAt: sentAt }
+      this.#generations.set(version, generation)
+      if (this.#generations.size > MAX_GENERATIONS) {
+        const oldest = this.#generations.keys().next().value
+        if (oldest !== undefined) this.#generations.delete(oldest)
+      }
+    } else if (sentAt > generation.seenAt) generation.seenAt = sentAt
+    if (sentAt >= this.#latestSentAt) {
+      this.#latest = generation
+      this.#latestSentAt = sentAt
+    }
+    return generation
   }
 
   /** Forgets a key, so the next load reads it (after a change made by this process). */
@@ -77,27 +187,36 @@ export class CachedLoader<V> {
 
   /** Records a value this process just wrote. */
   set(key: string, value: V | undefined): void {
-    this.#remember(key, value, Date.now())
+    this.#remember(key, value, Date.now(), undefined)
   }
 
   async #flush(): Promise<void> {
+    if (this.#queued.length === 0) return
     const keys = this.#queued
+    const versioned = this.#queuedRefresh ? this.#options.versioned : undefined
     this.#queued = []
+    this.#queuedRefresh = false
     const batch = keys.map((key) => [key, this.#pending.get(key)] as const)
     // The time the read is sent, not answered: what it returns was true at least then.
     const sentAt = Date.now()
     try {
-      const found = await this.#options.read(keys)
+      let found: ReadonlyMap<string, V>
+      let generation: Generation | undefined
+      if (versioned) {
+        const read = await versioned.read(keys)
+        found = read.found
+        generation = this.#saw(read.version, sentAt)
+      } else found = await this.#options.read(keys)
       for (const [key, request] of batch) {
         const value = found.get(key)
-        this.#remember(key, value, sentAt)
+        this.#remember(key, value, sentAt, generation)
         this.#settled(key, request)?.resolve(value)
       }
     } catch (error) {
       const now = Date.now()
       for (const [key, request] of batch) {
         const entry = this.#entries.get(key)
-        if (entry && now - entry.loadedAt < this.#options.staleOnErrorMs)
+        if (entry && now - trueAt(entry) < this.#options.staleOnErrorMs)
           this.#settled(key, request)?.resolve(entry.value)
         else this.#settled(key, request)?.reject(error)
       }
@@ -114,20 +233,27 @@ export class CachedLoader<V> {
    * evicted while in use is read again and goes last). Moving it on each refresh cost a delete and
    * an insert per key in use each half TTL, for an order that only matters past `maxEntries`.
    */
-  #remember(key: string, value: V | undefined, loadedAt: number): void {
+  #remember(key: string, value: V | undefined, loadedAt: number, generation: Generation | undefined): void {
     const entry = this.#entries.get(key)
     if (entry !== undefined) {
       // Answers may cross: an older read does not overwrite a newer value.
       if (loadedAt >= entry.loadedAt) {
         entry.value = value
         entry.loadedAt = loadedAt
+        entry.generation = generation
       }
       return
     }
-    this.#entries.set(key, { value, loadedAt })
+    this.#entries.set(key, { value, loadedAt, generation })
     if (this.#entries.size > this.#maxEntries) {
       const oldest = this.#entries.keys().next().value
       if (oldest !== undefined) this.#entries.delete(oldest)
     }
   }
+}
+
+/** When the entry's value was last known to be true: read then, or its version seen again since. */
+function trueAt(entry: Entry<unknown>): number {
+  const generation = entry.generation
+  return generation !== undefined && generation.seenAt > entry.loadedAt ? generation.seenAt : entry.loadedAt
 }
