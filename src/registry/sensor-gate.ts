@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import type { DeviceScope, Principal } from '../auth/access.ts'
 import { CachedLoader } from '../auth/cached-loader.ts'
 import { FlowlineError } from '../errors.ts'
@@ -26,7 +27,9 @@ const named = (ids: readonly string[]) =>
  * device token's scope (403), decommissioned sensors (422), then sensors missing from the
  * registry, by `--unknown-sensors` (accept, register an `auto` entry, or 422). The whole request
  * is refused or sent: a refused request sends nothing. Statuses come from a cache with a bounded
- * TTL, read in batches, so a request of known sensors costs a few map lookups.
+ * TTL, read in batches, so a request of known sensors costs a map lookup per sensor. Past half the
+ * TTL, the entries in use are renewed by one check of the registry's version (a fingerprint of every
+ * sensor's status and tags) instead of being read again; after a change they are read again.
  */
 export class SensorGate {
   readonly #options: SensorGateOptions
@@ -37,8 +40,14 @@ export class SensorGate {
 
   constructor(options: SensorGateOptions) {
     this.#options = options
+    // Per gate, unknown outside this process: see RegistryRepository.admissionsVersion.
+    const seed = randomBytes(8).readBigInt64BE().toString()
     this.#admissions = new CachedLoader({
       read: (ids) => options.registry.admissions(ids),
+      versioned: {
+        read: (ids) => options.registry.versionedAdmissions(ids, seed),
+        version: () => options.registry.admissionsVersion(seed),
+      },
       ttlMs: options.cacheTtlMs,
       staleOnErrorMs: STALE_ON_ERROR_MS,
     })

@@ -170,31 +170,48 @@ export async function unknownSensorPolicies(t: TestContext, freshStorage: FreshS
     'refused requests sent nothing',
   )
 
-  // Decommissioning by another process (no cache hint here): refused within the cache TTL, by
-  // every policy, while the sensor's entry is in use and refreshed ahead.
+  // Changes by another process (no cache hint here), each after the sensor's entry was in use for
+  // longer than the TTL (read, refreshed with the registry's version, renewed by a version check):
+  // a decommissioning by plain SQL is refused by every policy, a deletion by `reject`, within the TTL.
   await registry.create('leaving', { tags: ['fleet'] }, 'test')
-  for (const app of Object.values(apps))
-    assert.equal((await post(app, token, reading('leaving'))).statusCode, 202)
-  await registry.update('leaving', { status: 'decommissioned' }, undefined, 'test')
-  const changedAt = Date.now()
-  const refusedAfterMs = await Promise.all(
-    Object.values(apps).map(async (app) => {
-      while (Date.now() - changedAt < 10_000) {
-        const response = await post(app, token, reading('leaving'))
-        if (response.statusCode === 422) {
-          assert.equal(response.json().code, 'SENSOR_DECOMMISSIONED')
-          return Date.now() - changedAt
-        }
-        assert.equal(response.statusCode, 202, response.body)
+  await registry.create('deleted', {}, 'test')
+  const inUse = async (sensorId: string, targets: FastifyInstance[]) => {
+    const started = Date.now()
+    while (Date.now() - started < 1600)
+      for (const app of targets) {
+        assert.equal((await post(app, token, reading(sensorId))).statusCode, 202)
         await sleep(50)
       }
-      return -1
-    }),
+  }
+  const refusedWithin = async (what: string, sensorId: string, code: string, targets: FastifyInstance[]) => {
+    const changedAt = Date.now()
+    const afterMs = await Promise.all(
+      targets.map(async (app) => {
+        while (Date.now() - changedAt < 10_000) {
+          const response = await post(app, token, reading(sensorId))
+          if (response.statusCode === 422) {
+            assert.equal(response.json().code, code)
+            return Date.now() - changedAt
+          }
+          assert.equal(response.statusCode, 202, response.body)
+          await sleep(50)
+        }
+        return -1
+      }),
+    )
+    // The stated bound is the TTL (1 s here); 5 s is the largest TTL allowed, room for a loaded machine.
+    for (const ms of afterMs)
+      assert.ok(ms >= 0 && ms <= 5000, `${what} took effect after ${afterMs.join(', ')} ms`)
+    t.diagnostic(`${what} took effect after ${afterMs.join(', ')} ms (cache TTL 1000 ms)`)
+  }
+  await inUse('leaving', Object.values(apps))
+  await sql`UPDATE sensor_registry SET status = 'decommissioned' WHERE sensor_id = 'leaving'`.execute(
+    storage.db,
   )
-  // The stated bound is the TTL (1 s here); 5 s is the largest TTL allowed, room for a loaded machine.
-  for (const ms of refusedAfterMs)
-    assert.ok(ms >= 0 && ms <= 5000, `decommissioning took effect after ${refusedAfterMs.join(', ')} ms`)
-  t.diagnostic(`decommissioning took effect after ${refusedAfterMs.join(', ')} ms (cache TTL 1000 ms)`)
+  await refusedWithin('decommissioning', 'leaving', 'SENSOR_DECOMMISSIONED', Object.values(apps))
+  await inUse('deleted', [apps.reject])
+  await registry.remove('deleted', undefined, 'test')
+  await refusedWithin('deletion', 'deleted', 'UNKNOWN_SENSOR', [apps.reject])
 }
 
 /**
