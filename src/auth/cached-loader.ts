@@ -58,7 +58,8 @@ const MAX_GENERATIONS = 8
 
 /**
  * A time-bounded cache in front of a batched read. Keys asked for in the same turn of the event loop by concurrent
- * requests leave in one query, and a key already on its way is not asked for twice.
+ * requests leave in one query (refreshes ahead, which nobody waits for, within a tenth of the TTL), and a key
+ * already on its way is not asked for twice.
  */
 export class CachedLoader<V> {
   readonly #options: CachedLoaderOptions<V>
@@ -109,7 +110,11 @@ export class CachedLoader<V> {
         return entry.value
       }
     }
-    return (this.#pending.get(key) ?? this.#request(key, entry !== undefined, false)).promise
+    const pending = this.#pending.get(key)
+    if (pending === undefined) return this.#request(key, entry !== undefined, false).promise
+    // Queued as a refresh ahead, now waited for: it leaves at the next turn, not the refreshes' time.
+    if (this.#queued.length > 0) this.#flushSoonOnce()
+    return pending.promise
   }
 
   /**
@@ -122,15 +127,8 @@ export class CachedLoader<V> {
     this.#pending.set(key, request)
     if (refresh) this.#queuedRefresh = true
     this.#queued.push(key)
-    if (!background) {
-      if (!this.#flushSoon) {
-        this.#flushSoon = true
-        setImmediate(() => {
-          this.#flushSoon = false
-          void this.#flush()
-        })
-      }
-    } else if (this.#flushLater === undefined) {
+    if (!background) this.#flushSoonOnce()
+    else if (this.#flushLater === undefined) {
       this.#flushLater = setTimeout(() => {
         this.#flushLater = undefined
         void this.#flush()
@@ -138,6 +136,15 @@ export class CachedLoader<V> {
       this.#flushLater.unref()
     }
     return request
+  }
+
+  #flushSoonOnce(): void {
+    if (this.#flushSoon) return
+    this.#flushSoon = true
+    setImmediate(() => {
+      this.#flushSoon = false
+      void this.#flush()
+    })
   }
 
   /**
