@@ -44,7 +44,7 @@ try {
   const cases: [string, () => Promise<unknown>][] = [
     ['authenticate (API key)', () => authenticator.authenticate(`Bearer ${apiKey}`, undefined)],
     ['authenticate (device token)', () => authenticator.authenticate(`Bearer ${device}`, undefined)],
-    ['registry gate, 1 sensor (auth on and off)', () => gate.admit(undefined, sensors)],
+    ['registry gate, 1 sensor (auth on and off)', async () => gate.admit(undefined, sensors)],
   ]
   for (const [name, call] of cases) {
     if (!(await call()) && !name.startsWith('registry')) throw new Error(`${name}: refused`)

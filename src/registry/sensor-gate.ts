@@ -1,4 +1,5 @@
-import type { Principal } from '../auth/access.ts'
+import { randomBytes } from 'node:crypto'
+import type { DeviceScope, Principal } from '../auth/access.ts'
 import { CachedLoader } from '../auth/cached-loader.ts'
 import { FlowlineError } from '../errors.ts'
 import { toStorageError } from '../storage/storage-errors.ts'
@@ -26,7 +27,9 @@ const named = (ids: readonly string[]) =>
  * device token's scope (403), decommissioned sensors (422), then sensors missing from the
  * registry, by `--unknown-sensors` (accept, register an `auto` entry, or 422). The whole request
  * is refused or sent: a refused request sends nothing. Statuses come from a cache with a bounded
- * TTL, read in batches, so a request of known sensors costs a few map lookups.
+ * TTL, read in batches, so a request of known sensors costs a map lookup per sensor. Past half the
+ * TTL, the entries in use are renewed by one check of the registry's version (a fingerprint of every
+ * sensor's status and tags) instead of being read again; after a change they are read again.
  */
 export class SensorGate {
   readonly #options: SensorGateOptions
@@ -37,31 +40,63 @@ export class SensorGate {
 
   constructor(options: SensorGateOptions) {
     this.#options = options
+    // Per gate, unknown outside this process: see RegistryRepository.admissionsVersion.
+    const seed = randomBytes(8).readBigInt64BE().toString()
     this.#admissions = new CachedLoader({
       read: (ids) => options.registry.admissions(ids),
+      versioned: {
+        read: (ids) => options.registry.versionedAdmissions(ids, seed),
+        version: () => options.registry.admissionsVersion(seed),
+      },
       ttlMs: options.cacheTtlMs,
       staleOnErrorMs: STALE_ON_ERROR_MS,
     })
   }
 
-  async admit(principal: Principal | undefined, sensorIds: ReadonlySet<string>): Promise<void> {
-    try {
-      await this.#admit(principal, sensorIds)
-    } catch (error) {
+  /**
+   * Resolves when the request may be sent (undefined when that is known at once, the common case:
+   * every sensor cached, active or inactive, registered when the policy asks, and in scope).
+   */
+  admit(principal: Principal | undefined, sensorIds: ReadonlySet<string>): Promise<void> | undefined {
+    const scope = principal?.kind === 'device' ? principal.scope : undefined
+    if (this.#admittedAtOnce(scope, sensorIds)) return undefined
+    return this.#admit(scope, sensorIds).catch((error: unknown) => {
       throw error instanceof FlowlineError ? error : toStorageError(error)
-    }
+    })
   }
 
-  async #admit(principal: Principal | undefined, sensorIds: ReadonlySet<string>): Promise<void> {
-    const scope = principal?.kind === 'device' ? principal.scope : undefined
+  /**
+   * The cheap path, one pass and nothing allocated: true when every sensor is cached and passes
+   * every check; false as soon as one is not cached or fails one (`#admit` then says why).
+   */
+  #admittedAtOnce(scope: DeviceScope | undefined, sensorIds: ReadonlySet<string>): boolean {
+    const inScope = scope?.sensorIds
+    const tag = scope?.tag
+    const unknownAdmitted = this.#options.policy === 'accept'
+    const now = Date.now()
+    for (const id of sensorIds) {
+      if (inScope !== undefined && !inScope.has(id)) return false
+      const admission = this.#admissions.load(id, now)
+      if (admission === undefined) {
+        if (unknownAdmitted && tag === undefined) continue
+        return false
+      }
+      if (admission instanceof Promise || admission.status === 'decommissioned') return false
+      if (tag !== undefined && !admission.tags.includes(tag)) return false
+    }
+    return true
+  }
+
+  async #admit(scope: DeviceScope | undefined, sensorIds: ReadonlySet<string>): Promise<void> {
     if (scope?.sensorIds) {
       const outside = [...sensorIds].filter((id) => !scope.sensorIds?.has(id))
       if (outside.length > 0) throw outOfScope(outside)
     }
     const admissions = new Map<string, SensorAdmission | undefined>()
     const pending: Promise<void>[] = []
+    const now = Date.now()
     for (const id of sensorIds) {
-      const loaded = this.#admissions.load(id)
+      const loaded = this.#admissions.load(id, now)
       if (loaded instanceof Promise) pending.push(loaded.then((value) => void admissions.set(id, value)))
       else admissions.set(id, loaded)
     }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test'
 import { lastAdmin, loginAndSessions, sharedLoginLimits } from './platform/auth-cases.ts'
 import { deviceTokens, streamScopes, unknownSensorPolicies } from './platform/ingest-cases.ts'
 import type { FreshStorage } from './platform/platform-fixtures.ts'
-import { registryCrud } from './platform/registry-cases.ts'
+import { admissionsVersion, registryCrud } from './platform/registry-cases.ts'
 import { everyRouteEveryRole } from './platform/route-roles-cases.ts'
 
 /**
@@ -31,6 +31,8 @@ export function runPlatformAdmissionContract(name: string, freshStorage: FreshSt
   describe(`platform contract, admission: ${name}`, () => {
     it('keeps the registry: CRUD, ETag/If-Match/412, refused fields, filters, keyset paging, thresholds', (t) =>
       registryCrud(t, freshStorage))
+    it("versions the registry's admissions: registrations, deletions, status and tag changes by anyone", (t) =>
+      admissionsVersion(t, freshStorage))
     it('admits device tokens by scope (403, nothing sent), expiry, revocation within the TTL, rotation overlap', (t) =>
       deviceTokens(t, freshStorage))
     it('admits device tokens by stream scope: a sensor token gets 403 at /stock-movements and nothing is sent', (t) =>

@@ -169,6 +169,49 @@ export async function unknownSensorPolicies(t: TestContext, freshStorage: FreshS
     ['known', 'known', 'new-a', 'new-g'],
     'refused requests sent nothing',
   )
+
+  // Changes by another process (no cache hint here), each after the sensor's entry was in use for
+  // longer than the TTL (read, refreshed with the registry's version, renewed by a version check):
+  // a decommissioning by plain SQL is refused by every policy, a deletion by `reject`, within the TTL.
+  await registry.create('leaving', { tags: ['fleet'] }, 'test')
+  await registry.create('deleted', {}, 'test')
+  const inUse = async (sensorId: string, targets: FastifyInstance[]) => {
+    const started = Date.now()
+    while (Date.now() - started < 1600)
+      for (const app of targets) {
+        assert.equal((await post(app, token, reading(sensorId))).statusCode, 202)
+        await sleep(50)
+      }
+  }
+  const refusedWithin = async (what: string, sensorId: string, code: string, targets: FastifyInstance[]) => {
+    const changedAt = Date.now()
+    const afterMs = await Promise.all(
+      targets.map(async (app) => {
+        while (Date.now() - changedAt < 10_000) {
+          const response = await post(app, token, reading(sensorId))
+          if (response.statusCode === 422) {
+            assert.equal(response.json().code, code)
+            return Date.now() - changedAt
+          }
+          assert.equal(response.statusCode, 202, response.body)
+          await sleep(50)
+        }
+        return -1
+      }),
+    )
+    // The stated bound is the TTL (1 s here); 5 s is the largest TTL allowed, room for a loaded machine.
+    for (const ms of afterMs)
+      assert.ok(ms >= 0 && ms <= 5000, `${what} took effect after ${afterMs.join(', ')} ms`)
+    t.diagnostic(`${what} took effect after ${afterMs.join(', ')} ms (cache TTL 1000 ms)`)
+  }
+  await inUse('leaving', Object.values(apps))
+  await sql`UPDATE sensor_registry SET status = 'decommissioned' WHERE sensor_id = 'leaving'`.execute(
+    storage.db,
+  )
+  await refusedWithin('decommissioning', 'leaving', 'SENSOR_DECOMMISSIONED', Object.values(apps))
+  await inUse('deleted', [apps.reject])
+  await registry.remove('deleted', undefined, 'test')
+  await refusedWithin('deletion', 'deleted', 'UNKNOWN_SENSOR', [apps.reject])
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import type { TestContext } from 'node:test'
 import { sql } from 'kysely'
+import { RegistryRepository } from '../../../src/registry/registry-repository.ts'
 import { MeasurementsRepository } from '../../../src/storage/measurements-repository.ts'
 import { authHeaders } from '../../helpers/credentials.ts'
 import { adminApp, type FreshStorage } from './platform-fixtures.ts'
@@ -124,4 +125,57 @@ export async function registryCrud(t: TestContext, freshStorage: FreshStorage): 
     { action: 'sensor.delete', n: 1 },
     { action: 'sensor.update', n: 1 },
   ])
+}
+
+/**
+ * The registry's admission version (what ingest's cache checks instead of reading every sensor
+ * again): it changes with every registration, deletion, status or tag change, whoever makes it
+ * (plain SQL included), not with other fields, and reads return the version of their snapshot.
+ */
+export async function admissionsVersion(t: TestContext, freshStorage: FreshStorage): Promise<void> {
+  const storage = await freshStorage(t)
+  await storage.migrate()
+  const registry = new RegistryRepository(storage.db)
+  const seed = '8123456789'
+  const version = () => registry.admissionsVersion(seed)
+  const seen = new Set<string>([await version()])
+  const changed = async (what: string) => {
+    const now = await version()
+    assert.ok(!seen.has(now), `${what}: a new version`)
+    seen.add(now)
+    return now
+  }
+  await registry.create('v-1', { tags: ['a'] }, 'test')
+  await changed('created')
+  await registry.create('v-2', {}, 'test')
+  const two = await changed('another created')
+  await registry.update('v-1', { name: 'renamed', site: 'north' }, undefined, 'test')
+  assert.equal(await version(), two, 'a name or site is not part of an admission')
+  await registry.update('v-1', { tags: ['b'] }, undefined, 'test')
+  await changed('tags changed')
+  await registry.update('v-1', { status: 'decommissioned' }, undefined, 'test')
+  await changed('decommissioned')
+  await sql`UPDATE sensor_registry SET status = 'inactive' WHERE sensor_id = 'v-2'`.execute(storage.db)
+  await changed('status changed by plain SQL (no version or updated_at bumped)')
+  await registry.remove('v-2', undefined, 'test')
+  const removed = await changed('deleted')
+  await registry.registerAuto(['v-3'])
+  await changed('registered at ingest')
+  assert.notEqual(await registry.admissionsVersion('42'), await version(), 'another seed, another version')
+
+  const read = await registry.versionedAdmissions(['v-1', 'v-3', 'missing'], seed)
+  assert.equal(read.version, await version(), 'a read returns the version of its snapshot')
+  assert.deepEqual(
+    [...read.found].sort(),
+    [
+      ['v-1', { status: 'decommissioned', tags: ['b'] }],
+      ['v-3', { status: 'active', tags: [] }],
+    ],
+    'what admissions() returns',
+  )
+  assert.deepEqual(read.found, await registry.admissions(['v-1', 'v-3', 'missing']))
+  assert.notEqual(read.version, removed)
+  const none = await registry.versionedAdmissions(['missing'], seed)
+  assert.equal(none.found.size, 0)
+  assert.equal(none.version, read.version)
 }

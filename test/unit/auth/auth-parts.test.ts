@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { Writable } from 'node:stream'
 import { describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { allows } from '../../../src/auth/access.ts'
 import { CachedLoader } from '../../../src/auth/cached-loader.ts'
 import { hashPassword, verifyPassword } from '../../../src/auth/passwords.ts'
@@ -97,6 +98,157 @@ describe('auth parts', () => {
     failing = true
     assert.equal(await loader.load('a'), 1, 'stale entry served while the read fails')
     await assert.rejects(Promise.resolve(loader.load('never-seen')), /database down/)
+  })
+
+  it('asks for a key on its way once, refreshes ahead in place, and bounds an entry by when its read was sent', async () => {
+    const reads: string[][] = []
+    const answers: PromiseWithResolvers<void>[] = []
+    let version = 1
+    const loader = new CachedLoader<number>({
+      read: async (keys) => {
+        reads.push([...keys])
+        const answer = Promise.withResolvers<void>()
+        answers.push(answer)
+        const value = version
+        await answer.promise
+        return new Map(keys.map((key) => [key, value]))
+      },
+      ttlMs: 1000,
+      staleOnErrorMs: 10_000,
+    })
+    const t0 = Date.now()
+    const first = loader.load('a', t0)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(loader.load('a', t0), first, 'on its way: the same promise, no second read')
+    answers[0]?.resolve()
+    assert.equal(await first, 1)
+    assert.equal(reads.length, 1)
+    // Past half the TTL: served, and read again (within a tenth of the TTL, with the other keys
+    // crossing half their TTL meanwhile) once however often it is asked for meanwhile.
+    version = 2
+    assert.equal(loader.load('a', t0 + 600), 1)
+    await sleep(20)
+    assert.equal(reads.length, 1, 'a refresh ahead waits for others')
+    const b = loader.load('b', t0 + 600)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(
+      reads,
+      [['a'], ['a', 'b']],
+      'a key a caller waits for leaves at once, with the refreshes',
+    )
+    assert.equal(loader.load('a', t0 + 700), 1)
+    await sleep(130)
+    assert.equal(reads.length, 2, 'one refresh while one is on its way')
+    answers[1]?.resolve()
+    assert.equal(await b, 2)
+    await sleep(5)
+    // A refresh ahead waited for (the entry expired meanwhile) leaves at the next turn.
+    const soon = Date.now()
+    assert.equal(loader.load('b', soon + 600), 2)
+    const waited = loader.load('b', soon + 1001)
+    assert.ok(waited instanceof Promise)
+    await new Promise((resolve) => setImmediate(resolve))
+    assert.deepEqual(reads.at(-1), ['b'], "not after the refreshes' wait")
+    answers.at(-1)?.resolve()
+    assert.equal(await waited, 2)
+    assert.equal(loader.load('a', Date.now()), 2, 'the refresh replaced the value')
+    // An answer is trusted from when its read was sent: past the TTL from then, it is read again.
+    const expired = loader.load('a', Date.now() + 1000)
+    assert.ok(expired instanceof Promise, 'expired one TTL after the refresh was sent')
+    await new Promise((resolve) => setImmediate(resolve))
+    answers.at(-1)?.resolve()
+    assert.equal(await expired, 2)
+  })
+
+  it('renews entries of an unchanged versioned source with one version check, and reads them again after a change', async () => {
+    const plain: string[][] = []
+    const versioned: string[][] = []
+    let checks = 0
+    let version = 'v1'
+    let value = 1
+    const loader = new CachedLoader<number>({
+      read: async (keys) => {
+        plain.push([...keys])
+        return new Map(keys.map((key) => [key, value]))
+      },
+      versioned: {
+        read: async (keys) => {
+          versioned.push([...keys])
+          return { found: new Map(keys.map((key) => [key, value])), version }
+        },
+        version: async () => {
+          checks += 1
+          return version
+        },
+      },
+      ttlMs: 1000,
+      staleOnErrorMs: 10_000,
+    })
+    const keys = ['a', 'b', 'c']
+    const loadAll = (ahead: number) => {
+      const now = Date.now() + ahead
+      return keys.map((key) => loader.load(key, now))
+    }
+    assert.deepEqual(await Promise.all(loadAll(0)), [1, 1, 1])
+    assert.deepEqual(plain, [keys], 'keys first seen: a plain read')
+    assert.deepEqual(loadAll(600), [1, 1, 1], 'past half the TTL: served')
+    await sleep(130)
+    assert.deepEqual(versioned, [keys], 'their refresh reads them with the version, in one read')
+    assert.deepEqual(loadAll(600), [1, 1, 1])
+    assert.deepEqual(loadAll(700), [1, 1, 1])
+    await sleep(10)
+    assert.equal(checks, 1, 'one version check for every key, not one read each')
+    assert.deepEqual(loadAll(900), [1, 1, 1], 'renewed by the check: served')
+    await sleep(10)
+    assert.equal(checks, 2)
+    assert.equal(versioned.length, 1, 'nothing read again while the version holds')
+
+    // A change: the next check sees another version; the entries are served only until the TTL
+    // from when they were last known true, then read (with the new version) before answering.
+    version = 'v2'
+    value = 2
+    loadAll(600)
+    await sleep(10)
+    assert.equal(checks, 3)
+    const expired = loadAll(1001)
+    assert.ok(
+      expired.every((loaded) => loaded instanceof Promise),
+      'not renewed by a check that saw a change',
+    )
+    assert.deepEqual(await Promise.all(expired), [2, 2, 2])
+    assert.deepEqual(versioned.at(-1), keys)
+    assert.deepEqual(loadAll(600), [2, 2, 2])
+    await sleep(10)
+    assert.equal(checks, 4, 'read in the new version: renewed by checks again')
+    assert.deepEqual(loadAll(900), [2, 2, 2])
+  })
+
+  it('serves an entry renewed by version checks stale while reads fail, counting from its last renewal', async () => {
+    let failing = false
+    const up = <T>(answer: T): T => {
+      if (failing) throw new Error('database down')
+      return answer
+    }
+    const loader = new CachedLoader<number>({
+      read: async (keys) => up(new Map(keys.map((key) => [key, 1]))),
+      versioned: {
+        read: async (keys) => up({ found: new Map(keys.map((key) => [key, 1])), version: 'v' }),
+        version: async () => up('v'),
+      },
+      ttlMs: 200,
+      staleOnErrorMs: 400,
+    })
+    assert.equal(await loader.load('a'), 1)
+    const started = Date.now()
+    while (Date.now() - started < 800) {
+      assert.equal(loader.load('a'), 1, 'read with the version, then renewed by checks: never waits')
+      await sleep(25)
+    }
+    failing = true
+    await sleep(210)
+    assert.equal(await loader.load('a'), 1, 'read more than 400 ms ago, renewed less: served stale')
+    await sleep(400)
+    await assert.rejects(Promise.resolve(loader.load('a')), /database down/)
   })
 
   it('never logs credentials', () => {
