@@ -24,7 +24,7 @@
  * and group of its own per mode; one ingest and one saver process per mode, as in production.
  */
 import { once } from 'node:events'
-import { writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
@@ -260,5 +260,6 @@ const file = join(
   values.out,
   `tracing-overhead-${new Date().toISOString().slice(0, 16).replace(/:/g, '-')}.md`,
 )
+mkdirSync(values.out, { recursive: true })
 writeFileSync(file, report)
 process.stdout.write(`${report}\nwritten to ${file}\n`)
