@@ -23,10 +23,7 @@
  * Uses the services of `npm run services:up` (Kafka 9092, PostgreSQL 5433) with a database, topics
  * and group of its own per mode; one ingest and one saver process per mode, as in production.
  */
-import { once } from 'node:events'
 import { mkdirSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
@@ -42,6 +39,7 @@ import {
   uniqueName,
 } from '../harness/index.ts'
 import { startLoad } from './lib/load.ts'
+import { startOtlpSink } from './lib/otlp-sink.ts'
 import { type TracingSample, tracingOverheadReport } from './lib/tracing-overhead-report.ts'
 
 const { values, positionals } = parseArgs({
@@ -77,24 +75,6 @@ const MODES: Mode[] = values.modes
       ? { name: 'off', slug: 'off', ratio: undefined }
       : { name: `${percent} %`, slug: `${percent}pct`, ratio: Number(percent) / 100 },
   )
-
-/** An OTLP/HTTP sink: reads and counts what the roles export, answers 200. */
-async function startSink() {
-  let bytes = 0
-  const server = createServer((request, response) => {
-    request.on('data', (chunk: Buffer) => {
-      bytes += chunk.length
-    })
-    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'))
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    bytes: () => bytes,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
-}
 
 /** One mode's roles, started once and kept running across the rounds, with their scratch database. */
 interface Pipeline {
@@ -194,7 +174,7 @@ const WINDOW_WARMUP_S = 3
 /** After each window: the loaded saver drains and the exporter sends before the next pipeline's turn. */
 const SETTLE_MS = 3000
 
-const sink = await startSink()
+const sink = await startOtlpSink()
 const samples: TracingSample[] = []
 const pipelines: Pipeline[] = []
 try {
