@@ -94,4 +94,51 @@ describe('validateMeasurement', () => {
       assert.equal(encoded.timestamp, new Date(timestampMs).toISOString(), `at ${timestampMs}`)
     }
   })
+  it('reads the canonical form (toISOString) without the format check, to the same millisecond', () => {
+    // A run of readings in one second (the kept second's text), then across seconds and days.
+    const times = [
+      ...Array.from({ length: 50 }, (_, i) => NOW - 60_000 + i * 7),
+      ...Array.from({ length: 50 }, (_, i) => NOW - 86_400_000 * i - 999 * i),
+    ]
+    for (const ms of times) {
+      const result = check({ sensor_id: 's', temperature: 1, timestamp: new Date(ms).toISOString() })
+      assert.deepEqual(result, { ok: true, measurement: { sensorId: 's', temperature: 1, timestampMs: ms } })
+    }
+  })
+
+  it('refuses canonical-looking texts that are not real times, as the full check does', () => {
+    const timestampProblem = (timestamp: string) => problem({ sensor_id: 's', temperature: 1, timestamp })
+    const notADateTime = { field: 'timestamp', reason: 'must be an ISO-8601 date-time or epoch milliseconds' }
+    const notARealDate = { field: 'timestamp', reason: 'must be a real date from 1970 on' }
+    // Date.parse rolls February 30th over to March 2nd (and 24:00 to the next day); the format check refuses them.
+    for (const text of ['2026-02-30T00:00:00.000Z', '2026-05-31T24:00:00.000Z', '2026-13-01T00:00:00.000Z'])
+      assert.deepEqual(timestampProblem(text), notADateTime, text)
+    // Within the second kept from the reading before: the milliseconds must still be digits.
+    check({ sensor_id: 's', temperature: 1, timestamp: '2026-05-31T10:00:00.000Z' })
+    for (const text of ['2026-05-31T10:00:00.0a0Z', '2026-05-31T10:00:00.-10Z'])
+      assert.deepEqual(timestampProblem(text), notADateTime, text)
+    // Before 1970, within one second too (the kept second's time is negative there), and a leap
+    // second, which passes the format: no real date.
+    for (const text of ['1969-12-31T23:59:59.500Z', '1969-12-31T23:59:59.700Z', '2026-05-31T23:59:60.000Z'])
+      assert.deepEqual(timestampProblem(text), notARealDate, text)
+  })
+
+  it('still checks every other field when the timestamp is canonical', () => {
+    const timestamp = new Date(NOW).toISOString()
+    assert.deepEqual(problem({ sensor_id: ' s', temperature: 1, timestamp }), {
+      field: 'sensor_id',
+      reason: 'must match pattern "^\\S(.*\\S)?$"',
+    })
+    assert.deepEqual(problem({ sensor_id: 's', temperature: 1, timestamp, extra: 1 }), {
+      field: 'extra',
+      reason: 'is not a known field',
+    })
+    assert.deepEqual(
+      problem({ sensor_id: 's', temperature: 1, timestamp, schema_version: 2, humidity: 101 }),
+      {
+        field: 'humidity',
+        reason: 'must be <= 100',
+      },
+    )
+  })
 })
