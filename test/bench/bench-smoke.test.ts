@@ -158,8 +158,9 @@ test('npm run bench -- --quick measures every figure on its own services', {
   // confirms it. A real regression of more than 20 % fails both.
   // Only the ceiling each low ratio divides by and the scenario of its figure are measured again:
   // with all six ceilings a second run took 88 s at load 9 (a whole quick run takes 139 s on a quiet
-  // machine); COPY and batched alone took 18-19 s where all ceilings and batched took 37-43 s
-  // (load 5-6, another suite running beside it, 2026-12-03).
+  // machine). On 2026-12-03 (load 3-7, another suite running beside it) the ceilings of such a run
+  // took 21-26 s, COPY alone 1-2 s and one Fastify ceiling 7 s: `ceiling.postgres-copy,batched`
+  // ran in 16-19 s where `ceilings,batched` took 35-43 s.
   const parts = remeasureParts(regressions)
   t.diagnostic(`first run: ${regressions.join('; ')}; measuring again (${parts.join(', ')})`)
   const second = join(stateDir, 'results-again')
