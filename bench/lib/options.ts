@@ -14,13 +14,33 @@ export const PARTS = [
 ] as const
 export type Part = (typeof PARTS)[number]
 
+/**
+ * The ceilings, each a part of its own as `ceiling.<name>` (the id of its figure in the report), so
+ * a run can measure again only the ceiling a ratio divides by; `ceilings` still means all of them.
+ */
+export const CEILINGS = [
+  'kafka-default',
+  'kafka-batched',
+  'postgres-copy',
+  'saver-statement',
+  'http-single',
+  'http-batch100',
+] as const
+export type Ceiling = (typeof CEILINGS)[number]
+export type OnlyPart = Part | `ceiling.${Ceiling}`
+const ONLY_PARTS: readonly string[] = [...PARTS, ...CEILINGS.map((name) => `ceiling.${name}`)]
+
+/** Whether the selected parts measure this ceiling: named alone, or with all of them as `ceilings`. */
+export const wantsCeiling = (only: readonly OnlyPart[], name: Ceiling) =>
+  only.includes('ceilings') || only.includes(`ceiling.${name}`)
+
 /** Everything a benchmark invocation can be told; `npm run bench -- --help` prints it. */
 export interface BenchOptions {
   readonly runs: number
   readonly durationS: number
   readonly warmupS: number
   readonly ceilingDurationS: number
-  readonly only: readonly Part[]
+  readonly only: readonly OnlyPart[]
   readonly out: string
   readonly stateDir: string
   readonly kafkaPort: number
@@ -65,7 +85,10 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --duration S           measured window of each end-to-end scenario, after the warm-up (60)
   --warmup S             warm-up before each window (10)
   --ceiling-duration S   window of the HTTP ceilings (20)
-  --only LIST            comma-separated parts: ${PARTS.join(',')} (all)
+  --only LIST            comma-separated parts: ${PARTS.join(',')} (all);
+                         ceiling.NAME measures one ceiling alone (\`ceilings\` is all of them), NAME one of
+                         ${CEILINGS.join(',')}; e.g. --only ceiling.postgres-copy,batched
+                         measures COPY and the batched scenarios, no other ceiling
   --out DIR              where results go (bench/results)
   --state-dir DIR        services state (/tmp/flowline-bench)
   --kafka-port P         private broker port (49092); controller on --controller-port (49093)
@@ -161,8 +184,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   // runs), the aggregator part (two more E2E runs and four drains would not fit its budget) and
   // the stock drains (four more).
   const only = (values.only?.split(',') ??
-    PARTS.filter((part) => !quick || !['sustained', 'aggregate', 'stock'].includes(part))) as Part[]
-  for (const part of only) if (!PARTS.includes(part)) throw new Error(`--only: unknown part "${part}"`)
+    PARTS.filter((part) => !quick || !['sustained', 'aggregate', 'stock'].includes(part))) as OnlyPart[]
+  for (const part of only) if (!ONLY_PARTS.includes(part)) throw new Error(`--only: unknown part "${part}"`)
   const tool = values['single-tool'] ?? 'auto'
   if (!['wrk', 'node', 'auto'].includes(tool)) throw new Error(`--single-tool must be wrk, node or auto`)
   return {

@@ -6,15 +6,19 @@
  *   node bench/lib/smoke-ratios.ts bench/results/bench-<start>.json   # the ratios of a run, to commit
  */
 import { readFileSync } from 'node:fs'
+import type { OnlyPart } from './options.ts'
 import type { BenchReport } from './report.ts'
 
-/** Figure id and the id of the ceiling figure it is divided by. */
+/**
+ * Figure id, the id of the ceiling figure it is divided by, and the `--only` part whose scenario
+ * measures the figure. A ceiling's figure id is also the `--only` part that measures that ceiling.
+ */
 export const GUARDED_RATIOS = [
-  ['batched-100.e2e', 'ceiling.postgres-copy'],
-  ['batched-100.accepted', 'ceiling.http-batch100'],
-  ['single.e2e', 'ceiling.http-single'],
-  ['embedded-batched-100.e2e', 'ceiling.http-batch100'],
-] as const
+  ['batched-100.e2e', 'ceiling.postgres-copy', 'batched'],
+  ['batched-100.accepted', 'ceiling.http-batch100', 'batched'],
+  ['single.e2e', 'ceiling.http-single', 'single'],
+  ['embedded-batched-100.e2e', 'ceiling.http-batch100', 'embedded'],
+] as const satisfies readonly (readonly [string, OnlyPart, OnlyPart])[]
 
 export interface CommittedRatios {
   readonly note: string
@@ -35,6 +39,26 @@ export function guardedRatios(report: BenchReport): Record<string, number> {
     if (value > 0 && limit > 0) ratios[ratioName(id, ceiling)] = Number((value / limit).toFixed(5))
   }
   return ratios
+}
+
+/** The ratio a line of `ratioRegressions` is about. */
+export const regressedRatio = (line: string) => line.split(': ')[0] ?? line
+
+/**
+ * The `--only` parts that measure the ratios of these `ratioRegressions` lines again: the ceiling
+ * each divides by and the scenario of its figure, nothing else (a second run of every ceiling
+ * costs CI time for figures no low ratio needs). Ceilings come first, in the order of the lines.
+ */
+export function remeasureParts(regressionLines: readonly string[]): OnlyPart[] {
+  const ceilings = new Set<OnlyPart>()
+  const scenarios = new Set<OnlyPart>()
+  for (const line of regressionLines) {
+    const guarded = GUARDED_RATIOS.find(([id, ceiling]) => ratioName(id, ceiling) === regressedRatio(line))
+    if (!guarded) throw new Error(`no bench part known for the ratio "${line}"`)
+    ceilings.add(guarded[1])
+    scenarios.add(guarded[2])
+  }
+  return [...ceilings, ...scenarios]
 }
 
 /** One line per committed ratio that is missing or more than `tolerance` (a share) below its value. */

@@ -11,7 +11,7 @@ import {
 import { type BenchContext, type E2EResult, type E2EScenario, measureE2E } from './e2e.ts'
 import { type Quietness, waitForQuiet } from './machine.ts'
 import { measureOutage, type OutageResult } from './memory.ts'
-import type { BenchOptions } from './options.ts'
+import { type BenchOptions, type Ceiling, wantsCeiling } from './options.ts'
 import { benchStockDrain, type StockDrainComparison } from './stock-drain.ts'
 import { wrkAvailable } from './wrk.ts'
 
@@ -143,47 +143,48 @@ export async function runSuite(
       context.log(`run ${index + 1}: ${id} FAILED: ${(error as Error).message.split('\n')[0]}`)
     }
   }
-  if (options.only.includes('ceilings')) {
-    const http = { warmupS: Math.min(options.warmupS, 3), durationS: options.ceilingDurationS }
-    await step('ceiling-kafka-default', async () => {
-      result.ceilings.kafkaDefault = await kafkaCeiling(context, {
-        records: options.kafkaRecords,
-        partitions: 4,
-        batched: false,
-      })
+  // Each ceiling is a step of its own, so `--only ceiling.<name>` measures that one alone.
+  const ceiling = (name: Ceiling, work: () => Promise<void>) =>
+    wantsCeiling(options.only, name) ? step(`ceiling-${name}`, work) : undefined
+  const http = { warmupS: Math.min(options.warmupS, 3), durationS: options.ceilingDurationS }
+  await ceiling('kafka-default', async () => {
+    result.ceilings.kafkaDefault = await kafkaCeiling(context, {
+      records: options.kafkaRecords,
+      partitions: 4,
+      batched: false,
     })
-    await step('ceiling-kafka-batched', async () => {
-      result.ceilings.kafkaBatched = await kafkaCeiling(context, {
-        records: options.kafkaRecords,
-        partitions: 4,
-        batched: true,
-      })
+  })
+  await ceiling('kafka-batched', async () => {
+    result.ceilings.kafkaBatched = await kafkaCeiling(context, {
+      records: options.kafkaRecords,
+      partitions: 4,
+      batched: true,
     })
-    await step('ceiling-postgres-copy', async () => {
-      result.ceilings.postgresCopy = await postgresCopyCeiling(context, options.pgRows)
+  })
+  await ceiling('postgres-copy', async () => {
+    result.ceilings.postgresCopy = await postgresCopyCeiling(context, options.pgRows)
+  })
+  await ceiling('saver-statement', async () => {
+    result.ceilings.saverStatement = await saverStatementCeiling(context, options.pgRows, 5000)
+  })
+  await ceiling('http-single', async () => {
+    result.ceilings.httpSingle = await httpCeiling({
+      ...http,
+      batch: 1,
+      tool: singleTool,
+      connections: 128,
+      loadProcesses: singleTool === 'wrk' ? 1 : 2,
     })
-    await step('ceiling-saver-statement', async () => {
-      result.ceilings.saverStatement = await saverStatementCeiling(context, options.pgRows, 5000)
+  })
+  await ceiling('http-batch100', async () => {
+    result.ceilings.httpBatch100 = await httpCeiling({
+      ...http,
+      batch: 100,
+      tool: 'node',
+      connections: 64,
+      loadProcesses: 1,
     })
-    await step('ceiling-http-single', async () => {
-      result.ceilings.httpSingle = await httpCeiling({
-        ...http,
-        batch: 1,
-        tool: singleTool,
-        connections: 128,
-        loadProcesses: singleTool === 'wrk' ? 1 : 2,
-      })
-    })
-    await step('ceiling-http-batch100', async () => {
-      result.ceilings.httpBatch100 = await httpCeiling({
-        ...http,
-        batch: 100,
-        tool: 'node',
-        connections: 64,
-        loadProcesses: 1,
-      })
-    })
-  }
+  })
   for (const planned of scenariosOf(options, singleTool)) {
     await step(planned.id, async () => {
       const scenario = planned.id === 'sustained-100' ? withSustainedRate(planned, result) : planned

@@ -6,7 +6,13 @@ import { test } from 'node:test'
 import type { E2EResult } from '../../bench/lib/e2e.ts'
 import type { Percentiles } from '../../bench/lib/histogram.ts'
 import type { BenchReport, LatestIndex } from '../../bench/lib/report.ts'
-import { type CommittedRatios, guardedRatios, ratioRegressions } from '../../bench/lib/smoke-ratios.ts'
+import {
+  type CommittedRatios,
+  guardedRatios,
+  ratioRegressions,
+  regressedRatio,
+  remeasureParts,
+} from '../../bench/lib/smoke-ratios.ts'
 import { allocateLayout, Services, tempStateDir } from '../../harness/index.ts'
 
 const RUN = new URL('../../bench/run.ts', import.meta.url).pathname
@@ -34,28 +40,13 @@ function runBench(
   })
 }
 
-const ratioName = (line: string) => line.split(':')[0] ?? line
-
-/** The bench parts that measure the figures of these ratio lines: the ceilings, and each figure's scenario. */
-function partsBehind(regressionLines: readonly string[]): string[] {
-  const parts = new Set(['ceilings'])
-  for (const line of regressionLines) {
-    const figure = ratioName(line).split(' / ')[0] ?? ''
-    if (figure.startsWith('embedded-')) parts.add('embedded')
-    else if (figure.startsWith('batched-')) parts.add('batched')
-    else if (figure.startsWith('single.')) parts.add('single')
-    else throw new Error(`no bench part known for the ratio "${line}"`)
-  }
-  return [...parts]
-}
-
 /**
  * The benchmark harness in its CI form (`--quick`): its own Kafka and PostgreSQL on free ports and
  * a temporary state dir, a few seconds per figure, then checks that every figure came out and
  * makes sense. Absolute numbers are not judged here (CI machines differ); the ratios of a few
  * figures to the ceilings measured in the same run are, against `bench/results/smoke-ratios.json`, and
  * a ratio that falls too low is measured again before it fails. It may take 8 minutes on a shared
- * 2-core machine (4.5 did not suffice while other suites ran), and up to 90 s more when it measures again.
+ * 2-core machine (4.5 did not suffice while other suites ran), and more when it measures again (below).
  */
 test('npm run bench -- --quick measures every figure on its own services', {
   timeout: 1_080_000,
@@ -165,9 +156,12 @@ test('npm run bench -- --quick measures every figure on its own services', {
   // A quick run's 3 s windows swing between quiet runs of the same code (batched E2E / COPY: 0.144,
   // 0.112, 0.095 and 0.102 in four runs of one commit on 2026-12-02): a ratio fails only when a second run
   // confirms it. A real regression of more than 20 % fails both.
-  // Only the ceilings and the scenarios behind the low ratios are measured again (88 s at load 9,
-  // where a whole quick run takes 139 s on a quiet machine).
-  const parts = partsBehind(regressions)
+  // Only the ceiling each low ratio divides by and the scenario of its figure are measured again:
+  // with all six ceilings a second run took 88 s at load 9 (a whole quick run takes 139 s on a quiet
+  // machine). On 2026-12-03 (load 3-7, another suite running beside it) the ceilings of such a run
+  // took 21-26 s, COPY alone 1-2 s and one Fastify ceiling 7 s: `ceiling.postgres-copy,batched`
+  // ran in 16-19 s where `ceilings,batched` took 35-43 s.
+  const parts = remeasureParts(regressions)
   t.diagnostic(`first run: ${regressions.join('; ')}; measuring again (${parts.join(', ')})`)
   const second = join(stateDir, 'results-again')
   const again = await quickRun(second, ['--only', parts.join(',')])
@@ -177,7 +171,7 @@ test('npm run bench -- --quick measures every figure on its own services', {
     JSON.parse(readFileSync(join(second, index.json), 'utf8')) as BenchReport,
   )
   const confirmed = ratioRegressions(measuredAgain, committed.ratios, TOLERANCE).filter((line) =>
-    regressions.some((first) => ratioName(first) === ratioName(line)),
+    regressions.some((first) => regressedRatio(first) === regressedRatio(line)),
   )
   assert.deepEqual(
     confirmed,
