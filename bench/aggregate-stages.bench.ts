@@ -1,12 +1,12 @@
 /**
  * CPU per record of the window aggregator, by stage, on the shared services (or KAFKA_BROKERS /
- * DATABASE_URL): one topic is filled with `records` readings (2,000 sensors, 4 partitions), then
+ * DATABASE_URL): one topic is filled with `records` readings (2,000 sensors unless given, 4 partitions), then
  * `rounds` times a fresh database and group drain it with one in-process aggregator member.
  *
  * Stages: the Kafka client's fetch alone (a plain subscription that only counts), JSON decode and
  * validation (`decodeRecord` over the same records), and each SQL step of a batch, timed around the
  * repository call with the CPU of this database's PostgreSQL backends (read from /proc) beside the
- * Node CPU. Outside `npm run bench`: `node bench/aggregate-stages.bench.ts [records] [rounds]`.
+ * Node CPU. Outside `npm run bench`: `node bench/aggregate-stages.bench.ts [records] [rounds] [sensors=2000] [eventsPerS=1000]`.
  */
 import { readFileSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
@@ -30,7 +30,9 @@ const KAFKA = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
 const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
 const RECORDS = Number(process.argv[2] ?? 100_000)
 const ROUNDS = Number(process.argv[3] ?? 2)
-const SENSORS = 2000
+const SENSORS = Number(process.argv[4] ?? 2000)
+/** Readings per second of event time: 1,000 (one a ms) unless given; an E2E run at 30,000/s stamps 30,000. */
+const EVENT_RATE = Number(process.argv[5] ?? 1000)
 const PARTITIONS = 4
 const TICK_US = 1_000_000 / 100 // USER_HZ
 
@@ -93,7 +95,11 @@ async function fill(topic: string): Promise<void> {
       chunk.push({
         topic,
         key: sensorId,
-        value: encodeMeasurement({ sensorId, temperature: 20 + (i % 100) / 10, timestampMs: start + i }),
+        value: encodeMeasurement({
+          sensorId,
+          temperature: 20 + (i % 100) / 10,
+          timestampMs: start + Math.floor((i * 1000) / EVENT_RATE),
+        }),
       })
     }
     await broker.publish(chunk)
@@ -193,7 +199,7 @@ const d0 = nodeCpuUs()
 for (const record of fetched.records) decodeRecord(record, 60_000)
 const decodeUs = (nodeCpuUs() - d0) / fetched.records.length
 console.log(
-  `records ${RECORDS}, ${SENSORS} sensors, ${PARTITIONS} partitions, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
+  `records ${RECORDS}, ${SENSORS} sensors, ${EVENT_RATE} readings/s of event time, ${PARTITIONS} partitions, load ${readFileSync('/proc/loadavg', 'utf8').trim()}`,
 )
 console.log(`kafka fetch (client only): ${fetched.us.toFixed(2)} µs/record node CPU`)
 console.log(`JSON decode + validation: ${decodeUs.toFixed(2)} µs/record node CPU`)
