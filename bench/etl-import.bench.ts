@@ -7,17 +7,15 @@
  *
  *   node bench/etl-import.bench.ts 1000000 4000000     # row counts (about 40 bytes a row: 25000000 is 1 GB)
  */
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { execFileSync } from 'node:child_process'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { authHeaders, credentialEnv } from '../harness/credentials.ts'
-import { scratchDatabase } from '../harness/index.ts'
-import { NODE_FLAGS } from '../src/runtime/node-flags.ts'
+import { authHeaders } from '../harness/credentials.ts'
+import { cpuSecondsOf, memoryOf, scratchDatabase, startRole } from '../harness/index.ts'
 import { writeBenchCsv } from './lib/etl-csv.ts'
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
-const MAIN = join(import.meta.dirname, '../src/main.ts')
 const sizes = process.argv
   .slice(2)
   .map(Number)
@@ -37,18 +35,8 @@ function copyCeiling(url: string, file: string): number {
   return seconds
 }
 
-const CLOCK_TICKS = 100
-
 /** CPU seconds (user + system) the processes of `pids` have used so far, from /proc (same machine). */
-async function cpuSeconds(pids: readonly number[]): Promise<number> {
-  let ticks = 0
-  for (const pid of pids) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
-  }
-  return ticks / CLOCK_TICKS
-}
+const cpuSeconds = (pids: readonly number[]) => pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0)
 
 /** The server processes serving the database of `url` now (the worker's connections, still open). */
 function backendPids(url: string): number[] {
@@ -63,27 +51,13 @@ function backendPids(url: string): number[] {
     .map(Number)
 }
 
-async function importWithWorker(url: string, dir: string, file: string, port: number) {
-  const child = spawn(
-    process.execPath,
-    [...NODE_FLAGS, MAIN, 'etl', 'worker', '--database-url', url, '--etl-import-dir', dir],
-    {
-      env: { ...process.env, ...credentialEnv, ETL_PORT: String(port), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  )
-  const base = `http://127.0.0.1:${port}`
+async function importWithWorker(url: string, dir: string, file: string) {
+  const worker = await startRole('etl worker', {
+    flags: { 'database-url': url, 'etl-import-dir': dir, 'log-level': 'warn' },
+    startTimeoutMs: 120_000,
+  })
+  const base = worker.url
   try {
-    for (let i = 0; i < 600; i++) {
-      if (
-        await fetch(`${base}/ready`).then(
-          (r) => r.ok,
-          () => false,
-        )
-      )
-        break
-      await new Promise((resolve) => setTimeout(resolve, 200))
-    }
     const run = (await (
       await fetch(`${base}/etl/runs`, {
         method: 'POST',
@@ -99,32 +73,31 @@ async function importWithWorker(url: string, dir: string, file: string, port: nu
         error: string | null
       }
       if (['succeeded', 'failed', 'cancelled'].includes(view.status)) {
-        const status = await readFile(`/proc/${child.pid}/status`, 'utf8')
-        const peakKb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0)
+        const pid = worker.pid ?? -1
         return {
           ...view,
-          peakRssMb: Math.round(peakKb / 1024),
-          workerCpuS: await cpuSeconds([child.pid as number]),
-          backendsCpuS: await cpuSeconds(backendPids(url)),
+          peakRssMb: Math.round((memoryOf(pid)?.hwmKb ?? 0) / 1024),
+          workerCpuS: cpuSecondsOf(pid),
+          backendsCpuS: cpuSeconds(backendPids(url)),
         }
       }
       await new Promise((resolve) => setTimeout(resolve, 500))
     }
     throw new Error('the import did not finish in 5 hours')
   } finally {
-    child.kill('SIGTERM')
+    await worker.stop()
   }
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-bench-'))
 try {
-  for (const [index, rows] of sizes.entries()) {
+  for (const rows of sizes) {
     const file = `bench-${rows}.csv`
     const bytes = await writeBenchCsv(join(dir, file), rows)
     const { url, drop } = await scratchDatabase(DATABASE_URL, {})
     try {
       // The worker migrates the database at start; the ceiling is measured right after the import.
-      const run = await importWithWorker(url, dir, file, 18_700 + index)
+      const run = await importWithWorker(url, dir, file)
       const ceilingS = copyCeiling(url, join(dir, file))
       const seconds = run.duration_ms / 1000
       process.stdout.write(

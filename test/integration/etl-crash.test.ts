@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,71 +7,52 @@ import { test } from 'node:test'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import {
-  credentialEnv,
   csvWithRepeatsAndRejects,
   etlRequest,
   HARNESS_API_KEY,
+  type RoleProcess,
+  startRole,
   waitForRun,
 } from '../../harness/index.ts'
 import type { RunView } from '../../src/etl/run-repository.ts'
-import { NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 import { createTestDatabase } from '../helpers/services.ts'
 
 const MAIN = join(import.meta.dirname, '../../src/main.ts')
 
-async function startWorker(
-  url: string,
-  importDir: string,
-  port: number,
-): Promise<{ child: ChildProcess; base: string }> {
-  const child = spawn(
-    process.execPath,
-    [...NODE_FLAGS, MAIN, 'etl', 'worker', '--database-url', url, '--etl-import-dir', importDir],
-    {
-      env: { ...process.env, ...credentialEnv, ETL_PORT: String(port), LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  )
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 120_000
-  for (;;) {
-    const up = await fetch(`${base}/ready`)
-      .then((r) => r.ok)
-      .catch(() => false)
-    if (up) return { child, base }
-    assert.ok(Date.now() < deadline && child.exitCode === null, 'the worker did not start')
-    await new Promise((resolve) => setTimeout(resolve, 300))
-  }
-}
+const startWorker = (url: string, importDir: string) =>
+  startRole('etl worker', {
+    flags: { 'database-url': url, 'etl-import-dir': importDir, 'log-level': 'warn' },
+    startTimeoutMs: 120_000,
+  })
 
 test('a worker SIGKILLed mid-import: another retries the run, every good row is stored once, API and CLI agree', {
   timeout: 600_000,
 }, async (t) => {
   const { url, drop } = await createTestDatabase()
   const importDir = await mkdtemp(join(tmpdir(), 'flowline-etl-crash-'))
-  const workers: ChildProcess[] = []
+  const workers: RoleProcess[] = []
   t.after(async () => {
-    for (const child of workers) child.kill('SIGKILL')
+    for (const worker of workers) await worker.close()
     await rm(importDir, { recursive: true, force: true })
     await drop()
   })
   const rows = 300_000
   await writeFile(join(importDir, 'crash.csv'), csvWithRepeatsAndRejects(rows))
 
-  const a = await startWorker(url, importDir, 18300 + (process.pid % 500))
-  workers.push(a.child)
-  const run = await etlRequest<RunView>(a.base, 'POST', '/etl/runs', {
+  const a = await startWorker(url, importDir)
+  workers.push(a)
+  const run = await etlRequest<RunView>(a.url, 'POST', '/etl/runs', {
     pipeline: 'import-measurements',
     params: { source: 'crash.csv' },
   })
-  await waitForRun(a.base, run.id, (r) => r.status === 'running' && r.counts.read > 20_000, 180_000)
-  a.child.kill('SIGKILL')
+  await waitForRun(a.url, run.id, (r) => r.status === 'running' && r.counts.read > 20_000, 180_000)
+  await a.kill()
   const killedAt = Date.now()
 
-  const b = await startWorker(url, importDir, 18900 + (process.pid % 500))
-  workers.push(b.child)
+  const b = await startWorker(url, importDir)
+  workers.push(b)
   const done = await waitForRun(
-    b.base,
+    b.url,
     run.id,
     (r) => r.status === 'succeeded' || r.status === 'failed',
     400_000,
@@ -96,7 +77,7 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
   assert.equal(summary[0]?.n, rows, 'the sensors summary counts each row once')
   await client.end()
 
-  const logs = await etlRequest<{ items: { message: string }[] }>(b.base, 'GET', `/etl/runs/${run.id}/logs`)
+  const logs = await etlRequest<{ items: { message: string }[] }>(b.url, 'GET', `/etl/runs/${run.id}/logs`)
   assert.equal(logs.items.filter((line) => /attempt \d of 3 started/.test(line.message)).length, 2)
 
   const shown = await promisify(execFile)(process.execPath, [
@@ -106,12 +87,12 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
     run.id,
     '--json',
     '--etl-url',
-    b.base,
+    b.url,
     '--api-token',
     HARNESS_API_KEY,
   ])
   const cli = JSON.parse(shown.stdout) as RunView
-  const api = await etlRequest<RunView>(b.base, 'GET', `/etl/runs/${run.id}`)
+  const api = await etlRequest<RunView>(b.url, 'GET', `/etl/runs/${run.id}`)
   assert.deepEqual(cli.counts, api.counts, 'the CLI shows the counts the API does')
   assert.equal(cli.status, api.status)
   const listed = await promisify(execFile)(process.execPath, [
@@ -119,7 +100,7 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
     'etl',
     'runs',
     '--etl-url',
-    b.base,
+    b.url,
     '--api-token',
     HARNESS_API_KEY,
   ])
