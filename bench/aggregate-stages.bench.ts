@@ -13,7 +13,14 @@ import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { HARNESS_API_KEY } from '../harness/credentials.ts'
-import { scratchDatabase, scratchTopic, uniqueName } from '../harness/index.ts'
+import {
+  cpuSecondsOf,
+  SHARED_DATABASE_URL,
+  SHARED_KAFKA_BROKERS,
+  scratchDatabase,
+  scratchTopic,
+  uniqueName,
+} from '../harness/index.ts'
 import { KafkaBroker } from '../src/broker/kafka/kafka-broker.ts'
 import { loadConfig } from '../src/config/config.ts'
 import { encodeMeasurement } from '../src/domain/measurement.ts'
@@ -26,30 +33,20 @@ import { WindowsRepository } from '../src/roles/aggregate/windows-repository.ts'
 import { decodeRecord } from '../src/roles/saver/measurement-saver.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
 
-const KAFKA = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
-const ADMIN_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const KAFKA = [...SHARED_KAFKA_BROKERS]
+const ADMIN_URL = SHARED_DATABASE_URL
 const RECORDS = Number(process.argv[2] ?? 100_000)
 const ROUNDS = Number(process.argv[3] ?? 2)
 const SENSORS = Number(process.argv[4] ?? 2000)
 /** Readings per second of event time: 1,000 (one a ms) unless given; an E2E run at 30,000/s stamps 30,000. */
 const EVENT_RATE = Number(process.argv[5] ?? 1000)
 const PARTITIONS = 4
-const TICK_US = 1_000_000 / 100 // USER_HZ
 
 type Stage = { nodeUs: number; pgUs: number; wallUs: number; calls: number }
 const stages = new Map<string, Stage>()
 let pgPids: number[] = []
 
-function pgCpuUs(): number {
-  let ticks = 0
-  for (const pid of pgPids) {
-    try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-      ticks += Number(fields[11]) + Number(fields[12])
-    } catch {}
-  }
-  return ticks * TICK_US
-}
+const pgCpuUs = () => pgPids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0) * 1e6
 const nodeCpuUs = () => {
   const { user, system } = process.cpuUsage()
   return user + system

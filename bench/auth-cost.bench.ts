@@ -8,7 +8,7 @@
  *   node bench/auth-cost.bench.ts [--calls 200000]
  */
 import { parseArgs } from 'node:util'
-import { scratchDatabase } from '../harness/index.ts'
+import { SHARED_DATABASE_URL, scratchDatabase } from '../harness/index.ts'
 import { Authenticator } from '../src/auth/authenticator.ts'
 import { CredentialsRepository } from '../src/auth/credentials-repository.ts'
 import { SessionTokens } from '../src/auth/session-tokens.ts'
@@ -18,7 +18,7 @@ import { PostgresStorage } from '../src/storage/postgres-storage.ts'
 
 const { values } = parseArgs({ options: { calls: { type: 'string', default: '200000' } } })
 const calls = Number(values.calls)
-const database = await scratchDatabase('postgres://flowline:flowline@127.0.0.1:5433/flowline', {
+const database = await scratchDatabase(SHARED_DATABASE_URL, {
   prefix: 'bench_authcost',
 })
 const storage = new PostgresStorage({ connectionString: database.url })

@@ -12,12 +12,18 @@
  */
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
-import { authHeaders, freePortRange, scratchDatabase, startRole } from '../harness/index.ts'
+import {
+  authHeaders,
+  freePortRange,
+  SHARED_DATABASE_URL,
+  scratchDatabase,
+  startRole,
+} from '../harness/index.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
 import { launchBrowser, newPage } from '../test/e2e/browser.ts'
 import { buildConsole } from '../test/e2e/console-scenarios.ts'
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const DATABASE_URL = SHARED_DATABASE_URL
 const SENSORS = 10_000
 const { values } = parseArgs({ options: { 'minute-sensors': { type: 'string', default: '500' } } })
 const minuteSensors = Math.min(SENSORS, Number(values['minute-sensors']))

@@ -12,10 +12,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { authHeaders } from '../harness/credentials.ts'
-import { cpuSecondsOf, memoryOf, scratchDatabase, startRole } from '../harness/index.ts'
+import { cpuSecondsOf, memoryOf, SHARED_DATABASE_URL, scratchDatabase, startRole } from '../harness/index.ts'
 import { writeBenchCsv } from './lib/etl-csv.ts'
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const DATABASE_URL = SHARED_DATABASE_URL
 const sizes = process.argv
   .slice(2)
   .map(Number)

@@ -8,11 +8,11 @@
  *   node bench/etl-stages.bench.ts 500000
  */
 import { createReadStream } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { scratchDatabase } from '../harness/index.ts'
+import { cpuSecondsOf, SHARED_DATABASE_URL, scratchDatabase } from '../harness/index.ts'
 import { validateParams } from '../src/etl/params.ts'
 import { type CleanRow, cleanRecord } from '../src/etl/pipelines/import/cleaning.ts'
 import { type CopyChunk, CopyChunker } from '../src/etl/pipelines/import/copy-chunker.ts'
@@ -22,7 +22,7 @@ import { cleaningRules, importMeasurements } from '../src/etl/pipelines/import-m
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
 import { writeBenchCsv } from './lib/etl-csv.ts'
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const DATABASE_URL = SHARED_DATABASE_URL
 const rows = Number(process.argv[2] ?? 500_000)
 // The defaults of the pipeline's parameters, as a run with only `source` gets them.
 const rules = cleaningRules(
@@ -42,15 +42,8 @@ const report = (stage: string, us: number, what = 'CPU') =>
 async function backendsCpuUs(storage: PostgresStorage): Promise<number> {
   const { rows: backends } = await sql<{ pid: number }>`
     SELECT pid FROM pg_stat_activity WHERE datname = current_database()`.execute(storage.db)
-  let ticks = 0
-  for (const { pid } of backends) {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0)
-  }
-  return (ticks / CLOCK_TICKS) * 1e6
+  return backends.reduce((sum, { pid }) => sum + cpuSecondsOf(pid), 0) * 1e6
 }
-const CLOCK_TICKS = 100
 
 const dir = await mkdtemp(join(tmpdir(), 'flowline-etl-stages-'))
 const file = join(dir, 'stages.csv')

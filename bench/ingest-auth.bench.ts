@@ -21,6 +21,8 @@ import {
   createRole,
   loadAverage,
   type RoleProcess,
+  SHARED_DATABASE_URL,
+  SHARED_KAFKA_BROKERS,
   scratchDatabase,
   uniqueName,
 } from '../harness/index.ts'
@@ -40,12 +42,12 @@ const durationS = Number(values.duration)
 const batches = values.batches.split(',').map(Number)
 const connections = Number(values.connections)
 
-const database = await scratchDatabase('postgres://flowline:flowline@127.0.0.1:5433/flowline', {
+const database = await scratchDatabase(SHARED_DATABASE_URL, {
   prefix: 'bench_auth',
 })
 const topic = uniqueName('bench_auth')
 const common = {
-  kafka: '127.0.0.1:9092',
+  kafka: SHARED_KAFKA_BROKERS.join(','),
   topic,
   'errors-topic': `${topic}_errors`,
   'database-url': database.url,

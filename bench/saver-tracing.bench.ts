@@ -21,6 +21,8 @@ import {
   deleteTopics,
   freePort,
   metricSum,
+  SHARED_DATABASE_URL,
+  SHARED_KAFKA_BROKERS,
   scrapeMetrics,
   scratchDatabase,
   scratchTopic,
@@ -38,8 +40,8 @@ const { values, positionals } = parseArgs({
 })
 const rounds = Number(positionals[0] ?? 3)
 const records = Number(positionals[1] ?? 300_000)
-const KAFKA = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const KAFKA = SHARED_KAFKA_BROKERS.join(',')
+const DATABASE_URL = SHARED_DATABASE_URL
 const PARTITIONS = 4
 const SENSORS = 20_000
 const REQUEST_SIZE = 100

@@ -15,7 +15,7 @@
 import { setImmediate as tick } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
-import { scratchDatabase } from '../harness/index.ts'
+import { SHARED_DATABASE_URL, scratchDatabase } from '../harness/index.ts'
 import type { Principal } from '../src/auth/access.ts'
 import { RegistryRepository, type SensorAdmission } from '../src/registry/registry-repository.ts'
 import { SensorGate } from '../src/registry/sensor-gate.ts'
@@ -114,7 +114,7 @@ function inMemory(): BenchRegistry {
 
 /** The real repository on a scratch database of the shared PostgreSQL, counted. */
 async function onPostgres(): Promise<BenchRegistry> {
-  const database = await scratchDatabase('postgres://flowline:flowline@127.0.0.1:5433/flowline', {
+  const database = await scratchDatabase(SHARED_DATABASE_URL, {
     prefix: 'bench_sensorgate',
   })
   const storage = new PostgresStorage({ connectionString: database.url })

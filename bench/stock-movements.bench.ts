@@ -10,8 +10,14 @@
  *   node bench/stock-movements.bench.ts [--records 100000] [--skus 10000] [--rounds 2] [--only stock-movements|measurements]
  */
 import { parseArgs } from 'node:util'
+import {
+  requireReachable,
+  SHARED_DATABASE_URL,
+  SHARED_KAFKA_BROKERS,
+  scratchDatabase,
+  uniqueName,
+} from '../harness/index.ts'
 import { KafkaBroker } from '../src/broker/kafka/kafka-broker.ts'
-import { createTestDatabase, requireKafka, uniqueName } from '../test/helpers/services.ts'
 import { type DrainedStream, drainStream } from './lib/stock-drain.ts'
 
 const { values } = parseArgs({
@@ -22,15 +28,15 @@ const { values } = parseArgs({
     only: { type: 'string' },
   },
 })
-await requireKafka()
+await requireReachable('Kafka', SHARED_KAFKA_BROKERS[0] ?? '')
 const broker = new KafkaBroker({
-  bootstrapBrokers: ['127.0.0.1:9092'],
+  bootstrapBrokers: [...SHARED_KAFKA_BROKERS],
   clientId: uniqueName('bench'),
   requestTimeoutMs: 10_000,
 })
 const options = {
   broker,
-  database: () => createTestDatabase(),
+  database: () => scratchDatabase(SHARED_DATABASE_URL),
   records: Number(values.records),
   skus: Number(values.skus),
 }

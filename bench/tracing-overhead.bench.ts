@@ -33,6 +33,8 @@ import {
   loadAverage,
   metricSum,
   type RoleProcess,
+  SHARED_DATABASE_URL,
+  SHARED_KAFKA_BROKERS,
   scrapeMetrics,
   scratchDatabase,
   startRole,
@@ -59,8 +61,8 @@ const windowS = Number(positionals[1] ?? 10)
 const rate = Number(values.rate)
 /** Rounds between restarts of every pipeline (0: never). */
 const restartEvery = Number(values['restart-every'])
-const KAFKA = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+const KAFKA = SHARED_KAFKA_BROKERS.join(',')
+const DATABASE_URL = SHARED_DATABASE_URL
 
 interface Mode {
   readonly name: string

@@ -7,6 +7,7 @@
 export { authHeaders, credentialEnv, HARNESS_API_KEY } from './credentials.ts'
 export { csvWithRepeatsAndRejects, etlRequest, generatedCsv, waitForRun } from './etl.ts'
 export { eventually } from './eventually.ts'
+export { quietLogger, testConfig } from './in-process.ts'
 export {
   CLUSTER_SIZE,
   KafkaCluster,
@@ -60,4 +61,6 @@ export {
   withKafkaAdmin,
 } from './scratch.ts'
 export { Services } from './services.ts'
+export { SHARED_DATABASE_URL, SHARED_KAFKA_BROKERS } from './shared.ts'
+export { drainTopic } from './topic-reader.ts'
 export { compareWindows, type WindowComparison } from './window-check.ts'

@@ -1,13 +1,12 @@
-import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
+import { cpuSecondsOf, quietLogger, testConfig, uniqueName } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { checkInventory } from '../../src/inventory/inventory-check.ts'
+import { createMetrics } from '../../src/observability/metrics.ts'
 import { startSaver } from '../../src/roles/saver/saver-role.ts'
 import { topicsOf } from '../../src/runtime/composition.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
-import { createMetrics, quietLogger, testConfig } from '../../test/helpers/pipeline.ts'
-import { uniqueName } from '../../test/helpers/services.ts'
 import type { BenchContext } from './e2e.ts'
 
 export type DrainedStream = 'stock-movements' | 'measurements'
@@ -36,15 +35,8 @@ export interface StockDrainOptions {
   readonly skus: number
 }
 
-/** User + system CPU of a process, in µs (the kernel counts in ticks of 10 ms); 0 once it is gone. */
-function cpuMicros(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-    return (Number(fields[11]) + Number(fields[12])) * 10_000
-  } catch {
-    return 0
-  }
-}
+/** User + system CPU of a process, in µs; 0 once it is gone. */
+const cpuMicros = (pid: number) => cpuSecondsOf(pid) * 1e6
 
 /** CPU of this database's backends, per pid (the bench's PostgreSQL runs on this machine). */
 async function backendCpu(storage: PostgresStorage): Promise<Map<number, number>> {

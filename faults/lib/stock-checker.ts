@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { query } from '../../harness/index.ts'
+import { drainTopic, query } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { checkInventory } from '../../src/inventory/inventory-check.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
-import { drainTopic } from '../../test/helpers/topic-reader.ts'
 import type { ScenarioRun } from './scenario-run.ts'
 import type { StockLoad } from './stock-load.ts'
 

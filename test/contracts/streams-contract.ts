@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
+import { drainTopic } from '../../harness/index.ts'
 import type { Broker, IncomingRecord, OutgoingRecord } from '../../src/broker/broker.ts'
 import type { Config } from '../../src/config/config.ts'
 import { checkInventory } from '../../src/inventory/inventory-check.ts'
@@ -13,7 +14,6 @@ import { allStreams } from '../../src/streams/stream-registry.ts'
 import { testIngestApp } from '../helpers/ingest-app.ts'
 import { createMetrics, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { uniqueName } from '../helpers/services.ts'
-import { drainTopic } from '../helpers/topic-reader.ts'
 
 /** A broker and a migrated storage of one adapter pair, closed when the test ends. */
 export type OpenPair = (t: TestContext) => Promise<{ broker: Broker; storage: Storage; partitions: number }>

@@ -1,24 +1,12 @@
 import type { TestContext } from 'node:test'
-import { HARNESS_API_KEY } from '../../harness/credentials.ts'
 import type { Broker, IncomingRecord } from '../../src/broker/broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
-import { loadConfig } from '../../src/config/config.ts'
-import { createLogger } from '../../src/observability/logger.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
 import { requireKafka, uniqueName } from './services.ts'
 
 type Cleanup = { after: TestContext['after'] }
 
-/** A validated configuration with test overrides given as flags, as the CLI would pass them. */
-export function testConfig(flags: Record<string, unknown> = {}) {
-  // The saver consumes only the measurement stream unless a test asks for more.
-  return loadConfig(
-    { logLevel: 'warn', bootstrapApiKey: HARNESS_API_KEY, streams: 'measurements', ...flags },
-    {},
-  )
-}
-
-export const quietLogger = () => createLogger('silent', 'test')
+export { quietLogger, testConfig } from '../../harness/in-process.ts'
 export { createMetrics }
 
 /** A Kafka broker client and a fresh topic for one test; the client is closed afterwards. */

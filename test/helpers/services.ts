@@ -1,10 +1,16 @@
-import { type CleanupScope, requireReachable, scratchDatabase } from '../../harness/index.ts'
+import {
+  type CleanupScope,
+  requireReachable,
+  SHARED_DATABASE_URL,
+  SHARED_KAFKA_BROKERS,
+  scratchDatabase,
+} from '../../harness/index.ts'
 
 export { RUN_ID, uniqueName } from '../../harness/index.ts'
 
 /** The shared services of `npm run services:up`, or the ones KAFKA_BROKERS / DATABASE_URL name. */
-export const KAFKA_BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline'
+export const KAFKA_BROKERS = [...SHARED_KAFKA_BROKERS]
+export const DATABASE_URL = SHARED_DATABASE_URL
 
 /** Fails, never skips, when Kafka is down: an integration test that did not run proves nothing. */
 export async function requireKafka(): Promise<string[]> {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { type Kysely, sql } from 'kysely'
+import { drainTopic } from '../../harness/index.ts'
 import { compareWindows } from '../../harness/window-check.ts'
 import type { Broker, OutgoingRecord } from '../../src/broker/broker.ts'
 import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
@@ -23,7 +24,6 @@ import type { Storage } from '../../src/storage/storage.ts'
 import { authedInject, testAuth } from '../helpers/credentials.ts'
 import { createMetrics, kafkaWithTopic, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { createTestDatabase, uniqueName } from '../helpers/services.ts'
-import { drainTopic } from '../helpers/topic-reader.ts'
 
 const WINDOWS = ['1m', '1h', '10m/5m']
 const MINUTE = 60_000

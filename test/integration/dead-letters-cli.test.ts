@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { it } from 'node:test'
 import { promisify } from 'node:util'
+import { drainTopic } from '../../harness/index.ts'
 import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
 import { createAdminApp } from '../../src/roles/admin/admin-app.ts'
 import { DeadLetterActions } from '../../src/roles/dead-letters/dead-letter-actions.ts'
@@ -14,7 +15,6 @@ import { MeasurementsRepository } from '../../src/storage/measurements-repositor
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { HARNESS_API_KEY, testAuth } from '../helpers/credentials.ts'
 import { createMetrics, quietLogger } from '../helpers/pipeline.ts'
-import { drainTopic } from '../helpers/topic-reader.ts'
 
 const MAIN = new URL('../../src/main.ts', import.meta.url).pathname
 const run = promisify(execFile)

@@ -6,7 +6,7 @@ import { describe, it, type TestContext } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { freePort } from '../../harness/index.ts'
+import { drainTopic, freePort } from '../../harness/index.ts'
 import type { Broker } from '../../src/broker/broker.ts'
 import { EmbeddedBroker } from '../../src/broker/embedded/embedded-broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
@@ -28,7 +28,6 @@ import { authHeaders, testAuth } from '../helpers/credentials.ts'
 import { createMetrics, quietLogger, testConfig } from '../helpers/pipeline.ts'
 import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
 import { movementsOf } from '../helpers/stock-movements.ts'
-import { drainTopic } from '../helpers/topic-reader.ts'
 
 interface Pair {
   readonly broker: Broker

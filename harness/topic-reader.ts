@@ -1,5 +1,5 @@
-import type { Broker, IncomingRecord } from '../../src/broker/broker.ts'
-import { uniqueName } from './services.ts'
+import type { Broker, IncomingRecord } from '../src/broker/broker.ts'
+import { uniqueName } from './scratch.ts'
 
 /**
  * Reads a topic from the start with a throw-away group until at least `expected` records came,
