@@ -5,12 +5,17 @@
  * connection, so the figure is the server's own cost whatever else runs on the machine.
  *
  *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
- *                                  [--without-summary] [--without-positions]
+ *                                  [--without-summary] [--without-positions] [--fold-ms 1000]
  *
  * `--sql` runs a statement after the migrations, to try a schema change (for example
  * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload. `--without-summary`
  * sends the same INSERT without the `sensors` upsert, to price the summary. `--without-positions`
  * leaves out the log positions (partition, offset, log time) the saver keeps for the journey view.
+ *
+ * The insert appends the summary's deltas; the saver folds them into `sensors` every second. The
+ * bench folds between batches once `--fold-ms` (1000, the saver's interval) have passed since the
+ * last fold, and once more at the end, on the same connection: `postgresMicrosPerRow` includes
+ * the folds, `foldMicrosPerRow` is their part (summed over folds, each read in 10 ms ticks).
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -18,6 +23,7 @@ import { sql } from 'kysely'
 import { scratchDatabase } from '../harness/index.ts'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
+import { foldSensorSummaryDeltas } from '../src/storage/sensor-summary.ts'
 import { timedInsertBatches } from './lib/insert-batches.ts'
 
 const { values } = parseArgs({
@@ -28,11 +34,13 @@ const { values } = parseArgs({
     sql: { type: 'string' },
     'without-summary': { type: 'boolean' },
     'without-positions': { type: 'boolean' },
+    'fold-ms': { type: 'string', default: '1000' },
   },
 })
 const rows = Number(values.rows)
 const sensors = Number(values.sensors)
 const batchSize = Number(values.batch)
+const foldMs = Number(values['fold-ms'])
 
 /** User + system CPU of a process, in µs (the kernel counts in ticks of 10 ms). */
 function cpuMicros(pid: number): number {
@@ -64,15 +72,27 @@ try {
   const pid = backend[0]?.pid ?? 0
   const cpuBefore = cpuMicros(pid)
   const clientBefore = process.cpuUsage()
-  const { seconds } = await timedInsertBatches({ rows, sensors, batchSize }, (batch, positions) =>
-    values['without-summary']
-      ? insertWithoutSummary(batch)
-      : repository.insertBatch(batch, values['without-positions'] ? undefined : positions),
-  )
+  let foldMicros = 0
+  let lastFoldAt = performance.now()
+  const fold = async () => {
+    const before = cpuMicros(pid)
+    while ((await foldSensorSummaryDeltas(storage.db)) > 0) {}
+    foldMicros += cpuMicros(pid) - before
+    lastFoldAt = performance.now()
+  }
+  const { seconds } = await timedInsertBatches({ rows, sensors, batchSize }, async (batch, positions) => {
+    if (values['without-summary']) return insertWithoutSummary(batch)
+    await repository.insertBatch(batch, values['without-positions'] ? undefined : positions)
+    if (performance.now() - lastFoldAt >= foldMs) await fold()
+  })
+  if (!values['without-summary']) await fold()
   const serverMicros = cpuMicros(pid) - cpuBefore
   const client = process.cpuUsage(clientBefore)
   const stored = await repository.count()
   if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
+  const summed = (await repository.sensors()).reduce((sum, sensor) => sum + sensor.count, 0)
+  if (!values['without-summary'] && summed !== rows)
+    throw new Error(`expected the summary to count ${rows} rows, it counts ${summed}`)
   console.log(
     JSON.stringify({
       rows,
@@ -82,7 +102,9 @@ try {
       summary: !values['without-summary'],
       positions: !values['without-positions'],
       rowsPerSecond: Math.round(rows / seconds),
+      foldMs,
       postgresMicrosPerRow: Number((serverMicros / rows).toFixed(1)),
+      foldMicrosPerRow: Number((foldMicros / rows).toFixed(1)),
       // This process: building the batches and pg's encoding of the parameters.
       clientMicrosPerRow: Number(((client.user + client.system) / rows).toFixed(1)),
     }),

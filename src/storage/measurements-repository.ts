@@ -63,7 +63,8 @@ export class MeasurementsRepository {
 
   /**
    * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
-   * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
+   * are skipped, and the sensors summary counts only the rows really inserted (appended, folded
+   * later). Returns that count.
    * `positions` (one per measurement, same order) keeps where each record sat in the log, for the
    * journey of an unsampled measurement; without them (an ETL import) those columns stay NULL.
    */
@@ -114,7 +115,9 @@ export class MeasurementsRepository {
       )
     const extra = (part: 'column' | 'array' | 'value') =>
       optional.length === 0 ? sql`` : sql`, ${sql.join(optional.map((o) => o[part]))}`
-    // Sensors are upserted in sensor_id order so that concurrent savers lock them in the same order.
+    // The summary is only appended to here: the rows really inserted, as one row of three arrays
+    // (no grouping, no lookup, no row lock). The saver folds them into `sensors`
+    // (sensor-summary.ts); readers add those not folded yet (the `sensor_summaries` view).
     const result = await sql<{ inserted: number }>`
       WITH inserted AS (
         INSERT INTO measurements (sensor_id, temperature, ts${extra('column')})
@@ -123,22 +126,13 @@ export class MeasurementsRepository {
           AS batch(sensor_id, temperature, ms${extra('column')})
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, temperature, ts
-      ), per_sensor AS (
-        SELECT sensor_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
-               (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
-        FROM inserted GROUP BY sensor_id
-      ), summary AS (
-        INSERT INTO sensors AS s (sensor_id, measurement_count, first_seen, last_seen, last_temperature)
-        SELECT sensor_id, n, first_ts, last_ts, last_temperature FROM per_sensor ORDER BY sensor_id
-        ON CONFLICT (sensor_id) DO UPDATE SET
-          measurement_count = s.measurement_count + excluded.measurement_count,
-          first_seen = least(s.first_seen, excluded.first_seen),
-          last_seen = greatest(s.last_seen, excluded.last_seen),
-          last_temperature = CASE WHEN excluded.last_seen >= s.last_seen
-                                  THEN excluded.last_temperature ELSE s.last_temperature END
+      ), pending AS (
+        INSERT INTO sensor_summary_deltas (sensor_ids, ts, temperatures)
+        SELECT array_agg(sensor_id), array_agg(ts), array_agg(temperature) FROM inserted
+        HAVING count(*) > 0
         RETURNING 1
       )
-      SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(this.#db)
+      SELECT count(*)::int AS inserted FROM inserted`.execute(this.#db)
     return result.rows[0]?.inserted ?? 0
   }
 
@@ -171,7 +165,7 @@ export class MeasurementsRepository {
 
   /** Every sensor seen, with its count, first and last reading time and last temperature. */
   async sensors(): Promise<SensorSummary[]> {
-    const rows = await this.#db.selectFrom('sensors').selectAll().orderBy('sensor_id').execute()
+    const rows = await this.#db.selectFrom('sensor_summaries').selectAll().orderBy('sensor_id').execute()
     return rows.map((row) => ({
       sensor_id: row.sensor_id,
       count: Number(row.measurement_count),
