@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Measurement } from '../domain/measurement.ts'
 import { scalarArray } from './pg-array.ts'
 import type { Schema } from './schema.ts'
+import { upsertSensorsFrom } from './sensor-summary.ts'
 
 export interface StoredMeasurement {
   readonly id: string
@@ -61,16 +62,26 @@ export class MeasurementsRepository {
     return rows.length > 0
   }
 
+  /** Whether migration 0015's `sensor_summary_deltas` exists (see `hasLogPositionColumns`). */
+  async hasSummaryDeltas(): Promise<boolean> {
+    const { rows } = await sql`SELECT to_regclass('sensor_summary_deltas') IS NOT NULL AS present`.execute(
+      this.#db,
+    )
+    return (rows[0] as { present?: boolean } | undefined)?.present === true
+  }
+
   /**
    * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
-   * are skipped, and the sensors summary counts only the rows really inserted (appended, folded
-   * later). Returns that count.
+   * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
+   * `summary` 'append' adds them to `sensor_summary_deltas`, for the saver's fold; 'upsert' (a
+   * schema before migration 0015) updates `sensors` in the statement, as the saver did before.
    * `positions` (one per measurement, same order) keeps where each record sat in the log, for the
    * journey of an unsampled measurement; without them (an ETL import) those columns stay NULL.
    */
   async insertBatch(
     measurements: readonly Measurement[],
     positions?: readonly LogPosition[],
+    summary: 'append' | 'upsert' = 'append',
   ): Promise<number> {
     if (measurements.length === 0) return 0
     const sensorIds = measurements.map((m) => m.sensorId)
@@ -115,9 +126,23 @@ export class MeasurementsRepository {
       )
     const extra = (part: 'column' | 'array' | 'value') =>
       optional.length === 0 ? sql`` : sql`, ${sql.join(optional.map((o) => o[part]))}`
-    // The summary is only appended to here: the rows really inserted, as one row of three arrays
-    // (no grouping, no lookup, no row lock). The saver folds them into `sensors`
+    // Appended, the summary costs the statement no grouping, no lookup and no row lock: the rows
+    // really inserted as one row of three arrays. The saver folds them into `sensors`
     // (sensor-summary.ts); readers add those not folded yet (the `sensor_summaries` view).
+    const summaryStep =
+      summary === 'append'
+        ? sql`
+          INSERT INTO sensor_summary_deltas (sensor_ids, ts, temperatures)
+          SELECT array_agg(sensor_id), array_agg(ts), array_agg(temperature) FROM inserted
+          HAVING count(*) > 0
+          RETURNING 1`
+        : sql`
+          WITH per_sensor AS (
+            SELECT sensor_id, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen,
+                   (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
+            FROM inserted GROUP BY sensor_id
+          )
+          ${upsertSensorsFrom('per_sensor')}`
     const result = await sql<{ inserted: number }>`
       WITH inserted AS (
         INSERT INTO measurements (sensor_id, temperature, ts${extra('column')})
@@ -126,12 +151,7 @@ export class MeasurementsRepository {
           AS batch(sensor_id, temperature, ms${extra('column')})
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, temperature, ts
-      ), pending AS (
-        INSERT INTO sensor_summary_deltas (sensor_ids, ts, temperatures)
-        SELECT array_agg(sensor_id), array_agg(ts), array_agg(temperature) FROM inserted
-        HAVING count(*) > 0
-        RETURNING 1
-      )
+      ), summary AS (${summaryStep})
       SELECT count(*)::int AS inserted FROM inserted`.execute(this.#db)
     return result.rows[0]?.inserted ?? 0
   }

@@ -93,6 +93,17 @@ export function sensorSummaryContract(storage: () => Storage): void {
     )
   })
 
+  it('summary: a saver still upserting `sensors` (started before 0015) and one appending add up exactly', async () => {
+    const repository = new MeasurementsRepository(storage().db)
+    await repository.insertBatch([at('mixed', 1), at('mixed', 3)], undefined, 'upsert')
+    await repository.insertBatch([at('mixed', 2), at('mixed', 3)])
+    await repository.insertBatch([at('mixed', 4), at('mixed', 1)], undefined, 'upsert')
+    assert.deepEqual(await summaries(repository, 'mixed'), await fromMeasurements(storage(), 'mixed'))
+    await foldSensorSummaryDeltas(storage().db)
+    const [mixed] = await summaries(repository, 'mixed')
+    assert.deepEqual([mixed?.count, mixed?.last_temperature], [4, 4])
+  })
+
   it('summary: concurrent overlapping inserts and folds count every reading once', async () => {
     const repository = new MeasurementsRepository(storage().db)
     // 8 savers' batches over the same 400 readings (each reading in 3 batches: redeliveries that

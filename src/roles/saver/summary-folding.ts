@@ -8,6 +8,7 @@ import type { Storage } from '../../storage/storage.ts'
  * deltas), so it only bounds how many deltas they add up.
  */
 const INTERVAL_MS = 1_000
+const UNDEFINED_TABLE = '42P01'
 
 export interface SummaryFolding {
   stop(): Promise<void>
@@ -27,9 +28,11 @@ export async function startSummaryFolding(storage: Storage, logger: Logger): Pro
     while (!stopping && (await foldSensorSummaryDeltas(storage.db)) === FOLD_ROWS_PER_STATEMENT) {}
   }
   const run = () => {
-    running = foldPending().catch((error: unknown) =>
-      logger.warn({ err: error }, 'folding the sensors summary failed; retrying in a second'),
-    )
+    running = foldPending().catch((error: unknown) => {
+      // Before migration 0015 (a saver started ahead of it) there is nothing to fold.
+      if ((error as { code?: unknown })?.code === UNDEFINED_TABLE) return
+      logger.warn({ err: error }, 'folding the sensors summary failed; retrying in a second')
+    })
     return running
   }
   await run()
