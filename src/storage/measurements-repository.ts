@@ -132,8 +132,8 @@ export class MeasurementsRepository {
     const summaryStep =
       summary === 'append'
         ? sql`
-          INSERT INTO sensor_summary_deltas (sensor_ids, ts, temperatures)
-          SELECT array_agg(sensor_id), array_agg(ts), array_agg(temperature) FROM inserted
+          INSERT INTO sensor_summary_deltas (readings, sensor_ids, ts, temperatures)
+          SELECT count(*), array_agg(sensor_id), array_agg(ts), array_agg(temperature) FROM inserted
           HAVING count(*) > 0
           RETURNING 1`
         : sql`

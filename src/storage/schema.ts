@@ -25,6 +25,7 @@ export interface SensorsTable {
 
 /** Migration 0015: the readings each saved batch inserted, until the saver folds them into `sensors`. */
 export interface SensorSummaryDeltasTable {
+  readings: number
   sensor_ids: string[]
   ts: Date[]
   temperatures: number[]

@@ -9,7 +9,7 @@ export const FOLD_ROWS_PER_STATEMENT = 100
 
 /**
  * Moves up to `maxRows` rows (saved batches) of `sensor_summary_deltas` into `sensors`, in one
- * statement and one transaction, and returns how many it moved. Folds may run at once in several
+ * statement and one transaction, and returns how many it moved and how many sensors they touched. Folds may run at once in several
  * processes: a row deleted by one is skipped by the others (PostgreSQL re-checks a row that a
  * concurrent DELETE removed), so each saved batch is counted once.
  *
@@ -21,8 +21,8 @@ export const FOLD_ROWS_PER_STATEMENT = 100
 export async function foldSensorSummaryDeltas(
   db: Kysely<Schema>,
   maxRows = FOLD_ROWS_PER_STATEMENT,
-): Promise<number> {
-  const { rows } = await sql<{ moved: number }>`
+): Promise<{ batches: number; sensors: number }> {
+  const { rows } = await sql<{ batches: number; sensors: number }>`
     WITH moved AS (
       DELETE FROM sensor_summary_deltas
       WHERE ctid = ANY (ARRAY(SELECT ctid FROM sensor_summary_deltas LIMIT ${maxRows}))
@@ -35,8 +35,25 @@ export async function foldSensorSummaryDeltas(
     ), summary AS (
       ${upsertSensorsFrom('per_sensor')}
     )
-    SELECT count(*)::int AS moved FROM moved`.execute(db)
-  return rows[0]?.moved ?? 0
+    SELECT (SELECT count(*) FROM moved)::int AS batches, (SELECT count(*) FROM per_sensor)::int AS sensors`.execute(
+    db,
+  )
+  return { batches: rows[0]?.batches ?? 0, sensors: rows[0]?.sensors ?? 0 }
+}
+
+/**
+ * Reclaims the space of folded rows and their TOAST chunks, for a database without autovacuum
+ * (PGlite): there the table and its TOAST would otherwise grow by every batch ever saved.
+ */
+export async function vacuumSummaryDeltas(db: Kysely<Schema>): Promise<void> {
+  await sql`VACUUM sensor_summary_deltas`.execute(db)
+}
+
+/** Readings appended and not folded yet, from the `readings` column alone (the arrays stay unread). */
+export async function pendingReadings(db: Kysely<Schema>): Promise<number> {
+  const { rows } = await sql<{ readings: string | number }>`
+    SELECT coalesce(sum(readings), 0)::int8 AS readings FROM sensor_summary_deltas`.execute(db)
+  return Number(rows[0]?.readings ?? 0)
 }
 
 /**
