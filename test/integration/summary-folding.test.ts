@@ -6,17 +6,16 @@ import { test } from 'node:test'
 import { sql } from 'kysely'
 import { startSummaryFolding } from '../../src/roles/saver/summary-folding.ts'
 import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
-import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
+import { migratedPGlite } from '../helpers/pglite.ts'
 import { quietLogger } from '../helpers/pipeline.ts'
 
 test("the saver's folding folds what a stopped saver left at start, then what is due, and stops cleanly", async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'flowline-fold-'))
-  const storage = new PGliteStorage({ dataDir: dir })
+  const storage = await migratedPGlite(dir)
   t.after(async () => {
     await storage.close()
     await rm(dir, { recursive: true, force: true })
   })
-  await storage.migrate()
   const repository = new MeasurementsRepository(storage.db)
   const reading = (sensorId: string, ms: number) => ({
     sensorId,
