@@ -6,11 +6,12 @@ import type { Migration } from 'kysely/migration'
  * the 2026-12-02 profile):
  * - `sensor_summary_deltas`: one row per saved batch holding its readings really inserted, as
  *   three arrays (sensor, time, temperature), and their number (read inline, without the arrays,
- *   to decide when a fold is worth it). No index, and the arrays are stored uncompressed
- *   out of line (STORAGE EXTERNAL): appending costs a heap tuple and its TOAST chunks per batch, no
+ *   to decide when a fold is worth it). No index, and the arrays are stored uncompressed out of
+ *   line (STORAGE EXTERNAL): appending costs a heap tuple and its TOAST chunks per batch, no
  *   lookup, no row lock, no compression. The saver folds the rows into `sensors` once they hold
- *   several readings per sensor, or every 10 seconds (src/roles/saver/summary-folding.ts). One row per (batch, sensor) instead cost PostgreSQL
- *   several times more per reading to append and to delete (bench/README.md#summary).
+ *   several readings per sensor, or every 10 seconds (src/roles/saver/summary-folding.ts). One
+ *   row per (batch, sensor) instead cost PostgreSQL several times more per reading to append and
+ *   to delete (bench/README.md#summary).
  * - `sensor_summaries`: `sensors` combined with the readings not folded yet, the view every
  *   reader uses, so the figures are exact between folds and on a read replica, which cannot fold.
  *   A condition on `sensor_id` reaches both branches through the GROUP BY and UNION ALL.
