@@ -5,19 +5,27 @@
  * connection, so the figure is the server's own cost whatever else runs on the machine.
  *
  *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
- *                                  [--without-summary] [--without-positions]
+ *                                  [--without-summary] [--without-positions] [--fold-ms N]
  *
  * `--sql` runs a statement after the migrations, to try a schema change (for example
  * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload. `--without-summary`
  * sends the same INSERT without the `sensors` upsert, to price the summary. `--without-positions`
  * leaves out the log positions (partition, offset, log time) the saver keeps for the journey view.
+ *
+ * The insert appends the readings for the summary; the saver folds them into `sensors`. The bench
+ * folds as the saver does (a check every second, a fold when due), or every `--fold-ms` whatever
+ * is pending, between batches on the same connection, and once more at the end:
+ * `postgresMicrosPerRow` includes the checks and folds, `foldMicrosPerRow` is their part (summed
+ * over them, each read in 10 ms ticks).
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { scratchDatabase } from '../harness/index.ts'
+import { foldIsDue } from '../src/roles/saver/summary-folding.ts'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
+import { foldSensorSummaryDeltas, pendingReadings } from '../src/storage/sensor-summary.ts'
 import { timedInsertBatches } from './lib/insert-batches.ts'
 
 const { values } = parseArgs({
@@ -28,11 +36,13 @@ const { values } = parseArgs({
     sql: { type: 'string' },
     'without-summary': { type: 'boolean' },
     'without-positions': { type: 'boolean' },
+    'fold-ms': { type: 'string' },
   },
 })
 const rows = Number(values.rows)
 const sensors = Number(values.sensors)
 const batchSize = Number(values.batch)
+const foldMs = values['fold-ms'] === undefined ? undefined : Number(values['fold-ms'])
 
 /** User + system CPU of a process, in µs (the kernel counts in ticks of 10 ms). */
 function cpuMicros(pid: number): number {
@@ -64,15 +74,45 @@ try {
   const pid = backend[0]?.pid ?? 0
   const cpuBefore = cpuMicros(pid)
   const clientBefore = process.cpuUsage()
-  const { seconds } = await timedInsertBatches({ rows, sensors, batchSize }, (batch, positions) =>
-    values['without-summary']
-      ? insertWithoutSummary(batch)
-      : repository.insertBatch(batch, values['without-positions'] ? undefined : positions),
-  )
+  // The saver's folding (src/roles/saver/summary-folding.ts): a check every second, a fold when due.
+  let foldMicros = 0
+  let lastCheckAt = performance.now()
+  let checksSinceFold = Number.POSITIVE_INFINITY
+  let sensorsSeen = 0
+  const foldAll = async () => {
+    let sensors = 0
+    for (let folded = { batches: 1, sensors: 0 }; folded.batches > 0; sensors += folded.sensors)
+      folded = await foldSensorSummaryDeltas(storage.db)
+    sensorsSeen = Math.max(sensorsSeen, sensors)
+  }
+  const check = async () => {
+    const before = cpuMicros(pid)
+    const due =
+      foldMs !== undefined || foldIsDue(await pendingReadings(storage.db), sensorsSeen, checksSinceFold++)
+    if (due) {
+      checksSinceFold = 0
+      await foldAll()
+    }
+    foldMicros += cpuMicros(pid) - before
+    lastCheckAt = performance.now()
+  }
+  const { seconds } = await timedInsertBatches({ rows, sensors, batchSize }, async (batch, positions) => {
+    if (values['without-summary']) return insertWithoutSummary(batch)
+    await repository.insertBatch(batch, values['without-positions'] ? undefined : positions)
+    if (performance.now() - lastCheckAt >= (foldMs ?? 1000)) await check()
+  })
+  if (!values['without-summary']) {
+    const before = cpuMicros(pid)
+    await foldAll()
+    foldMicros += cpuMicros(pid) - before
+  }
   const serverMicros = cpuMicros(pid) - cpuBefore
   const client = process.cpuUsage(clientBefore)
   const stored = await repository.count()
   if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
+  const summed = (await repository.sensors()).reduce((sum, sensor) => sum + sensor.count, 0)
+  if (!values['without-summary'] && summed !== rows)
+    throw new Error(`expected the summary to count ${rows} rows, it counts ${summed}`)
   console.log(
     JSON.stringify({
       rows,
@@ -82,7 +122,9 @@ try {
       summary: !values['without-summary'],
       positions: !values['without-positions'],
       rowsPerSecond: Math.round(rows / seconds),
+      foldMs: foldMs ?? 'saver',
       postgresMicrosPerRow: Number((serverMicros / rows).toFixed(1)),
+      foldMicrosPerRow: Number((foldMicros / rows).toFixed(1)),
       // This process: building the batches and pg's encoding of the parameters.
       clientMicrosPerRow: Number(((client.user + client.system) / rows).toFixed(1)),
     }),

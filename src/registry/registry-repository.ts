@@ -61,7 +61,7 @@ export type ChangeOutcome =
   | { readonly stale: RegistryRow }
 
 /**
- * The sensor registry in `sensor_registry`, apart from the saver's `sensors` statistics (the two
+ * The sensor registry in `sensor_registry`, apart from the saver's `sensor_summaries` statistics (the two
  * join on sensor_id). Every write bumps `version` (the ETag), is audited, and keeps the sensor's
  * rule in `alert_rules` equal to its thresholds, in one transaction.
  */
@@ -97,7 +97,7 @@ export class RegistryRepository {
     const { rows } = await sql<SensorListing>`
       SELECT r.*, coalesce(r.sensor_id, s.sensor_id) AS sensor_id,
              s.measurement_count, s.first_seen, s.last_seen, s.last_temperature
-        FROM sensor_registry r FULL JOIN sensors s ON s.sensor_id = r.sensor_id
+        FROM sensor_registry r FULL JOIN sensor_summaries s ON s.sensor_id = r.sensor_id
        WHERE ${where}
        ORDER BY coalesce(r.sensor_id, s.sensor_id)
        LIMIT ${limit}`.execute(this.#db)

@@ -69,7 +69,7 @@ export class ConsoleReadRepository {
   }
 
   async sensorOverview(query: SensorOverviewQuery): Promise<{ items: SensorOverview[]; total: number }> {
-    let filtered = this.#db.selectFrom('sensors as s')
+    let filtered = this.#db.selectFrom('sensor_summaries as s')
     if (query.search) filtered = filtered.where('s.sensor_id', 'ilike', `%${likeEscaped(query.search)}%`)
     let page = filtered
       // A sensor only seen, never registered, has no registry status: it is measured only.

@@ -2,6 +2,7 @@ import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Measurement } from '../domain/measurement.ts'
 import { scalarArray } from './pg-array.ts'
 import type { Schema } from './schema.ts'
+import { upsertSensorsFrom } from './sensor-summary.ts'
 
 export interface StoredMeasurement {
   readonly id: string
@@ -61,15 +62,26 @@ export class MeasurementsRepository {
     return rows.length > 0
   }
 
+  /** Whether migration 0015's `sensor_summary_deltas` exists (see `hasLogPositionColumns`). */
+  async hasSummaryDeltas(): Promise<boolean> {
+    const { rows } = await sql`SELECT to_regclass('sensor_summary_deltas') IS NOT NULL AS present`.execute(
+      this.#db,
+    )
+    return (rows[0] as { present?: boolean } | undefined)?.present === true
+  }
+
   /**
    * Inserts a batch in one statement and one transaction: rows whose `(sensor_id, ts)` exists
    * are skipped, and the sensors summary counts only the rows really inserted. Returns that count.
+   * `summary` 'append' adds them to `sensor_summary_deltas`, for the saver's fold; 'upsert' (a
+   * schema before migration 0015) updates `sensors` in the statement, as the saver did before.
    * `positions` (one per measurement, same order) keeps where each record sat in the log, for the
    * journey of an unsampled measurement; without them (an ETL import) those columns stay NULL.
    */
   async insertBatch(
     measurements: readonly Measurement[],
     positions?: readonly LogPosition[],
+    summary: 'append' | 'upsert' = 'append',
   ): Promise<number> {
     if (measurements.length === 0) return 0
     const sensorIds = measurements.map((m) => m.sensorId)
@@ -114,7 +126,23 @@ export class MeasurementsRepository {
       )
     const extra = (part: 'column' | 'array' | 'value') =>
       optional.length === 0 ? sql`` : sql`, ${sql.join(optional.map((o) => o[part]))}`
-    // Sensors are upserted in sensor_id order so that concurrent savers lock them in the same order.
+    // Appended, the summary costs the statement no grouping, no lookup and no row lock: the rows
+    // really inserted as one row of three arrays. The saver folds them into `sensors`
+    // (sensor-summary.ts); readers add those not folded yet (the `sensor_summaries` view).
+    const summaryStep =
+      summary === 'append'
+        ? sql`
+          INSERT INTO sensor_summary_deltas (readings, sensor_ids, ts, temperatures)
+          SELECT count(*), array_agg(sensor_id), array_agg(ts), array_agg(temperature) FROM inserted
+          HAVING count(*) > 0
+          RETURNING 1`
+        : sql`
+          WITH per_sensor AS (
+            SELECT sensor_id, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen,
+                   (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
+            FROM inserted GROUP BY sensor_id
+          )
+          ${upsertSensorsFrom('per_sensor')}`
     const result = await sql<{ inserted: number }>`
       WITH inserted AS (
         INSERT INTO measurements (sensor_id, temperature, ts${extra('column')})
@@ -123,22 +151,8 @@ export class MeasurementsRepository {
           AS batch(sensor_id, temperature, ms${extra('column')})
         ON CONFLICT (sensor_id, ts) DO NOTHING
         RETURNING sensor_id, temperature, ts
-      ), per_sensor AS (
-        SELECT sensor_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
-               (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
-        FROM inserted GROUP BY sensor_id
-      ), summary AS (
-        INSERT INTO sensors AS s (sensor_id, measurement_count, first_seen, last_seen, last_temperature)
-        SELECT sensor_id, n, first_ts, last_ts, last_temperature FROM per_sensor ORDER BY sensor_id
-        ON CONFLICT (sensor_id) DO UPDATE SET
-          measurement_count = s.measurement_count + excluded.measurement_count,
-          first_seen = least(s.first_seen, excluded.first_seen),
-          last_seen = greatest(s.last_seen, excluded.last_seen),
-          last_temperature = CASE WHEN excluded.last_seen >= s.last_seen
-                                  THEN excluded.last_temperature ELSE s.last_temperature END
-        RETURNING 1
-      )
-      SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(this.#db)
+      ), summary AS (${summaryStep})
+      SELECT count(*)::int AS inserted FROM inserted`.execute(this.#db)
     return result.rows[0]?.inserted ?? 0
   }
 
@@ -171,7 +185,7 @@ export class MeasurementsRepository {
 
   /** Every sensor seen, with its count, first and last reading time and last temperature. */
   async sensors(): Promise<SensorSummary[]> {
-    const rows = await this.#db.selectFrom('sensors').selectAll().orderBy('sensor_id').execute()
+    const rows = await this.#db.selectFrom('sensor_summaries').selectAll().orderBy('sensor_id').execute()
     return rows.map((row) => ({
       sensor_id: row.sensor_id,
       count: Number(row.measurement_count),

@@ -18,7 +18,12 @@ export class PGliteStorage extends KyselyStorage {
 
   constructor(options: PGliteStorageOptions) {
     const pglite = new PGlite(options.dataDir)
-    super('pglite', { concurrentConnections: false }, new PGliteDialect({ pglite }), options.onQuery)
+    super(
+      'pglite',
+      { concurrentConnections: false, autovacuum: false },
+      new PGliteDialect({ pglite }),
+      options.onQuery,
+    )
     this.pglite = pglite
   }
 

@@ -32,7 +32,12 @@ export class PostgresStorage extends KyselyStorage {
     // So does a client checked out between two statements of a transaction (the aggregator's): its
     // next statement fails and the batch is retried; the pool discards the broken client on release.
     pool.on('connect', (client) => client.on('error', () => {}))
-    super('postgres', { concurrentConnections: true }, new PostgresDialect({ pool }), options.onQuery)
+    super(
+      'postgres',
+      { concurrentConnections: true, autovacuum: true },
+      new PostgresDialect({ pool }),
+      options.onQuery,
+    )
     this.#connectionString = options.connectionString
     this.#pool = pool
   }

@@ -23,6 +23,14 @@ export interface SensorsTable {
   last_temperature: number
 }
 
+/** Migration 0015: the readings each saved batch inserted, until the saver folds them into `sensors`. */
+export interface SensorSummaryDeltasTable {
+  readings: number
+  sensor_ids: string[]
+  ts: Date[]
+  temperatures: number[]
+}
+
 export interface MeasurementWindowsTable {
   sensor_id: string
   size: string
@@ -177,6 +185,9 @@ export interface DeadLetterRedrivesTable {
 export interface Schema {
   measurements: MeasurementsTable
   sensors: SensorsTable
+  /** A view: `sensors` plus the deltas not folded yet, the exact summary to read. */
+  sensor_summaries: SensorsTable
+  sensor_summary_deltas: SensorSummaryDeltasTable
   measurement_windows: MeasurementWindowsTable
   alerts: AlertsTable
   alert_rules: AlertRulesTable

@@ -5,6 +5,11 @@ import type { Schema } from './schema.ts'
 export interface StorageCapabilities {
   /** Queries can run on several connections at once (a server); PGlite has one and blocks while it works. */
   readonly concurrentConnections: boolean
+  /**
+   * Dead rows are vacuumed by the database itself (a server's autovacuum). PGlite runs no
+   * background worker: code that deletes rows all the time there vacuums their table itself.
+   */
+  readonly autovacuum: boolean
 }
 
 /**

@@ -10,6 +10,7 @@ import { MeasurementsRepository } from '../../src/storage/measurements-repositor
 import type { Storage } from '../../src/storage/storage.ts'
 import { ALL_MIGRATIONS } from '../helpers/migration-names.ts'
 import { reportViewsContract } from './report-views-contract.ts'
+import { sensorSummaryContract } from './sensor-summary-contract.ts'
 
 const T0 = Date.parse('2026-01-01T00:00:00Z')
 const m = (sensorId: string, seconds: number, temperature = seconds) => ({
@@ -44,6 +45,7 @@ export function runStorageContract(
     })
 
     reportViewsContract(() => storage)
+    sensorSummaryContract(() => storage)
 
     it('is reachable', async () => {
       assert.equal(await storage.isReachable(), true)

@@ -22,6 +22,14 @@ async function snapshot(db: Kysely<unknown>, table: string) {
   return rows
 }
 
+/** The sensors summary as text, from the table (before 0015) or the view that adds pending readings. */
+async function summary(db: Kysely<unknown>, relation: 'sensors' | 'sensor_summaries') {
+  const { rows } = await sql<Record<string, string>>`
+    SELECT sensor_id, measurement_count::text, first_seen::text, last_seen::text, last_temperature::text
+      FROM ${sql.table(relation)} ORDER BY sensor_id`.execute(db)
+  return rows
+}
+
 /**
  * Builds today's unpartitioned schema (migrations 0001 and 0002), fills it through the saver's
  * own insert (recent days, decades-old and far-future rows, a gap in the ids from a conflict),
@@ -46,14 +54,15 @@ async function migrateFilledTable(storage: Storage) {
   }
   batch.push({ sensorId: 'mig-old', temperature: 1, timestampMs: Date.parse('1999-12-31T23:59:59.999Z') })
   batch.push({ sensorId: 'mig-future', temperature: 2, timestampMs: now + 400 * DAY })
-  assert.equal(await repository.insertBatch(batch), batch.length)
+  // The saver's insert as on a schema before 0015: the summary upserted in the statement.
+  assert.equal(await repository.insertBatch(batch, undefined, 'upsert'), batch.length)
   assert.equal(
-    await repository.insertBatch(batch.slice(0, 10)),
+    await repository.insertBatch(batch.slice(0, 10), undefined, 'upsert'),
     0,
     'a redelivery uses up ids and inserts nothing',
   )
   const before = await snapshot(db, 'measurements')
-  const sensorsBefore = await repository.sensors()
+  const sensorsBefore = await summary(db, 'sensors')
 
   const applied = await storage.migrate()
   // 0003 (the aggregator's tables), 0005 (the platform's), 0006 and 0012 (dead letters), 0008 (ETL)
@@ -63,7 +72,7 @@ async function migrateFilledTable(storage: Storage) {
   const after = await snapshot(db, 'measurements')
   assert.equal(after.length, before.length)
   assert.deepEqual(after, before, 'every row kept, once, with its id and timestamps')
-  assert.deepEqual(await repository.sensors(), sensorsBefore)
+  assert.deepEqual(await summary(db, 'sensor_summaries'), sensorsBefore)
 
   const { rows: partitions } = await sql<{ partition: string; n: number }>`
     SELECT tableoid::regclass::text AS partition, count(*)::int AS n FROM measurements GROUP BY 1`.execute(db)
@@ -81,9 +90,11 @@ async function migrateFilledTable(storage: Storage) {
   assert.equal(leftovers[0]?.n, 0, 'the old table, its indexes and sequence are gone')
 
   const converted = await snapshot(db, 'measurements')
+  const summarised = await summary(db, 'sensor_summaries')
   const down = await createMigrator(db).migrateTo('0002-sensors-fillfactor')
   assert.equal(down.error, undefined, 'the migration can be rolled back')
   assert.deepEqual(await snapshot(db, 'measurements'), converted, 'and the rollback keeps every row too')
+  assert.deepEqual(await summary(db, 'sensors'), summarised, "0015's rollback folds the pending readings")
   assert.deepEqual(await storage.migrate(), migrationsFrom('0003-stream-windows'))
 }
 

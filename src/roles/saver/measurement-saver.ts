@@ -38,6 +38,22 @@ function isDataError(error: unknown): boolean {
 }
 
 /**
+ * Whether the schema has something a migration adds, for a saver that may start before it is
+ * applied: checked at once, then again at most once a minute until it is there (true is final).
+ */
+function schemaCheck(check: () => Promise<boolean>): () => Promise<boolean> {
+  let present: Promise<boolean> = check().catch(() => false)
+  let checkedAt = performance.now()
+  return async () => {
+    if (!(await present) && performance.now() - checkedAt >= 60_000) {
+      checkedAt = performance.now()
+      present = check().catch(() => false)
+    }
+    return present
+  }
+}
+
+/**
  * The measurement stream's sink: one transaction per batch (`insertBatch`, whose SQL lives in the
  * repository), rows whose `(sensor_id, ts)` exists skipped. A value the schema let through but
  * PostgreSQL refuses would fail the batch forever: the rows are then written one by one and the
@@ -45,21 +61,18 @@ function isDataError(error: unknown): boolean {
  */
 export function createMeasurementSink(repository: MeasurementsRepository): StreamSink<Measurement> {
   // The records' log positions are kept with the rows for the journey view once migration 0011
-  // has added their columns; until then (checked at most once a minute) rows are stored without.
-  // The first check starts with the sink, before any batch arrives.
-  let positionColumns: Promise<boolean> = repository.hasLogPositionColumns().catch(() => false)
-  let checkedAt = performance.now()
-  async function withPositions(sources: readonly IncomingRecord[]) {
-    if (!(await positionColumns) && performance.now() - checkedAt >= 60_000) {
-      checkedAt = performance.now()
-      positionColumns = repository.hasLogPositionColumns()
-    }
-    return (await positionColumns) ? sources : undefined
+  // has added their columns, and the summary appended for the fold once 0015 has added its
+  // table; until then rows are stored without positions and the summary upserted in the insert.
+  const positionColumns = schemaCheck(() => repository.hasLogPositionColumns())
+  const summaryDeltas = schemaCheck(() => repository.hasSummaryDeltas())
+  async function insert(measurements: readonly Measurement[], sources: readonly IncomingRecord[]) {
+    const positions = (await positionColumns()) ? sources : undefined
+    return repository.insertBatch(measurements, positions, (await summaryDeltas()) ? 'append' : 'upsert')
   }
   return {
     async write(measurements, sources) {
       try {
-        const inserted = await repository.insertBatch(measurements, await withPositions(sources))
+        const inserted = await insert(measurements, sources)
         return { applied: inserted, duplicates: measurements.length - inserted, refused: [] }
       } catch (error) {
         if (!isDataError(error)) throw toStorageError(error)
@@ -68,8 +81,7 @@ export function createMeasurementSink(repository: MeasurementsRepository): Strea
       const refused: Array<SinkResult['refused'][number]> = []
       for (let index = 0; index < measurements.length; index++) {
         try {
-          const positions = await withPositions([sources[index] as IncomingRecord])
-          inserted += await repository.insertBatch([measurements[index] as Measurement], positions)
+          inserted += await insert([measurements[index] as Measurement], [sources[index] as IncomingRecord])
         } catch (error) {
           if (!isDataError(error)) throw toStorageError(error)
           const reason = `PostgreSQL refused the row: ${(error as Error).message}`

@@ -11,6 +11,7 @@ import type { Storage } from '../../storage/storage.ts'
 import { startStreamConsumers } from '../../streams/stream-consumer.ts'
 import { selectedStreams } from '../../streams/stream-registry.ts'
 import { startPartitionMaintenance } from './partition-maintenance.ts'
+import { startSummaryFolding } from './summary-folding.ts'
 
 /**
  * Starts the saver: for each stream of `--streams` (default: all), `--consumers` consumer-group
@@ -26,14 +27,17 @@ export async function startSaver(
   metrics: Metrics,
 ): Promise<RunningRole> {
   const streams = selectedStreams(config)
-  // The saver keeps the partitions of `measurements` only where it writes them.
-  const maintenance = streams.some((stream) => stream.name === 'measurements')
+  // The saver keeps the partitions of `measurements`, and folds the summary deltas its inserts
+  // append, only where it writes them.
+  const savesMeasurements = streams.some((stream) => stream.name === 'measurements')
+  const maintenance = savesMeasurements
     ? await startPartitionMaintenance(
         storage,
         { daysAhead: config.partitionDaysAhead, retentionDays: config.retentionDays },
         logger,
       )
     : undefined
+  const folding = savesMeasurements ? await startSummaryFolding(storage, logger) : undefined
   const consumers: BatchConsumer[] = []
   for (const stream of streams)
     consumers.push(...(await startStreamConsumers(stream, { config, broker, storage, logger, metrics })))
@@ -56,6 +60,7 @@ export async function startSaver(
     async close() {
       await Promise.all(consumers.map((consumer) => consumer.stop()))
       await maintenance?.stop()
+      await folding?.stop()
       await app.close()
     },
   }

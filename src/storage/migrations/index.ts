@@ -14,6 +14,7 @@ import { createJourneyCoordinates } from './0011-journey-coordinates.ts'
 import { deadLetterRedrivenPayload } from './0012-dead-letter-redriven-payload.ts'
 import { aggregatedMinutes } from './0013-aggregated-minutes.ts'
 import { platformScopesAndLogins } from './0014-platform-scopes-and-logins.ts'
+import { sensorSummaryDeltas } from './0015-sensor-summary-deltas.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -31,6 +32,7 @@ const migrations: Record<string, Migration> = {
   '0012-dead-letter-redriven-payload': deadLetterRedrivenPayload,
   '0013-aggregated-minutes': aggregatedMinutes,
   '0014-platform-scopes-and-logins': platformScopesAndLogins,
+  '0015-sensor-summary-deltas': sensorSummaryDeltas,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }

@@ -1,5 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { sql } from 'kysely'
+import { upsertSensorsFrom } from '../../../storage/sensor-summary.ts'
 import type { Storage } from '../../../storage/storage.ts'
 
 /** Rows parsed between two turns of the event loop (see `yieldBetweenChunks`). */
@@ -99,8 +100,10 @@ const DEADLOCK_DETECTED = '40P01'
 /**
  * One statement: the rows of `table` into `measurements` (skipping those there already when
  * `skipExisting`, failing on them otherwise), and the sensors summary counting the rows really
- * inserted, as the saver's does. Rows go in sorted, so two loads at once take their row locks in
- * the same order and cannot deadlock, and each index page takes its rows together.
+ * inserted. The saver appends its rows for a fold instead (sensor-summary.ts); an import upserts
+ * `sensors` at once, its loads being few and large, and no fold running without a saver. Rows go
+ * in sorted, so two loads at once take their row locks in the same order and cannot deadlock, and
+ * each index page takes its rows together.
  */
 async function insertStagedRows(storage: Storage, table: string, skipExisting: boolean): Promise<number> {
   const { rows } = await sql<{ inserted: number }>`
@@ -113,19 +116,11 @@ async function insertStagedRows(storage: Storage, table: string, skipExisting: b
       ${skipExisting ? sql`ON CONFLICT (sensor_id, ts) DO NOTHING` : sql``}
       RETURNING sensor_id, temperature, ts
     ), per_sensor AS (
-      SELECT sensor_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
+      SELECT sensor_id, count(*) AS n, min(ts) AS first_seen, max(ts) AS last_seen,
              (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
       FROM inserted GROUP BY sensor_id
     ), summary AS (
-      INSERT INTO sensors AS s (sensor_id, measurement_count, first_seen, last_seen, last_temperature)
-      SELECT sensor_id, n, first_ts, last_ts, last_temperature FROM per_sensor ORDER BY sensor_id
-      ON CONFLICT (sensor_id) DO UPDATE SET
-        measurement_count = s.measurement_count + excluded.measurement_count,
-        first_seen = least(s.first_seen, excluded.first_seen),
-        last_seen = greatest(s.last_seen, excluded.last_seen),
-        last_temperature = CASE WHEN excluded.last_seen >= s.last_seen
-                                THEN excluded.last_temperature ELSE s.last_temperature END
-      RETURNING 1
+      ${upsertSensorsFrom('per_sensor')}
     )
     SELECT coalesce(sum(n), 0)::int AS inserted FROM per_sensor`.execute(storage.bulk())
   return rows[0]?.inserted ?? 0
