@@ -18,10 +18,9 @@
  * `postgresMicrosPerRow` includes the checks and folds, `foldMicrosPerRow` is their part (summed
  * over them, each read in 10 ms ticks).
  */
-import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
-import { scratchDatabase } from '../harness/index.ts'
+import { cpuSecondsOf, SHARED_DATABASE_URL, scratchDatabase } from '../harness/index.ts'
 import { foldIsDue } from '../src/roles/saver/summary-folding.ts'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
@@ -45,14 +44,9 @@ const batchSize = Number(values.batch)
 const foldMs = values['fold-ms'] === undefined ? undefined : Number(values['fold-ms'])
 
 /** User + system CPU of a process, in µs (the kernel counts in ticks of 10 ms). */
-function cpuMicros(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(fields[11]) + Number(fields[12])) * 10_000
-}
+const cpuMicros = (pid: number) => cpuSecondsOf(pid) * 1e6
 
-const database = await scratchDatabase(
-  process.env.DATABASE_URL ?? 'postgres://flowline:flowline@127.0.0.1:5433/flowline',
-)
+const database = await scratchDatabase(SHARED_DATABASE_URL)
 const storage = new PostgresStorage({ connectionString: database.url, maxConnections: 1 })
 
 /** The saver's statement without its `sensors` upsert. */
