@@ -193,7 +193,7 @@ export async function checkStored(
     `SELECT coalesce(s.sensor_id, m.sensor_id) AS sensor_id,
             format('summary count=%s first=%s last=%s last_temp=%s; rows count=%s first=%s last=%s last_temp=%s',
                    s.measurement_count, s.first_seen, s.last_seen, s.last_temperature, m.n, m.first_ts, m.last_ts, m.last_temperature) AS problem
-     FROM sensors s
+     FROM sensor_summaries s
      FULL JOIN (SELECT sensor_id, count(*) AS n, min(ts) AS first_ts, max(ts) AS last_ts,
                        (array_agg(temperature ORDER BY ts DESC))[1] AS last_temperature
                 FROM measurements GROUP BY sensor_id) m ON m.sensor_id = s.sensor_id

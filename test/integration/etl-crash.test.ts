@@ -72,7 +72,7 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
   )
   assert.deepEqual(stored[0], { n: rows, distinct: rows }, 'every good row once')
   const { rows: summary } = await client.query<{ n: number }>(
-    'SELECT sum(measurement_count)::int AS n FROM sensors',
+    'SELECT sum(measurement_count)::int AS n FROM sensor_summaries',
   )
   assert.equal(summary[0]?.n, rows, 'the sensors summary counts each row once')
   await client.end()
