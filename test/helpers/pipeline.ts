@@ -1,4 +1,5 @@
 import type { TestContext } from 'node:test'
+import { drainTopic } from '../../harness/index.ts'
 import type { Broker, IncomingRecord } from '../../src/broker/broker.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
 import { createMetrics } from '../../src/observability/metrics.ts'
@@ -30,23 +31,7 @@ export async function readRecords(
   count: number,
   timeoutMs = 30_000,
 ): Promise<IncomingRecord[]> {
-  const subscription = await broker.subscribe({
-    groupId: uniqueName('reader'),
-    topics: [topic],
-    maxBatch: 1000,
-    maxWaitMs: 50,
-  })
-  const records: IncomingRecord[] = []
-  const timer = setTimeout(() => void subscription.close(), timeoutMs)
-  try {
-    for await (const batch of subscription) {
-      records.push(...batch.records)
-      if (records.length >= count) break
-    }
-  } finally {
-    clearTimeout(timer)
-    await subscription.close()
-  }
+  const records = await drainTopic(broker, topic, count, timeoutMs, 0)
   if (records.length < count)
     throw new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)
   return records
