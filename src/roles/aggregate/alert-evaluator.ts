@@ -5,6 +5,7 @@ import {
   type AlertRule,
   type AlertState,
   type AlertTransition,
+  breachOf,
   evaluateReadings,
   evaluateWindowMeans,
   ruleFor,
@@ -58,7 +59,34 @@ export class AlertEvaluator {
         return rule && (rule.minTemperature !== null || rule.maxTemperature !== null) ? rule : undefined
       },
     )
-    return this.#step(trx, 'reading', bySensor, evaluateReadings, topic)
+    return this.#step(trx, 'reading', await this.#mayChange(trx, bySensor), evaluateReadings, topic)
+  }
+
+  /**
+   * The sensors of a batch whose reading state can change. A sensor whose readings all lie within
+   * its limits and whose state is clean stays clean, with no transition, and a clean state is not
+   * stored (see `onReadings`): reading its state, stepping it and passing it over cost ~2 µs of
+   * Node and 0.7 µs of PostgreSQL a record at 20,000 sensors (bench/results/aggregate-stages-2026-12-03.md),
+   * for nothing. So only sensors with a reading out of limits, and those whose stored state is not
+   * clean (breaches counting, or an alert open: few), are stepped; the order of the batch is kept.
+   */
+  async #mayChange(
+    trx: Transaction<Schema>,
+    bySensor: Map<string, { rule: AlertRule; observations: Observation[] }>,
+  ): Promise<Map<string, { rule: AlertRule; observations: Observation[] }>> {
+    // Without `newestOf` every state is stored to move its last time: each may change.
+    if (this.#newestOf === undefined) return bySensor
+    const withinLimits: string[] = []
+    for (const [sensorId, { rule, observations }] of bySensor)
+      if (observations.every((observation) => breachOf(rule, observation.value) === undefined))
+        withinLimits.push(sensorId)
+    if (withinLimits.length === 0) return bySensor
+    const skipped = new Set(withinLimits)
+    for (const sensorId of await this.#repository.uncleanStates(trx, withinLimits, 'reading'))
+      skipped.delete(sensorId)
+    const stepped = new Map<string, { rule: AlertRule; observations: Observation[] }>()
+    for (const [sensorId, group] of bySensor) if (!skipped.has(sensorId)) stepped.set(sensorId, group)
+    return stepped
   }
 
   async onClosedWindows(

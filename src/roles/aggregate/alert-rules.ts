@@ -40,7 +40,8 @@ export function ruleFor(rules: readonly AlertRule[], sensorId: string): AlertRul
   return rules.find((rule) => rule.sensorId === sensorId) ?? rules.find((rule) => rule.sensorId === null)
 }
 
-function breachOf(rule: AlertRule, temperature: number): string | undefined {
+/** Why a temperature breaks the rule's limits, or undefined when it lies within them. */
+export function breachOf(rule: AlertRule, temperature: number): string | undefined {
   if (rule.maxTemperature !== null && temperature > rule.maxTemperature)
     return `temperature ${temperature} above ${rule.maxTemperature}`
   if (rule.minTemperature !== null && temperature < rule.minTemperature)

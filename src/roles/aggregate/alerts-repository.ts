@@ -84,6 +84,22 @@ export class AlertsRepository {
   }
 
   /**
+   * Which of `sensorIds` have a stored state of `kind` that is not clean: breaches counting, or
+   * an alert open. Read inside the batch's transaction, like `states`.
+   */
+  async uncleanStates(
+    trx: Transaction<Schema>,
+    sensorIds: readonly string[],
+    kind: AlertKind,
+  ): Promise<string[]> {
+    const { rows } = await sql<{ sensor_id: string }>`
+      SELECT sensor_id FROM alert_state
+      WHERE kind = ${kind} AND sensor_id = ANY(${textArray(sensorIds)}::text[])
+        AND (breaches > 0 OR open_since IS NOT NULL)`.execute(trx)
+    return rows.map((row) => row.sensor_id)
+  }
+
+  /**
    * Stores the states and the transitions, and queues one event per transition, in one statement.
    * The unique key on (sensor, kind, state, opened_at) makes a second copy of a transition fail
    * the transaction instead of being stored.

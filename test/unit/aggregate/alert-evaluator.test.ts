@@ -20,9 +20,17 @@ const rule: AlertRule = {
 function fakeRepository(newestMs: Map<string, number>) {
   const stored = new Map<string, AlertState>()
   const saves: string[][] = []
+  /** The sensors each `states` call asked for. */
+  const asked: string[][] = []
   const repository = {
     rules: async () => [rule],
+    uncleanStates: async (_trx: unknown, sensorIds: string[], kind: AlertKind) =>
+      sensorIds.filter((sensorId) => {
+        const state = stored.get(stateKey(sensorId, kind))
+        return state !== undefined && (state.breaches > 0 || state.openSinceMs !== undefined)
+      }),
     states: async (_trx: unknown, keys: { sensorId: string; kind: AlertKind }[], newestOf?: string) => {
+      asked.push(keys.map((key) => key.sensorId))
       const found = new Map<string, AlertState>()
       for (const { sensorId, kind } of keys) {
         const state = stored.get(stateKey(sensorId, kind))
@@ -43,7 +51,7 @@ function fakeRepository(newestMs: Map<string, number>) {
       for (const state of states) stored.set(stateKey(state.sensorId, state.kind), { ...state })
     },
   }
-  return { repository: repository as unknown as AlertsRepository, saves, stored }
+  return { repository: repository as unknown as AlertsRepository, saves, stored, asked }
 }
 
 const trx = {} as Transaction<Schema>
@@ -87,5 +95,33 @@ describe('alert evaluation per batch', () => {
       ['open', 'resolved'],
     )
     assert.deepEqual(saves.at(-1), ['s'])
+  })
+  it('steps only sensors with a reading out of limits or a state that is not clean', async () => {
+    const { repository, saves, stored, asked } = fakeRepository(new Map())
+    const evaluator = new AlertEvaluator(repository, '1m')
+    // counting: one breach of the two an alert needs; open: an alert open.
+    await evaluator.onReadings(
+      trx,
+      [reading('counting', 1, 90), reading('open', 1, 90), reading('open', 2, 91), reading('calm', 1, 20)],
+      'a',
+    )
+    assert.deepEqual(asked.at(-1), ['counting', 'open'], 'calm, within its limits and clean, is not read')
+    assert.equal(stored.get(stateKey('counting', 'reading'))?.breaches, 1)
+    // Only readings within the limits now: the two states that are not clean still step.
+    const transitions = await evaluator.onReadings(
+      trx,
+      [reading('calm', 2, 21), reading('counting', 2, 20), reading('open', 3, 20)],
+      'a',
+    )
+    assert.deepEqual(asked.at(-1), ['counting', 'open'])
+    assert.deepEqual(saves.at(-1), ['counting', 'open'])
+    assert.equal(stored.get(stateKey('counting', 'reading'))?.breaches, 0, 'the count starts again')
+    assert.deepEqual(
+      transitions.map((t) => [t.sensorId, t.state]),
+      [['open', 'resolved']],
+    )
+    // Every sensor clean and within its limits: no state is read at all.
+    await evaluator.onReadings(trx, [reading('calm', 3, 22), reading('open', 4, 21)], 'a')
+    assert.equal(asked.length, 2)
   })
 })
