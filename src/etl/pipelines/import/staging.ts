@@ -2,6 +2,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { upsertSensorsFrom } from '../../../storage/sensor-summary.ts'
 import type { Storage } from '../../../storage/storage.ts'
+import { isInsertConflict } from '../../../storage/storage-errors.ts'
 
 /** Rows parsed between two turns of the event loop (see `yieldBetweenChunks`). */
 export const ROWS_PER_YIELD = 5000
@@ -86,16 +87,12 @@ export async function moveStagedRows(storage: Storage, table: string): Promise<n
   try {
     inserted = await insertStagedRows(storage, table, false)
   } catch (error) {
-    const code = (error as { code?: unknown } | undefined)?.code
-    if (code !== UNIQUE_VIOLATION && code !== DEADLOCK_DETECTED) throw error
+    if (!isInsertConflict(error)) throw error
     inserted = await insertStagedRows(storage, table, true)
   }
   await sql`TRUNCATE ${sql.table(table)}`.execute(storage.bulk())
   return inserted
 }
-
-const UNIQUE_VIOLATION = '23505'
-const DEADLOCK_DETECTED = '40P01'
 
 /**
  * One statement: the rows of `table` into `measurements` (skipping those there already when
