@@ -126,6 +126,7 @@ export class WindowAggregator {
     const partitions = [...new Set(decoded.map((item) => item.partition))]
     const nowMs = Date.now()
     const outcome = await windows.db.transaction().execute(async (trx) => {
+      await windows.useBatchMemory(trx)
       const checkpoints = await windows.lockCheckpoints(trx, partitions)
       const readings: Reading[] = []
       const skipped: string[] = []
