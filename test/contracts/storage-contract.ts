@@ -75,6 +75,38 @@ export function runStorageContract(
       assert.equal(late?.last_temperature, 10)
     })
 
+    it('inserts a fresh batch in one statement, without ON CONFLICT, and a batch holding a stored row in a second that skips it', async () => {
+      // Every statement the repository sends passes through this plugin, the failed one too.
+      const statements: string[] = []
+      const counted = new MeasurementsRepository(
+        storage.db.withPlugin({
+          transformQuery: ({ node }) => {
+            const compiled = storage.db.getExecutor().compileQuery(node, { queryId: '' } as never)
+            statements.push(compiled.sql.includes('ON CONFLICT') ? 'skipping' : 'plain')
+            return node
+          },
+          transformResult: async ({ result }) => result,
+        }),
+      )
+      assert.equal(await counted.insertBatch([m('plain-a', 1), m('plain-b', 1)]), 2)
+      assert.deepEqual(statements, ['plain'], 'a fresh batch: one plain statement')
+      statements.length = 0
+      assert.equal(await counted.insertBatch([m('plain-c', 1), m('plain-a', 1), m('plain-d', 1)]), 2)
+      assert.deepEqual(
+        statements,
+        ['plain', 'skipping'],
+        'a stored row: the plain statement fails, then one skips it',
+      )
+      const stored = await sql<{ sensor_id: string }>`
+        SELECT sensor_id FROM measurements WHERE sensor_id LIKE 'plain-%' ORDER BY sensor_id`.execute(
+        storage.db,
+      )
+      assert.deepEqual(
+        stored.rows.map((row) => row.sensor_id),
+        ['plain-a', 'plain-b', 'plain-c', 'plain-d'],
+      )
+    })
+
     it('stores every millisecond exactly, from 1970 to far in the future', async () => {
       const instants = [0, 1, 999, 1_000, 946_684_800_001, 1_767_225_599_999, 4_102_444_800_123]
       for (let i = 0; i < 200; i++) instants.push(Math.floor(Math.random() * 4_102_444_800_000))
