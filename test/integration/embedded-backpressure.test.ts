@@ -47,7 +47,9 @@ async function postUntil(
 describe('embedded backpressure: ingest stops accepting what the saver cannot store', () => {
   it('answers 429 with Retry-After while the saver is more than --max-backlog behind, and 202 once it caught up', async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'flowline-backlog-'))
-    t.after(() => rm(dataDir, { recursive: true, force: true }))
+    // Runs after the roles are killed (hooks run last first); a role still exiting may write a
+    // group file meanwhile, so the removal retries on ENOTEMPTY instead of failing the test.
+    t.after(() => rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }))
     const [adminPort, saverPort, aggregatePort] = await Promise.all([freePort(), freePort(), freePort()])
     const common = { embedded: true, 'data-dir': dataDir, 'max-backlog': 500, 'log-level': 'warn' }
 
