@@ -1,6 +1,6 @@
 import type { Link } from '@opentelemetry/api'
 import type { ReadableSpan } from '@opentelemetry/sdk-trace'
-import { MEASUREMENT_TIMESTAMP } from './messaging-spans.ts'
+import { LINKED_KEYS, LINKED_OFFSETS, LINKED_PARTITIONS, LINKED_TIMESTAMPS } from './messaging-spans.ts'
 import type { SpanStore } from './span-store.ts'
 
 /** One step of a measurement through the pipeline, as the journey view shows it. */
@@ -26,26 +26,57 @@ const ids = (span: ReadableSpan) => ({
   span_id: span.spanContext().spanId,
 })
 
-const isMeasurementLink = (link: Link, sensorId: string, timestampMs: number) =>
-  link.attributes?.['messaging.kafka.message.key'] === sensorId &&
-  link.attributes?.[MEASUREMENT_TIMESTAMP] === timestampMs
+/** A link standing for one record: the context, and where that record sat in the log. */
+interface RecordLink {
+  readonly link: Link
+  readonly partition: number
+  readonly offset: string
+}
+
+/** The keys of the records a link stands for; none for a link of another kind. */
+function linkedKeys(link: Link): readonly unknown[] {
+  const keys = link.attributes?.[LINKED_KEYS]
+  return Array.isArray(keys) ? keys : []
+}
+
+/** The record of a link that is this measurement (its key and timestamp), if the link covers it. */
+function measurementIn(link: Link, sensorId: string, timestampMs: number): RecordLink | undefined {
+  const keys = linkedKeys(link)
+  const timestamps = link.attributes?.[LINKED_TIMESTAMPS]
+  if (!Array.isArray(timestamps)) return undefined
+  for (let index = 0; index < keys.length; index++) {
+    if (keys[index] !== sensorId || timestamps[index] !== timestampMs) continue
+    const partitions = link.attributes?.[LINKED_PARTITIONS]
+    const offsets = link.attributes?.[LINKED_OFFSETS]
+    return {
+      link,
+      partition: Number(Array.isArray(partitions) ? partitions[index] : Number.NaN),
+      offset: String(Array.isArray(offsets) ? offsets[index] : ''),
+    }
+  }
+  return undefined
+}
 
 /**
  * Every consumer batch span that links to the measurement, newest first, with that link: one per
  * group normally, more when the record was redriven (or redelivered after a crash).
  */
 function consumerBatches(store: SpanStore, sensorId: string, timestampMs: number) {
-  const batches: Array<{ batch: ReadableSpan; link: Link }> = []
+  const batches: Array<{ batch: ReadableSpan; record: RecordLink }> = []
   for (const span of store.spans()) {
     if (!span.name.startsWith('process ')) continue
-    const link = span.links.find((candidate) => isMeasurementLink(candidate, sensorId, timestampMs))
-    if (link) batches.push({ batch: span, link })
+    for (const link of span.links) {
+      const record = measurementIn(link, sensorId, timestampMs)
+      if (!record) continue
+      batches.push({ batch: span, record })
+      break
+    }
   }
   return batches
 }
 
 /** Received by ingest and acknowledged by the log: the producer span a link points to, and its request. */
-function producerHops(store: SpanStore, link: Link): Hop[] {
+function producerHops(store: SpanStore, { link, partition, offset }: RecordLink): Hop[] {
   const producer = store.find(link.context.traceId, link.context.spanId)
   if (!producer) return []
   if (producer.attributes['flowline.redrive'] === true)
@@ -55,8 +86,8 @@ function producerHops(store: SpanStore, link: Link): Hop[] {
         at: iso(producer.endTime),
         source: 'trace',
         topic: producer.attributes['messaging.destination.name'],
-        partition: Number(link.attributes?.['messaging.destination.partition.id']),
-        offset: String(link.attributes?.['messaging.kafka.offset']),
+        partition,
+        offset,
         dead_letter_id: producer.attributes['flowline.dead_letter.id'],
         latency_ms: Math.round(millis(producer.endTime) - millis(producer.startTime)),
         ...ids(producer),
@@ -79,8 +110,8 @@ function producerHops(store: SpanStore, link: Link): Hop[] {
       at: iso(producer.endTime),
       source: 'trace',
       topic: producer.attributes['messaging.destination.name'],
-      partition: Number(link.attributes?.['messaging.destination.partition.id']),
-      offset: String(link.attributes?.['messaging.kafka.offset']),
+      partition,
+      offset,
       latency_ms: Math.round(millis(producer.endTime) - millis(producer.startTime)),
       ...ids(producer),
     },
@@ -88,7 +119,12 @@ function producerHops(store: SpanStore, link: Link): Hop[] {
 }
 
 /** Consumed by a group's batch, written by its SQL or dead-lettered, then its offsets committed. */
-function consumerHops(store: SpanStore, batch: ReadableSpan, link: Link) {
+function consumerHops(
+  store: SpanStore,
+  batch: ReadableSpan,
+  { link, partition, offset }: RecordLink,
+  sensorId: string,
+) {
   const group = batch.attributes['messaging.consumer.group.name']
   const hops: Hop[] = [
     {
@@ -96,8 +132,8 @@ function consumerHops(store: SpanStore, batch: ReadableSpan, link: Link) {
       at: iso(batch.startTime),
       source: 'trace',
       topic: batch.attributes['messaging.destination.name'],
-      partition: Number(link.attributes?.['messaging.destination.partition.id']),
-      offset: String(link.attributes?.['messaging.kafka.offset']),
+      partition,
+      offset,
       group,
       member: batch.attributes['messaging.client.id'],
       batch_size: batch.attributes['messaging.batch.message_count'],
@@ -107,9 +143,11 @@ function consumerHops(store: SpanStore, batch: ReadableSpan, link: Link) {
   const children = store.childrenOf(batch)
   for (const child of children) {
     if (!child.name.startsWith('send ')) continue
-    // A dead-letter entry links to the same producer context as the batch did.
+    // A dead-letter entry links to the same producer context as the batch did, for the same key.
     const sameRecord = (candidate: Link) =>
-      candidate.context.spanId === link.context.spanId && candidate.context.traceId === link.context.traceId
+      candidate.context.spanId === link.context.spanId &&
+      candidate.context.traceId === link.context.traceId &&
+      linkedKeys(candidate).includes(sensorId)
     if (!child.links.some(sameRecord)) continue
     hops.push({
       hop: 'dead_lettered',
@@ -148,10 +186,11 @@ function consumerHops(store: SpanStore, batch: ReadableSpan, link: Link) {
 export function journeyFromTraces(store: SpanStore, sensorId: string, timestampMs: number): Hop[] {
   const batches = consumerBatches(store, sensorId, timestampMs)
   // The aggregator's batch links to the same producer span as the saver's: one producer hop each.
-  const producers = new Map<string, Link>()
-  for (const { link } of batches) producers.set(`${link.context.traceId}/${link.context.spanId}`, link)
+  const producers = new Map<string, RecordLink>()
+  for (const { record } of batches)
+    producers.set(`${record.link.context.traceId}/${record.link.context.spanId}`, record)
   return [
-    ...[...producers.values()].flatMap((link) => producerHops(store, link)),
-    ...batches.flatMap(({ batch, link }) => consumerHops(store, batch, link)),
+    ...[...producers.values()].flatMap((record) => producerHops(store, record)),
+    ...batches.flatMap(({ batch, record }) => consumerHops(store, batch, record, sensorId)),
   ]
 }

@@ -60,7 +60,7 @@ export function nameServerSpan(method: string, route: string | undefined): void 
   span?.updateName(`${method} ${route}`)
 }
 
-/** Most links on one consumer batch span: one per sampled record, and a batch holds at most 5,000. */
+/** Most links on one consumer batch span: one per sampled producer context, so at most one per record of a batch (5,000). */
 const MAX_LINKS = 5000
 
 type SdkTrace = typeof import('@opentelemetry/sdk-trace')

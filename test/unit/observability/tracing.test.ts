@@ -6,7 +6,14 @@ import Fastify from 'fastify'
 import type { IncomingRecord, OutgoingRecord, RecordBatch, Subscription } from '../../../src/broker/broker.ts'
 import { sampledAtTheDoor, tracedServerOptions } from '../../../src/observability/http-server-spans.ts'
 import { journeyFromTraces } from '../../../src/observability/journey-from-traces.ts'
-import { publishTraced, traceBatches } from '../../../src/observability/messaging-spans.ts'
+import {
+  LINKED_KEYS,
+  LINKED_OFFSETS,
+  LINKED_PARTITIONS,
+  LINKED_TIMESTAMPS,
+  publishTraced,
+  traceBatches,
+} from '../../../src/observability/messaging-spans.ts'
 import { recordSqlSpan } from '../../../src/observability/sql-spans.ts'
 import { nameServerSpan, startTracing, tracingActive } from '../../../src/observability/tracing.ts'
 
@@ -122,7 +129,7 @@ describe('tracing', () => {
       [batch?.spanContext().spanId, undefined],
       'the write runs inside the batch span',
     )
-    assert.equal(batch?.links[0]?.attributes?.['messaging.kafka.offset'], 40)
+    assert.deepEqual(batch?.links[0]?.attributes?.[LINKED_OFFSETS], [40])
     assert.deepEqual(
       batch?.events.map((event) => event.name),
       ['decoded', 'offsets committed'],
@@ -183,7 +190,7 @@ describe('tracing', () => {
     )
   })
 
-  it('links each sampled record of a batch to its own producer context, reading a shared traceparent once per run of records', async (t) => {
+  it('links once to each sampled producer context of a batch, naming the records it stands for', async (t) => {
     const tracing = await startTracing({ serviceName: 'test', otlpEndpoint: '', sampleRatio: 0, store: true })
     t.after(() => tracing.shutdown())
     const store = tracing.store
@@ -214,22 +221,46 @@ describe('tracing', () => {
     const [batch] = [...store.spans()].filter((span) => span.name === 'process temperatures')
     assert.deepEqual(
       batch?.links.map((link) => [
-        link.attributes?.['messaging.kafka.message.key'],
         link.context.traceId,
         link.context.spanId,
         link.context.isRemote,
+        link.attributes?.['messaging.batch.message_count'],
+        link.attributes?.[LINKED_KEYS],
+        link.attributes?.[LINKED_PARTITIONS],
+        link.attributes?.[LINKED_OFFSETS],
+        link.attributes?.[LINKED_TIMESTAMPS],
       ]),
       [
-        ['s-1', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', true],
-        ['s-2', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', true],
-        ['s-5', '1bf7651916cd43dd8448eb211c80319c', 'c7ad6b7169203332', true],
-        ['s-6', '0af7651916cd43dd8448eb211c80319c', 'b7ad6b7169203331', true],
+        [
+          '0af7651916cd43dd8448eb211c80319c',
+          'b7ad6b7169203331',
+          true,
+          3,
+          ['s-1', 's-2', 's-6'],
+          [2, 2, 2],
+          [40, 41, 45],
+          ['2026-12-02T07:00:01.000Z', '2026-12-02T07:00:02.000Z', '2026-12-02T07:00:06.000Z'].map(
+            Date.parse,
+          ),
+        ],
+        [
+          '1bf7651916cd43dd8448eb211c80319c',
+          'c7ad6b7169203332',
+          true,
+          1,
+          ['s-5'],
+          [2],
+          [44],
+          [Date.parse('2026-12-02T07:00:05.000Z')],
+        ],
       ],
-      'one link per sampled record, none for the unsampled or header-less ones',
+      'one link per sampled context, none for the unsampled or header-less records',
     )
+    const journey = journeyFromTraces(store, 's-6', Date.parse('2026-12-02T07:00:06.000Z'))
     assert.deepEqual(
-      batch?.links.map((link) => link.attributes?.['messaging.kafka.offset']),
-      [40, 41, 44, 45],
+      journey.filter((hop) => hop.hop === 'consumed').map((hop) => [hop.partition, hop.offset]),
+      [[2, '45']],
+      "the journey reads its record's place from the shared link",
     )
   })
 
