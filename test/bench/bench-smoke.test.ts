@@ -57,7 +57,7 @@ test('npm run bench -- --quick measures every figure on its own services', {
   t.after(async () => {
     // The bench stops its services itself; this covers a bench that died before it could.
     await new Services(layout).down()
-    rmSync(stateDir, { recursive: true, force: true })
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 10 })
   })
 
   const quickRun = (outDir: string, extra: readonly string[] = []) =>

@@ -40,7 +40,7 @@ if (adapterPairs.embedded)
       state === 'migrated' ? await migratedPGlite(directory) : new PGliteStorage({ dataDir: directory })
     t.after(async () => {
       await storage.close()
-      await rm(directory, { recursive: true, force: true })
+      await rm(directory, { recursive: true, force: true, maxRetries: 10 })
     })
     return storage
   })

@@ -52,7 +52,7 @@ if (adapterPairs.embedded)
       },
       cleanup: async () => {
         await broker.close()
-        await rm(directory, { recursive: true, force: true })
+        await rm(directory, { recursive: true, force: true, maxRetries: 10 })
       },
     }
   })

@@ -32,7 +32,7 @@ export function etlSetups(): [string, () => Promise<EtlSetup>][] {
         return {
           storage: await migratedPGlite(dir),
           config: testConfig({ embedded: true, dataDir: dir }),
-          cleanup: () => rm(dir, { recursive: true, force: true }),
+          cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }),
         }
       },
     ])

@@ -28,7 +28,7 @@ if (adapterPairs.embedded)
     const broker = await EmbeddedBroker.open({ directory })
     t.after(async () => {
       await broker.close()
-      await rm(directory, { recursive: true, force: true })
+      await rm(directory, { recursive: true, force: true, maxRetries: 10 })
     })
     const topic = uniqueName('temperatures')
     await broker.ensureTopics([{ name: topic, partitions, replicationFactor: 1 }])

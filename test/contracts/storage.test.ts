@@ -18,6 +18,6 @@ if (adapterPairs.embedded)
     const dir = await mkdtemp(join(tmpdir(), 'flowline-pglite-'))
     return {
       storage: new PGliteStorage({ dataDir: dir }),
-      cleanup: () => rm(dir, { recursive: true, force: true }),
+      cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }),
     }
   })

@@ -77,6 +77,6 @@ export function typeErrors(manifests: readonly Manifest[]): string {
     const result = run(join(ROOT, 'node_modules/.bin/tsc'), ['-p', dir])
     return result.code === 0 ? '' : result.stdout + result.stderr
   } finally {
-    rmSync(dir, { recursive: true, force: true })
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10 })
   }
 }

@@ -49,6 +49,6 @@ export type Cleanup = (fn: () => void | Promise<void>) => void
 export function tempDir(cleanup: Cleanup | { after: Cleanup }, prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), `flowline-${prefix}-`))
   const register = typeof cleanup === 'function' ? cleanup : (fn: () => void) => cleanup.after(fn)
-  register(() => rmSync(dir, { recursive: true, force: true }))
+  register(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10 }))
   return dir
 }

@@ -36,7 +36,7 @@ test('web console against embedded mode', { timeout: 600_000 }, async (t) => {
   })
   t.after(async () => {
     await up.close()
-    await rm(dataDir, { recursive: true, force: true })
+    await rm(dataDir, { recursive: true, force: true, maxRetries: 10 })
   })
   // `up` answers on the ingest port first; the admin role starts last.
   if (up.process) await waitForHttp(up.process, `http://127.0.0.1:${base + 1}/ready`, 120_000)

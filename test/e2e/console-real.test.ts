@@ -107,7 +107,7 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
       deadLetterSaver.close(),
       etl.close(),
     ])
-    await rm(etlImportDir, { recursive: true, force: true })
+    await rm(etlImportDir, { recursive: true, force: true, maxRetries: 10 })
   })
   const target: ConsoleTarget = { adminUrl: admin.url, ingestUrl: ingest.url, topic, screenshots: false }
   const history = uniqueName('history')

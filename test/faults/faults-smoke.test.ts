@@ -25,7 +25,7 @@ describe('fault injection (short): nothing acknowledged is lost or stored twice'
   })
   after(async () => {
     await suite?.stop()
-    rmSync(stateDir, { recursive: true, force: true })
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 10 })
   })
 
   // The state directory, logs included, is removed afterwards: a failure carries what explains it.

@@ -13,7 +13,7 @@ describe('3-broker KRaft cluster (harness KafkaCluster)', () => {
     const cluster = new KafkaCluster(await allocateLayout(stateDir))
     t.after(async () => {
       await cluster.stop()
-      rmSync(stateDir, { recursive: true, force: true })
+      rmSync(stateDir, { recursive: true, force: true, maxRetries: 10 })
     })
     await cluster.start()
     assert.equal(cluster.running, true)

@@ -30,7 +30,7 @@ describe('harness services on a private layout', () => {
   })
   after(async () => {
     await services?.down()
-    rmSync(stateDir, { recursive: true, force: true })
+    rmSync(stateDir, { recursive: true, force: true, maxRetries: 10 })
   })
 
   it('up is idempotent: a second up starts nothing and keeps the same processes', async () => {
@@ -111,7 +111,7 @@ describe('harness services on a private layout', () => {
       assert.equal(services.kafka.running, true)
       assert.equal(services.postgres.running, true)
     } finally {
-      rmSync(otherDir, { recursive: true, force: true })
+      rmSync(otherDir, { recursive: true, force: true, maxRetries: 10 })
     }
   })
 })

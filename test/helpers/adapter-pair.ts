@@ -42,7 +42,7 @@ export async function embeddedPair(t: TestContext, name: string): Promise<Adapte
   t.after(async () => {
     await broker.close()
     await storage.close()
-    await rm(directory, { recursive: true, force: true })
+    await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
   await storage.migrate()
   return { broker, storage }

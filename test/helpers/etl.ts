@@ -90,7 +90,7 @@ export async function openEtl(
     async close() {
       for (const worker of workers) await worker.stop(5000)
       await clientQueue.stop(1000)
-      await rm(importDir, { recursive: true, force: true })
+      await rm(importDir, { recursive: true, force: true, maxRetries: 10 })
     },
   }
 }

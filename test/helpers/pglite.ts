@@ -31,7 +31,7 @@ async function removeEndedRuns(keep: string): Promise<void> {
     if (join(tmpdir(), name).startsWith(keep)) continue
     const pid = Number(name.startsWith(PREFIX) ? name.slice(PREFIX.length).split('-')[0] : Number.NaN)
     if (Number.isInteger(pid) && pid > 0 && !isAlive(pid))
-      await rm(join(tmpdir(), name), { recursive: true, force: true })
+      await rm(join(tmpdir(), name), { recursive: true, force: true, maxRetries: 10 })
   }
 }
 

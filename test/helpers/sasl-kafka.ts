@@ -86,7 +86,7 @@ export async function startSaslKafka(users: readonly ScramUser[]): Promise<SaslK
   )
   const stop = async () => {
     await broker.kill()
-    await rm(dir, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true, maxRetries: 10 })
   }
   try {
     await broker.start()

@@ -52,7 +52,7 @@ async function member(
   const broker = await EmbeddedBroker.open({ directory })
   t.after(async () => {
     await broker.close()
-    await rm(directory, { recursive: true, force: true })
+    await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
   await broker.ensureTopics([{ name: 'windows', partitions: 1, replicationFactor: 1 }])
   return new WindowAggregator({

@@ -309,7 +309,7 @@ describe('aggregator: windows equal the GROUP BY over measurements', { timeout: 
     t.after(async () => {
       await storage.close()
       await broker.close()
-      await rm(directory, { recursive: true, force: true })
+      await rm(directory, { recursive: true, force: true, maxRetries: 10 })
     })
     await runScenario(t, { broker, storage, config: scenarioConfig({ topic: uniqueName('temperatures') }) })
   })

@@ -82,7 +82,7 @@ it('flowline dead-letters list, show, redrive (corrected, from a file; bulk dry 
     await app.close()
     await storage.close()
     await broker.close()
-    await rm(directory, { recursive: true, force: true })
+    await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
   await broker.ensureTopics([{ name: 'temperatures', partitions: 1, replicationFactor: 1 }])
   const poison = '{"sensor_id":"cli-1","temperature":5000,"timestamp":"2026-12-01T10:00:00Z"}'

@@ -583,7 +583,7 @@ const openEmbedded: OpenPair = async (defer, flags = {}) => {
   defer(async () => {
     await storage.close()
     await broker.close()
-    await rm(directory, { recursive: true, force: true })
+    await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
   return { broker, storage, config: configOf(flags) }
 }

@@ -13,7 +13,7 @@ import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 describe('embedded mode (`npm start`): one process, embedded log and PGlite', () => {
   it('keeps every measurement that got a 202 exactly once across kill -9 and restarts', async (t) => {
     const dataDir = await mkdtemp(join(tmpdir(), 'flowline-embedded-'))
-    t.after(() => rm(dataDir, { recursive: true, force: true }))
+    t.after(() => rm(dataDir, { recursive: true, force: true, maxRetries: 10 }))
     const [adminPort, saverPort, aggregatePort, deadLetterSaverPort] = await Promise.all([
       freePort(),
       freePort(),

@@ -33,7 +33,7 @@ test('a worker SIGKILLed mid-import: another retries the run, every good row is 
   const workers: RoleProcess[] = []
   t.after(async () => {
     for (const worker of workers) await worker.close()
-    await rm(importDir, { recursive: true, force: true })
+    await rm(importDir, { recursive: true, force: true, maxRetries: 10 })
     await drop()
   })
   const rows = 300_000

@@ -172,7 +172,7 @@ for (const [name, openSetup] of etlSetups())
       await broker.close()
       await setup.storage.close()
       await setup.cleanup()
-      if (logDir) await rm(logDir, { recursive: true, force: true })
+      if (logDir) await rm(logDir, { recursive: true, force: true, maxRetries: 10 })
     })
     await setup.storage.migrate()
     return { broker, storage: setup.storage, embedded }

@@ -29,7 +29,7 @@ describe('Kafka with SASL/SCRAM and TLS (a private broker)', { timeout: 300_000 
   })
   after(async () => {
     await kafka?.stop()
-    await rm(secrets, { recursive: true, force: true })
+    await rm(secrets, { recursive: true, force: true, maxRetries: 10 })
   })
 
   for (const mechanism of ['scram-sha-256', 'scram-sha-512'] as const) {

@@ -201,7 +201,7 @@ test('--database-read-url: the admin role reads from the read database, the save
 
 test('flowline migrate and doctor in embedded mode (PGlite)', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'flowline-ops-'))
-  t.after(() => rm(dir, { recursive: true, force: true }))
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10 }))
   const dataDir = join(dir, 'data')
   const before = await flowline(['doctor', '--embedded', '--data-dir', dataDir])
   assert.equal(before.code, 1)

@@ -113,7 +113,7 @@ test('migration 0004 converts a filled unpartitioned table on PGlite without los
   const storage = new PGliteStorage({ dataDir: dir })
   t.after(async () => {
     await storage.close()
-    await rm(dir, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true, maxRetries: 10 })
   })
   await migrateFilledTable(storage)
 })

@@ -109,7 +109,7 @@ test('a batch the stock sink finds entirely decided counts as one stale batch, a
   const broker = await EmbeddedBroker.open({ directory })
   t.after(async () => {
     await broker.close()
-    await rm(directory, { recursive: true, force: true })
+    await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
   const config = loadConfig({}, {}, 'saver')
   const metrics = createMetrics()

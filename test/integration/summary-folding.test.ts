@@ -14,7 +14,7 @@ test("the saver's folding folds what a stopped saver left at start, then what is
   const storage = await migratedPGlite(dir)
   t.after(async () => {
     await storage.close()
-    await rm(dir, { recursive: true, force: true })
+    await rm(dir, { recursive: true, force: true, maxRetries: 10 })
   })
   const repository = new MeasurementsRepository(storage.db)
   const reading = (sensorId: string, ms: number) => ({

@@ -182,7 +182,7 @@ async function realFlags(t: TestContext) {
 
 async function embeddedFlags(t: TestContext) {
   const dataDir = await mkdtemp(join(tmpdir(), 'flowline-tracing-'))
-  t.after(() => rm(dataDir, { recursive: true, force: true }))
+  t.after(() => rm(dataDir, { recursive: true, force: true, maxRetries: 10 }))
   return { embedded: true, 'data-dir': dataDir }
 }
 

@@ -27,7 +27,7 @@ export function onEveryStorage(runPart: (name: string, freshStorage: FreshStorag
       const storage = await migratedPGlite(directory)
       t.after(async () => {
         await storage.close()
-        await rm(directory, { recursive: true, force: true })
+        await rm(directory, { recursive: true, force: true, maxRetries: 10 })
       })
       return storage
     })

@@ -9,7 +9,7 @@ import { SETTINGS } from '../../../src/config/settings.ts'
 describe('secret settings', () => {
   it('reads every secret from the file named by <VARIABLE>_FILE, without the final newline', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'flowline-secrets-'))
-    t.after(() => rm(dir, { recursive: true, force: true }))
+    t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10 }))
     const values: Record<string, string> = {
       DATABASE_URL: 'postgres://app:s3cret@db.internal:5432/flowline?sslmode=verify-full',
       DATABASE_READ_URL: 'postgres://app:s3cret@replica.internal:5432/flowline?sslmode=require',
