@@ -3,7 +3,7 @@ import { batchesOf } from '../batch-stream.ts'
 import type { IncomingRecord, PartitionLag, RecordBatch, SubscribeOptions, Subscription } from '../broker.ts'
 import { startPartitionsAt } from './start-offsets.ts'
 
-type KafkaMessage = Message<string, Buffer, string, string>
+export type KafkaMessage = Message<string, Buffer, string, string>
 
 /** A consumer-group member on Kafka. Offsets are committed only when a batch says so. */
 export class KafkaSubscription implements Subscription {
@@ -72,20 +72,20 @@ export class KafkaSubscription implements Subscription {
   }
 }
 
-function toBatch(messages: KafkaMessage[]): RecordBatch {
+export function toBatch(messages: KafkaMessage[]): RecordBatch {
+  // The last message of each partition, whose commit covers the ones before it. A fetch hands
+  // out each partition's messages in a run: the map is written once a run, not once a message.
   const lastOfPartition = new Map<string, KafkaMessage>()
-  const records: IncomingRecord[] = messages.map((message) => {
-    lastOfPartition.set(`${message.topic}/${message.partition}`, message)
-    return {
-      topic: message.topic,
-      partition: message.partition,
-      offset: message.offset,
-      key: message.key ?? null,
-      value: message.value ?? Buffer.alloc(0),
-      timestampMs: Number(message.timestamp),
-      ...(message.headers?.size ? { headers: Object.fromEntries(message.headers) } : {}),
-    }
-  })
+  const records: IncomingRecord[] = new Array(messages.length)
+  let previous: KafkaMessage | undefined
+  for (let index = 0; index < messages.length; index++) {
+    const message = messages[index] as KafkaMessage
+    if (previous && (previous.partition !== message.partition || previous.topic !== message.topic))
+      lastOfPartition.set(`${previous.topic}/${previous.partition}`, previous)
+    previous = message
+    records[index] = toRecord(message)
+  }
+  if (previous) lastOfPartition.set(`${previous.topic}/${previous.partition}`, previous)
   return {
     records,
     // Committing a message stores its offset + 1 for its partition, monotonically.
@@ -93,4 +93,16 @@ function toBatch(messages: KafkaMessage[]): RecordBatch {
       await Promise.all([...lastOfPartition.values()].map((message) => message.commit()))
     },
   }
+}
+
+function toRecord(message: KafkaMessage): IncomingRecord {
+  const record = {
+    topic: message.topic,
+    partition: message.partition,
+    offset: message.offset,
+    key: message.key ?? null,
+    value: message.value ?? Buffer.alloc(0),
+    timestampMs: Number(message.timestamp),
+  }
+  return message.headers?.size ? { ...record, headers: Object.fromEntries(message.headers) } : record
 }
