@@ -10,7 +10,7 @@
  * `--restart-every N` starts every pipeline again after each N rounds, in the reverse order.
  *
  *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--concurrent]
- *     [--restart-every N] [--conditions TEXT] [--modes off,1,100] [--cpu-prof DIR] [--out bench/results]
+ *     [--restart-every N] [--conditions TEXT] [--modes off,1,100 (off,off,1: an off-against-off pair beside 1 %)] [--cpu-prof DIR] [--out bench/results]
  *
  * The figure that decides is the ingest + saver CPU per stored measurement (from /proc), with a
  * fixed offered rate (`--rate`, open loop) so every mode does the same work in the same batches;
@@ -70,13 +70,22 @@ interface Mode {
   readonly slug: string
   readonly ratio: number | undefined
 }
-const MODES: Mode[] = values.modes
-  .split(',')
-  .map((percent) =>
-    percent === 'off'
-      ? { name: 'off', slug: 'off', ratio: undefined }
-      : { name: `${percent} %`, slug: `${percent}pct`, ratio: Number(percent) / 100 },
-  )
+const modeOf = (percent: string): Mode =>
+  percent === 'off'
+    ? { name: 'off', slug: 'off', ratio: undefined }
+    : { name: `${percent} %`, slug: `${percent}pct`, ratio: Number(percent) / 100 }
+/**
+ * A mode given twice runs twice, its second pipeline named with a letter (`off,off,1`: `off`,
+ * `off B`, `1 %`): off against off B is the bench's own difference between two identical
+ * pipelines, the bias and noise any other mode's difference carries.
+ */
+const MODES: Mode[] = values.modes.split(',').map((percent, index, all) => {
+  const mode = modeOf(percent)
+  const repeat = all.slice(0, index).filter((earlier) => earlier === percent).length
+  if (repeat === 0) return mode
+  const letter = String.fromCharCode(65 + repeat)
+  return { ...mode, name: `${mode.name} ${letter}`, slug: `${mode.slug}${letter}` }
+})
 
 /** One mode's roles, started once and kept running across the rounds, with their scratch database. */
 interface Pipeline {
@@ -186,6 +195,12 @@ try {
   // Started in the order given, then warmed up; `--restart-every` starts them again in reverse.
   const startAll = async (modes: readonly Mode[]) => {
     for (const mode of modes) pipelines.push(await startPipeline(mode, sink.url))
+    // Side by side, the warm-up is too: every pipeline warms under the load it will be measured in.
+    if (values.concurrent) {
+      await Promise.all(pipelines.map((pipeline) => measureWindow(pipeline, 0, WARMUP_S)))
+      await sleep(SETTLE_MS)
+      return
+    }
     for (const pipeline of pipelines) {
       await measureWindow(pipeline, 0, WARMUP_S)
       await sleep(SETTLE_MS)

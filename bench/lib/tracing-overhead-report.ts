@@ -164,8 +164,12 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
             : 'fewer than 2 blocks, no interval.'),
       )
     }
+    // `off B` (a mode given twice) is off again: what it shows is the bench's, not tracing's.
+    const identical = mode.startsWith('off ')
+      ? " (two identical pipelines: the bench's own bias and noise)"
+      : ''
     lines.push(
-      `${mode} against off, CPU per measurement paired per round (${differences.length} of ${rounds} rounds, ` +
+      `${mode} against off${identical}, CPU per measurement paired per round (${differences.length} of ${rounds} rounds, ` +
         `those whose two windows held the rate): ` +
         (interval
           ? `mean ${pct(interval.mean)}, 95 % confidence interval ${pct(interval.low)} to ${pct(interval.high)}` +

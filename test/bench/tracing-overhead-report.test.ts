@@ -101,3 +101,33 @@ test('a paired interval decides against the bound only when it lies wholly on on
   assert.equal(pairedInterval([4]), undefined)
   assert.match(verdict(undefined, 3), /fewer than 2 rounds/)
 })
+
+test('a second off pipeline is paired with off like any mode, and labelled as the bench against itself', () => {
+  const samples = [
+    sample(1, 'off', 30),
+    sample(1, 'off B', 30.6),
+    sample(1, '1 %', 31),
+    sample(2, 'off', 40),
+    sample(2, 'off B', 40),
+    sample(2, '1 %', 41),
+  ]
+  const report = tracingOverheadReport(samples, {
+    rounds: 2,
+    windowS: 20,
+    rate: 4000,
+    concurrent: true,
+    conditions: 'test',
+    exportedMb: 0,
+  })
+  // Round 1: 50.6 against 50 (+1.2 %), round 2: 60 against 60 (+0.0 %).
+  assert.match(
+    report,
+    /off B against off \(two identical pipelines: the bench's own bias and noise\), CPU per measurement paired per round \(2 of 2 rounds.*\): mean \+0\.6 %/,
+  )
+  assert.doesNotMatch(
+    report,
+    /off B against off.*: (within|above|not resolved)/,
+    'no verdict for the bench against itself',
+  )
+  assert.match(report, /1 % against off, CPU .*: mean \+1\.8 %.*not resolved against 3 %/)
+})
