@@ -90,6 +90,27 @@ function blockMeans(
   return [...byBlock.values()].map((values) => values.reduce((sum, value) => sum + value, 0) / values.length)
 }
 
+const isOff = (mode: string) => mode === 'off' || mode.startsWith('off ')
+
+/**
+ * With two off pipelines or more, a mode against the mean of the round's off windows: the
+ * baseline then carries less of one pipeline's luck than a single off window does.
+ */
+function againstOffMean(
+  samples: readonly TracingSample[],
+  mode: string,
+  held: (s: TracingSample) => boolean,
+): number[] {
+  const differences: number[] = []
+  for (const sample of samples.filter((s) => s.mode === mode && held(s))) {
+    const offs = samples.filter((s) => isOff(s.mode) && s.round === sample.round)
+    if (offs.length < 2 || !offs.every(held)) continue
+    const baseline = offs.reduce((sum, off) => sum + cpuOf(off), 0) / offs.length
+    differences.push(((cpuOf(sample) - baseline) / baseline) * 100)
+  }
+  return differences
+}
+
 /** What a run says of a mode against a bound (the issue's 3 % for 1 %): met, not met, or not resolved. */
 export function verdict(interval: { low: number; high: number } | undefined, boundPercent: number): string {
   if (!interval) return 'not resolved (fewer than 2 rounds)'
@@ -165,12 +186,21 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
       )
     }
     // `off B` (a mode given twice) is off again: what it shows is the bench's, not tracing's.
-    const identical = mode.startsWith('off ')
-      ? " (two identical pipelines: the bench's own bias and noise)"
-      : ''
+    const identical = isOff(mode) ? " (two identical pipelines: the bench's own bias and noise)" : ''
     lines.push(
       `${mode} against off${identical}, CPU per measurement paired per round (${differences.length} of ${rounds} rounds, ` +
         `those whose two windows held the rate): ` +
+        (interval
+          ? `mean ${pct(interval.mean)}, 95 % confidence interval ${pct(interval.low)} to ${pct(interval.high)}` +
+            (mode === '1 %' ? `: ${verdict(interval, 3)}.` : '.')
+          : 'fewer than 2 rounds, no interval.'),
+    )
+  }
+  const offModes = modes.filter(isOff)
+  for (const mode of offModes.length > 1 ? modes.filter((name) => !isOff(name)) : []) {
+    const interval = pairedInterval(againstOffMean(samples, mode, held))
+    lines.push(
+      `${mode} against the mean of the ${offModes.length} off pipelines of its round: ` +
         (interval
           ? `mean ${pct(interval.mean)}, 95 % confidence interval ${pct(interval.low)} to ${pct(interval.high)}` +
             (mode === '1 %' ? `: ${verdict(interval, 3)}.` : '.')

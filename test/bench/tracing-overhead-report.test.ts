@@ -130,4 +130,7 @@ test('a second off pipeline is paired with off like any mode, and labelled as th
     'no verdict for the bench against itself',
   )
   assert.match(report, /1 % against off, CPU .*: mean \+1\.8 %.*not resolved against 3 %/)
+  // Round 1: 51 against (50 + 50.6) / 2 (+1.39 %), round 2: 61 against 60 (+1.67 %).
+  assert.match(report, /1 % against the mean of the 2 off pipelines of its round: mean \+1\.5 %/)
+  assert.doesNotMatch(report, /off B against the mean/)
 })
