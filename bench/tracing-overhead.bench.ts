@@ -7,7 +7,7 @@
  * on each alike and compared windows are a minute apart, not several. With `--concurrent`, every
  * mode takes its load in the same window instead: the machine's moment-to-moment noise (CPU steal,
  * frequency, a neighbour's burst) then falls on both sides of each paired difference at once.
- * `--restart-every N` starts every pipeline again after each N rounds, in the reverse order.
+ * `--restart-every N` starts every pipeline again after each N rounds, their start order rotated by one.
  *
  *   node bench/tracing-overhead.bench.ts [rounds=2] [windowS=10] [--rate 8000] [--concurrent]
  *     [--restart-every N] [--conditions TEXT] [--modes off,1,100 (off,off,1: an off-against-off pair beside 1 %)] [--cpu-prof DIR] [--out bench/results]
@@ -192,7 +192,7 @@ try {
   // Every mode's roles run from start to end, so that each window meets processes as warm as the
   // others', and modes alternate every window instead of every restart: one round takes a minute
   // or two, not several, and the machine drifts less between the windows it compares.
-  // Started in the order given, then warmed up; `--restart-every` starts them again in reverse.
+  // Started in the order given, then warmed up; `--restart-every` starts them again, rotated by one.
   const startAll = async (modes: readonly Mode[]) => {
     for (const mode of modes) pipelines.push(await startPipeline(mode, sink.url))
     // Side by side, the warm-up is too: every pipeline warms under the load it will be measured in.
@@ -216,9 +216,11 @@ try {
   }
   for (let round = 1; round <= rounds; round++) {
     if (restartEvery > 0 && round > 1 && (round - 1) % restartEvery === 0) {
-      // Fresh processes, started in the other order: what one instance or one start position
-      // happens to cost (its JIT, its ports, its database) does not stay on one mode's side.
-      const order = pipelines.map((pipeline) => pipeline.mode).reverse()
+      // Fresh processes, the start order rotated by one: what one instance or one start position
+      // happens to cost (its JIT, its ports, its database) does not stay on one mode's side. (A
+      // reversal, as until 2026-12-04, left the middle one of three always in the middle.)
+      const modes = pipelines.map((pipeline) => pipeline.mode)
+      const order = [...modes.slice(1), ...modes.slice(0, 1)]
       await Promise.all(pipelines.splice(0).map((pipeline) => pipeline.stop()))
       await startAll(order)
     }

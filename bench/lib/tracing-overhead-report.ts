@@ -20,7 +20,7 @@ export interface ReportSettings {
   readonly rate: number
   /** Every mode loaded in the same windows (true), or one mode at a time. */
   readonly concurrent: boolean
-  /** Rounds between restarts of every pipeline in the reverse order (0: started once). */
+  /** Rounds between restarts of every pipeline, their start order rotated by one (0: started once). */
   readonly restartEvery?: number
   readonly conditions: string
   readonly exportedMb: number
@@ -132,7 +132,7 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
     '',
     `Conditions: ${settings.conditions}. Batched E2E (100 measurements a request), one ingest and one saver process per mode, ` +
       (settings.restartEvery
-        ? `started again in the reverse order every ${settings.restartEvery} rounds, `
+        ? `started again every ${settings.restartEvery} rounds with their start order rotated by one, `
         : 'started once and kept running, ') +
       `${offered}, ` +
       (settings.concurrent

@@ -58,7 +58,7 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
   assert.match(report, /modes alternating window by window/)
   assert.match(
     held,
-    /started again in the reverse order every 6 rounds, open loop .*every mode loaded in the same windows, side by side/,
+    /started again every 6 rounds with their start order rotated by one, open loop .*every mode loaded in the same windows, side by side/,
   )
   assert.match(report, /started once and kept running/)
   // Rounds 1 and 3: +2.0 % and +1.43 %; t(1) 12.71 × se 0.286 = half-width 3.63.
