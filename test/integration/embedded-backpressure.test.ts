@@ -62,6 +62,22 @@ describe('embedded backpressure: ingest stops accepting what the saver cannot st
     assert.ok(refused.accepted >= 500, `accepted ${refused.accepted} before refusing`)
     // Checked every 250 ms: at most a few requests of 50 pass the bound before the gate closes.
     assert.ok(refused.accepted <= 500 + 50 * 8, `accepted ${refused.accepted}: the bound of 500 held`)
+    // Refused before its body is read: a body that is not even JSON gets the 429, not a 400 ...
+    const unread = await fetch(`${ingest.url}/measurements`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...authHeaders() },
+      body: '{"sensor_id": ',
+    })
+    assert.equal(unread.status, 429)
+    assert.equal((await unread.json()).code, 'OVERLOADED')
+    // ... but only after the credential was checked: an unknown caller learns nothing of the load.
+    const anonymous = await fetch(`${ingest.url}/measurements`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '[]',
+    })
+    assert.equal(anonymous.status, 401)
+    await anonymous.arrayBuffer()
     await ingest.stop()
 
     // The whole pipeline on the same log: the saver drains the backlog and ingest accepts again.

@@ -9,7 +9,7 @@ import type { Logger } from '../../observability/logger.ts'
 import { messagingSystem, publishTraced } from '../../observability/messaging-spans.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { SensorGate } from '../../registry/sensor-gate.ts'
-import type { ProduceCoalescer } from './produce-coalescer.ts'
+import { type ProduceCoalescer, refuseBeforeReading } from './produce-coalescer.ts'
 import {
   decodeUtf8Body,
   InvalidBodyError,
@@ -101,6 +101,7 @@ export async function createIngestApp(options: IngestAppOptions): Promise<Fastif
     '/measurements',
     {
       config: { access: 'device' },
+      preParsing: refuseBeforeReading(options.coalescer),
       schema: {
         summary: 'Submit measurements',
         description: `One measurement as a JSON object, many as a JSON array, or many as NDJSON (${NDJSON}). At most ${options.maxItems} items and ${options.bodyLimitBytes} bytes. 202 is sent only after ${options.broker.name === 'kafka' ? 'Kafka acknowledged every item (acks=all)' : 'the embedded log wrote every item to disk (fsync)'}.`,

@@ -1,3 +1,4 @@
+import type { preParsingHookHandler } from 'fastify'
 import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
 import { BrokerUnavailableError, OverloadedError } from '../../errors.ts'
 import type { Logger } from '../../observability/logger.ts'
@@ -63,21 +64,23 @@ export class ProduceCoalescer {
     return this.#inFlight
   }
 
+  /**
+   * The refusal any request would get now, whatever its size, or undefined. Ingest asks before it
+   * reads a body: under overload most requests are refused, and reading, validating and encoding
+   * each of them first took the CPU the saver needed to catch up (embedded mode shares one thread).
+   */
+  refusalBeforeReading(): OverloadedError | undefined {
+    if (this.#inFlight >= this.#options.maxInFlightRecords) return this.#overloaded()
+    return this.#backlogRefusal()
+  }
+
   /** Resolves when the broker has acknowledged every record; rejects with a retryable error otherwise. */
   submit(records: readonly OutgoingRecord[]): Promise<void> {
-    if (this.#inFlight + records.length > this.#options.maxInFlightRecords) {
-      this.#options.metrics.rejectedItems.inc({ reason: 'overloaded' })
-      return Promise.reject(
-        new OverloadedError(
-          `${this.#inFlight} measurements are already waiting for the ${this.#brokerLabel}; retry later`,
-        ),
-      )
-    }
-    const refusal = this.#options.refusal?.()
-    if (refusal !== undefined) {
-      this.#options.metrics.rejectedItems.inc({ reason: 'backlog' })
-      return Promise.reject(new OverloadedError(`Not accepting measurements now: ${refusal}; retry later`))
-    }
+    const refusal =
+      this.#inFlight + records.length > this.#options.maxInFlightRecords
+        ? this.#overloaded()
+        : this.#backlogRefusal()
+    if (refusal) return Promise.reject(refusal)
     this.#adjustInFlight(records.length)
     return new Promise<void>((resolve, reject) => {
       const waiting: Waiting = {
@@ -93,6 +96,20 @@ export class ProduceCoalescer {
       if (this.#queuedRecords >= this.#options.maxBatchRecords) this.#endLinger?.()
       if (!this.#sending) void this.#drain()
     })
+  }
+
+  #overloaded(): OverloadedError {
+    this.#options.metrics.rejectedItems.inc({ reason: 'overloaded' })
+    return new OverloadedError(
+      `${this.#inFlight} measurements are already waiting for the ${this.#brokerLabel}; retry later`,
+    )
+  }
+
+  #backlogRefusal(): OverloadedError | undefined {
+    const refusal = this.#options.refusal?.()
+    if (refusal === undefined) return undefined
+    this.#options.metrics.rejectedItems.inc({ reason: 'backlog' })
+    return new OverloadedError(`Not accepting measurements now: ${refusal}; retry later`)
   }
 
   /** Resolves once nothing is queued or being sent, for a graceful shutdown. */
@@ -185,3 +202,13 @@ export class ProduceCoalescer {
     return this.#queue.splice(0, taken)
   }
 }
+
+/**
+ * A route's `preParsing` hook: a request the coalescer would refuse anyway gets its 429 before its
+ * body is read. It runs after the access hooks (`onRequest`), so a caller without a valid
+ * credential still gets 401, never a hint about the load.
+ */
+export const refuseBeforeReading =
+  (coalescer: ProduceCoalescer): preParsingHookHandler =>
+  (_request, _reply, _payload, done) =>
+    done(coalescer.refusalBeforeReading() ?? null)

@@ -4,7 +4,7 @@ import type { IncomingRecord, OutgoingRecord } from '../../broker/broker.ts'
 import { ErrorBody } from '../../http/http-app.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { AnyStreamDefinition } from '../../streams/stream-definition.ts'
-import type { ProduceCoalescer } from './produce-coalescer.ts'
+import { type ProduceCoalescer, refuseBeforeReading } from './produce-coalescer.ts'
 import { InvalidBodyError, TooManyItemsError } from './request-body.ts'
 
 /** Most problems listed in one 400 answer, as for measurements. */
@@ -43,6 +43,7 @@ export function registerStreamIngestRoute(
       // Devices and shop front-ends post with a token scoped to this stream; operators may too
       // (back-office corrections). A sensor-scoped measurement token is refused with 403.
       config: { access: 'producer', stream: definition.name },
+      preParsing: refuseBeforeReading(options.coalescer),
       schema: {
         summary: route.summary,
         description: `Publishes to the \`${definition.name}\` stream (key: ${definition.keyField}; idempotency key: ${definition.idempotencyKey}). One object, a JSON array or NDJSON, at most ${options.maxItems} items; 202 only after the broker acknowledged every item.`,

@@ -40,6 +40,7 @@ function coalescer(
     maxBatchRecords: number
     timeoutMs: number
     lingerMs: number
+    refusal: () => string | undefined
   }> = {},
 ) {
   return new ProduceCoalescer({
@@ -118,6 +119,30 @@ describe('ProduceCoalescer', () => {
     await tick()
     assert.equal(queue.inFlightRecords, 0)
     assert.equal(calls.length, 1)
+  })
+
+  it('refuses before a body is read only what any request would be refused now: a full budget or a closed gate', async () => {
+    const { broker, gates } = gatedBroker()
+    let closedBecause: string | undefined
+    const queue = coalescer(broker, { maxInFlightRecords: 3, refusal: () => closedBecause })
+    assert.equal(queue.refusalBeforeReading(), undefined)
+    const sent = queue.submit([record('a'), record('b')])
+    // One record of budget left: a small request may still fit, so only `submit` can tell.
+    assert.equal(queue.refusalBeforeReading(), undefined)
+    await assert.rejects(queue.submit([record('c'), record('d')]), OverloadedError)
+    const last = queue.submit([record('c')])
+    assert.ok(queue.refusalBeforeReading() instanceof OverloadedError, 'the budget is full')
+    closedBecause = 'the saver is 9 measurements behind (bound 5)'
+    gates[0]?.open()
+    await sent
+    await tick()
+    gates[1]?.open()
+    await last
+    assert.equal(queue.inFlightRecords, 0)
+    assert.match(queue.refusalBeforeReading()?.message ?? '', /the saver is 9 measurements behind/)
+    await assert.rejects(queue.submit([record('e')]), /the saver is 9 measurements behind/)
+    closedBecause = undefined
+    assert.equal(queue.refusalBeforeReading(), undefined)
   })
 
   it('lingers for company: requests arriving within lingerMs share one publish', async () => {
