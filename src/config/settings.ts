@@ -469,7 +469,7 @@ const TABLE = [
     key: 'saverConsumers',
     flag: 'consumers',
     env: 'SAVER_CONSUMERS',
-    description: 'consumer-group members in this saver process, each with its own partitions (1 on PGlite)',
+    description: 'consumer-group members in this saver process, each with its own partitions',
     schema: positive(64),
     default: 2,
     roles: ['saver', 'up'],
@@ -580,8 +580,7 @@ const TABLE = [
     key: 'aggregateConsumers',
     flag: 'aggregate-consumers',
     env: 'AGGREGATE_CONSUMERS',
-    description:
-      'consumer-group members in this aggregator process, each with its own partitions (1 on PGlite)',
+    description: 'consumer-group members in this aggregator process, each with its own partitions',
     schema: positive(64),
     default: 2,
     roles: aggregators,

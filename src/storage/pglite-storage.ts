@@ -1,27 +1,34 @@
 import { PGlite } from '@electric-sql/pglite'
 import { PGliteDialect } from 'kysely'
 import { copyStatement, KyselyStorage, type QueryListener } from './kysely-storage.ts'
+import { PGliteThread } from './pglite-thread.ts'
 
 export interface PGliteStorageOptions {
   /** A directory for a durable database, or undefined for one in memory. */
   readonly dataDir: string | undefined
   readonly onQuery?: QueryListener
+  /**
+   * Run PGlite on a worker thread (`flowline up --embedded` does), so that its statements use
+   * the second core instead of the event loop. In-process by default: an instance starts faster.
+   */
+  readonly worker?: boolean
 }
 
 /**
  * Storage in PGlite, PostgreSQL compiled to WASM, inside this process: same SQL, same
- * migrations. It has one connection and blocks the event loop while a statement runs.
+ * migrations. It has one connection; in-process, it blocks the event loop while a statement runs.
  */
 export class PGliteStorage extends KyselyStorage {
   /** The instance itself, for pg-boss's PGlite adapter (the ETL's job queue in embedded mode). */
-  readonly pglite: PGlite
+  readonly pglite: PGlite | PGliteThread
 
   constructor(options: PGliteStorageOptions) {
-    const pglite = new PGlite(options.dataDir)
+    const pglite = options.worker ? new PGliteThread(options.dataDir) : new PGlite(options.dataDir)
     super(
       'pglite',
-      { concurrentConnections: false, autovacuum: false },
-      new PGliteDialect({ pglite }),
+      { concurrentConnections: false, blocksEventLoop: !options.worker, autovacuum: false },
+      // PGliteThread has the part of PGlite's API the dialect calls (see pglite-thread.ts).
+      new PGliteDialect({ pglite: pglite as PGlite }),
       options.onQuery,
     )
     this.pglite = pglite
@@ -34,6 +41,9 @@ export class PGliteStorage extends KyselyStorage {
     chunks: AsyncIterable<string | Uint8Array<ArrayBuffer>>,
   ): Promise<void> {
     const statement = copyStatement(table, columns, "'/dev/blob'")
-    for await (const chunk of chunks) await this.pglite.query(statement, [], { blob: new Blob([chunk]) })
+    const pglite = this.pglite
+    for await (const chunk of chunks)
+      if (pglite instanceof PGliteThread) await pglite.copy(statement, chunk)
+      else await pglite.query(statement, [], { blob: new Blob([chunk]) })
   }
 }

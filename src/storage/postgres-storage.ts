@@ -34,7 +34,7 @@ export class PostgresStorage extends KyselyStorage {
     pool.on('connect', (client) => client.on('error', () => {}))
     super(
       'postgres',
-      { concurrentConnections: true, autovacuum: true },
+      { concurrentConnections: true, blocksEventLoop: false, autovacuum: true },
       new PostgresDialect({ pool }),
       options.onQuery,
     )

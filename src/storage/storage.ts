@@ -3,8 +3,14 @@ import type { Schema } from './schema.ts'
 
 /** What a storage adapter can do, with the defaults in one place. */
 export interface StorageCapabilities {
-  /** Queries can run on several connections at once (a server); PGlite has one and blocks while it works. */
+  /** Queries can run on several connections at once (a server); PGlite has one session. */
   readonly concurrentConnections: boolean
+  /**
+   * Statements run on this process's event loop (PGlite in-process): while one runs, nothing else
+   * of the process answers, so consumers keep their transactions small. PGlite on a worker thread
+   * and a server do not.
+   */
+  readonly blocksEventLoop: boolean
   /**
    * Dead rows are vacuumed by the database itself (a server's autovacuum). PGlite runs no
    * background worker: code that deletes rows all the time there vacuums their table itself.

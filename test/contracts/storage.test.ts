@@ -13,11 +13,16 @@ if (adapterPairs.real)
     return { storage: new PostgresStorage({ connectionString: url }), cleanup: drop }
   })
 
-if (adapterPairs.embedded)
-  runStorageContract('PGlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'flowline-pglite-'))
-    return {
-      storage: new PGliteStorage({ dataDir: dir }),
-      cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }),
-    }
-  })
+// In-process, as the tests open it, and on a worker thread, as `flowline up --embedded` does.
+for (const [name, worker] of [
+  ['PGlite', false],
+  ['PGlite on a worker thread', true],
+] as const)
+  if (adapterPairs.embedded)
+    runStorageContract(name, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'flowline-pglite-'))
+      return {
+        storage: new PGliteStorage({ dataDir: dir, worker }),
+        cleanup: () => rm(dir, { recursive: true, force: true, maxRetries: 10 }),
+      }
+    })

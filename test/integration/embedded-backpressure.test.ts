@@ -69,7 +69,7 @@ describe('embedded backpressure: ingest stops accepting what the saver cannot st
       body: '{"sensor_id": ',
     })
     assert.equal(unread.status, 429)
-    assert.equal((await unread.json()).code, 'OVERLOADED')
+    assert.equal(((await unread.json()) as { code: string }).code, 'OVERLOADED')
     // ... but only after the credential was checked: an unknown caller learns nothing of the load.
     const anonymous = await fetch(`${ingest.url}/measurements`, {
       method: 'POST',

@@ -16,7 +16,7 @@ import { OutboxPublisher } from './outbox-publisher.ts'
 import { WindowAggregator } from './window-aggregator.ts'
 import { WindowsRepository } from './windows-repository.ts'
 
-/** PGlite runs on this thread: smaller transactions keep the other roles of the process answering. */
+/** PGlite in-process runs on the event loop: smaller transactions keep the other roles of the process answering. */
 const SINGLE_CONNECTION_MAX_BATCH = 500
 /** How often a member closes windows when no record comes (the watermark may follow the clock). */
 const TICK_MS = 1000
@@ -36,7 +36,8 @@ export async function startAggregate(
   const specs = config.windows.map(parseWindowSpec)
   // Window and alert events get a producer span (child of the batch span when published inside it).
   const outbox = new OutboxPublisher(storage.db, withProducerSpans(broker), metrics)
-  const members = storage.capabilities.concurrentConnections ? config.aggregateConsumers : 1
+  const onEventLoop = storage.capabilities.blocksEventLoop
+  const members = onEventLoop ? 1 : config.aggregateConsumers
   const consumers: BatchConsumer[] = []
   const timers: NodeJS.Timeout[] = []
   for (let member = 0; member < members; member++) {
@@ -57,9 +58,9 @@ export async function startAggregate(
     const subscription = await broker.subscribe({
       groupId: config.aggregateGroup,
       topics: [config.topic],
-      maxBatch: storage.capabilities.concurrentConnections
-        ? config.aggregateBatchSize
-        : Math.min(config.aggregateBatchSize, SINGLE_CONNECTION_MAX_BATCH),
+      maxBatch: onEventLoop
+        ? Math.min(config.aggregateBatchSize, SINGLE_CONNECTION_MAX_BATCH)
+        : config.aggregateBatchSize,
       maxWaitMs: config.aggregateBatchWaitMs,
       startAt: aggregator.startAt,
     })
