@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import { PGliteThread } from '../../src/storage/pglite-thread.ts'
+
+/**
+ * PGliteThread on a real PGlite in its worker: what the storage contract does not reach through
+ * Kysely (pg-boss's `exec`, COPY from a blob, errors' fields, the session's turns, closing).
+ */
+describe('PGlite on a worker thread', () => {
+  let directory: string
+  let pglite: PGliteThread
+  before(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'flowline-pglite-thread-'))
+    pglite = new PGliteThread(directory)
+    await pglite.waitReady
+    await pglite.exec('CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)')
+  })
+  after(async () => {
+    await pglite.close()
+    await rm(directory, { recursive: true, force: true, maxRetries: 10 })
+  })
+
+  it('answers rows with their types, and errors with PostgreSQL’s SQLSTATE, detail and constraint', async () => {
+    const { rows } = await pglite.query<{ id: number; at: Date }>('SELECT $1::int AS id, now() AS at', [7])
+    assert.equal(rows[0]?.id, 7)
+    assert.ok(rows[0]?.at instanceof Date)
+    await pglite.query('INSERT INTO items VALUES (1, $1)', ['one'])
+    await assert.rejects(pglite.query('INSERT INTO items VALUES (1, $1)', ['again']), (error: Error) => {
+      const fields = error as Error & { code?: string; detail?: string; constraint?: string }
+      assert.match(error.message, /duplicate key/)
+      assert.equal(fields.code, '23505')
+      assert.equal(fields.constraint, 'items_pkey')
+      assert.match(fields.detail ?? '', /\(id\)=\(1\)/)
+      return true
+    })
+  })
+
+  it('runs several statements in one exec, as pg-boss sends them, with each one’s rows', async () => {
+    const results = await pglite.exec(
+      "BEGIN; INSERT INTO items VALUES (2, 'two') RETURNING id; SELECT count(*)::int AS n FROM items; COMMIT",
+    )
+    assert.equal(results.length, 4)
+    assert.deepEqual(results[1]?.rows, [{ id: 2 }])
+    assert.deepEqual(results[2]?.rows, [{ n: 2 }])
+  })
+
+  it('copies CSV handed over as a blob', async () => {
+    await pglite.copy("COPY items (id, name) FROM '/dev/blob' WITH (FORMAT csv)", '10,ten\n11,eleven\n')
+    const { rows } = await pglite.query<{ name: string }>('SELECT name FROM items WHERE id >= 10 ORDER BY id')
+    assert.deepEqual(
+      rows.map((row) => row.name),
+      ['ten', 'eleven'],
+    )
+  })
+
+  it('keeps statements from elsewhere out of a transaction, and rolls it back when its callback throws', async () => {
+    let insideDone = false
+    const transaction = pglite.transaction(async (tx) => {
+      await tx.query("INSERT INTO items VALUES (20, 'twenty')")
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      insideDone = true
+      throw new Error('changed my mind')
+    })
+    // Sent while the transaction is open: it must run after the rollback, not inside it.
+    const outside = pglite.query<{ n: number }>('SELECT count(*)::int AS n FROM items WHERE id = 20')
+    await assert.rejects(transaction, /changed my mind/)
+    assert.equal(insideDone, true)
+    assert.deepEqual((await outside).rows, [{ n: 0 }])
+    const committed = await pglite.transaction(async (tx) => {
+      await tx.query("INSERT INTO items VALUES (21, 'twenty-one')")
+      return 'done'
+    })
+    assert.equal(committed, 'done')
+    assert.deepEqual((await pglite.query('SELECT id FROM items WHERE id IN (20, 21)')).rows, [{ id: 21 }])
+  })
+
+  it('refuses calls once closed, and the data is there when the directory is opened again', async () => {
+    const second = await mkdtemp(join(tmpdir(), 'flowline-pglite-thread-'))
+    try {
+      const first = new PGliteThread(second)
+      await first.exec("CREATE TABLE kept (v text); INSERT INTO kept VALUES ('still here')")
+      await first.close()
+      await assert.rejects(first.query('SELECT 1'), /PGlite is closed/)
+      const reopened = new PGliteThread(second)
+      assert.deepEqual((await reopened.query('SELECT v FROM kept')).rows, [{ v: 'still here' }])
+      await reopened.close()
+    } finally {
+      await rm(second, { recursive: true, force: true, maxRetries: 10 })
+    }
+  })
+})
