@@ -34,6 +34,15 @@ export class PGliteStorage extends KyselyStorage {
     this.pglite = pglite
   }
 
+  /**
+   * Closes the instance too: Kysely closes it only once a statement has run, and a worker thread
+   * left open would keep the process (a CLI command, say) from exiting.
+   */
+  override async close(): Promise<void> {
+    await super.close()
+    if (!this.pglite.closed) await this.pglite.close()
+  }
+
   /** PGlite has no COPY FROM STDIN; it reads a chunk handed over as a Blob at `/dev/blob`. */
   async copyCsv(
     table: string,

@@ -100,7 +100,12 @@ export class PGliteThread implements Runner {
 
   async close(): Promise<void> {
     if (this.closed) return
-    await this.#inSession(() => this.#call({ op: 'close' }))
+    // A start that failed leaves nothing to close but the thread.
+    const started = await this.waitReady.then(
+      () => true,
+      () => false,
+    )
+    if (started) await this.#inSession(() => this.#call({ op: 'close' }))
     this.closed = true
     await this.#worker.terminate()
   }

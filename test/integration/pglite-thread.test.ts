@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PGliteThread } from '../../src/storage/pglite-thread.ts'
 
 /**
@@ -75,6 +76,17 @@ describe('PGlite on a worker thread', () => {
     })
     assert.equal(committed, 'done')
     assert.deepEqual((await pglite.query('SELECT id FROM items WHERE id IN (20, 21)')).rows, [{ id: 21 }])
+  })
+
+  it('stops its thread when a storage is closed before any statement ran (else a CLI would never exit)', async () => {
+    const unused = await mkdtemp(join(tmpdir(), 'flowline-pglite-thread-'))
+    try {
+      const storage = new PGliteStorage({ dataDir: unused, worker: true })
+      await storage.close()
+      assert.equal(storage.pglite.closed, true)
+    } finally {
+      await rm(unused, { recursive: true, force: true, maxRetries: 10 })
+    }
   })
 
   it('refuses calls once closed, and the data is there when the directory is opened again', async () => {
