@@ -81,12 +81,16 @@ export class CachedLoader<V> {
   #latest: Generation | undefined
   #latestSentAt = Number.NEGATIVE_INFINITY
   #checking = false
+  /** When the last read with the version was sent (see `#flush`). */
+  #versionedReadAt = Number.NEGATIVE_INFINITY
+  readonly #versionedReadEveryMs: number
 
   constructor(options: CachedLoaderOptions<V>) {
     this.#options = options
     this.#ttlMs = options.ttlMs
     this.#refreshAfterMs = options.ttlMs / 2
     this.#batchWaitMs = Math.min(options.ttlMs / 10, 100)
+    this.#versionedReadEveryMs = this.#refreshAfterMs / 2
     this.#maxEntries = options.maxEntries ?? 100_000
   }
 
@@ -200,12 +204,21 @@ export class CachedLoader<V> {
   async #flush(): Promise<void> {
     if (this.#queued.length === 0) return
     const keys = this.#queued
-    const versioned = this.#queuedRefresh ? this.#options.versioned : undefined
+    // The time the read is sent, not answered: what it returns was true at least then.
+    const sentAt = Date.now()
+    // A read with the version costs the source a look at everything it holds (the registry: a scan
+    // of every sensor), so it is made at most every quarter TTL. Reads of keys first seen leave at
+    // every turn, and while sensors are being registered the version changes all the time: a read
+    // with the version in each of those turns scanned the registry ~120 times a second (single
+    // measurements from 20,000 new sensors: 2,973 stored/s against 10,452 without versions).
+    const versioned =
+      this.#queuedRefresh && sentAt - this.#versionedReadAt >= this.#versionedReadEveryMs
+        ? this.#options.versioned
+        : undefined
+    if (versioned) this.#versionedReadAt = sentAt
     this.#queued = []
     this.#queuedRefresh = false
     const batch = keys.map((key) => [key, this.#pending.get(key)] as const)
-    // The time the read is sent, not answered: what it returns was true at least then.
-    const sentAt = Date.now()
     try {
       let found: ReadonlyMap<string, V>
       let generation: Generation | undefined

@@ -210,6 +210,8 @@ describe('auth parts', () => {
     loadAll(600)
     await sleep(10)
     assert.equal(checks, 3)
+    // Reads with the version (a look at the whole source) are made at most every quarter TTL.
+    await sleep(250)
     const expired = loadAll(1001)
     assert.ok(
       expired.every((loaded) => loaded instanceof Promise),
@@ -221,6 +223,17 @@ describe('auth parts', () => {
     await sleep(10)
     assert.equal(checks, 4, 'read in the new version: renewed by checks again')
     assert.deepEqual(loadAll(900), [2, 2, 2])
+
+    // Changing again at once (sensors being registered): read by key, not with the version again.
+    version = 'v3'
+    loadAll(600)
+    await sleep(10)
+    assert.equal(checks, 5)
+    const plainReads = plain.length
+    assert.deepEqual(await Promise.all(loadAll(1001)), [2, 2, 2])
+    assert.equal(versioned.length, 2, 'no second read with the version within a quarter TTL')
+    assert.equal(plain.length, plainReads + 1)
+    assert.deepEqual(plain.at(-1), keys)
   })
 
   it('serves an entry renewed by version checks stale while reads fail, counting from its last renewal', async () => {
