@@ -3,6 +3,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom
 const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 const sizeBuckets = [1, 10, 50, 100, 500, 1000, 2500, 5000, 10000, 50000]
 
+const PGLITE_MEMORY = 'flowline_pglite_memory_bytes'
+
 /** Every Prometheus metric Flowline exports. One instance per process, shared by the roles it runs. */
 export function createMetrics() {
   const registry = new Registry()
@@ -10,6 +12,20 @@ export function createMetrics() {
   const registers = [registry]
   return {
     registry,
+    /** Exports PGlite's memory, read at each scrape: embedded mode only, so no other process has the gauge. */
+    watchPGliteMemory(source: () => Promise<number | undefined>) {
+      // A process that opens PGlite again (a command after `up`'s own) reports the newest instance.
+      registry.removeSingleMetric(PGLITE_MEMORY)
+      new Gauge({
+        name: PGLITE_MEMORY,
+        help: "PGlite's WASM memory (embedded mode): PostgreSQL's heap and shared buffers, grown to the most a statement needed and never given back",
+        registers,
+        async collect() {
+          const bytes = await source().catch(() => undefined)
+          if (bytes !== undefined) this.set(bytes)
+        },
+      })
+    },
     httpRequests: new Counter({
       name: 'flowline_http_requests_total',
       help: 'HTTP requests by app, route, method and status',

@@ -59,7 +59,9 @@ export async function createStorage(config: Config, logger: Logger, metrics: Met
     const { PGliteStorage } = await import('../storage/pglite-storage.ts')
     // `flowline migrate --embedded` may be the first to touch the data directory.
     await mkdir(config.dataDir, { recursive: true })
-    return new PGliteStorage({ dataDir: join(config.dataDir, 'pglite'), onQuery, worker: true })
+    const storage = new PGliteStorage({ dataDir: join(config.dataDir, 'pglite'), onQuery, worker: true })
+    metrics.watchPGliteMemory(() => storage.wasmMemoryBytes())
+    return storage
   }
   const { PostgresStorage } = await import('../storage/postgres-storage.ts')
   return new PostgresStorage({ connectionString: config.databaseUrl, onQuery })

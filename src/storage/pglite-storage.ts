@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite'
 import { PGliteDialect } from 'kysely'
 import { copyStatement, KyselyStorage, type QueryListener } from './kysely-storage.ts'
+import { wasmMemoryBytes } from './pglite-memory.ts'
 import { PGliteThread } from './pglite-thread.ts'
 
 export interface PGliteStorageOptions {
@@ -41,6 +42,13 @@ export class PGliteStorage extends KyselyStorage {
   override async close(): Promise<void> {
     await super.close()
     if (!this.pglite.closed) await this.pglite.close()
+  }
+
+  /** PGlite's WASM memory in bytes (PostgreSQL's heap and shared buffers): it only grows. */
+  async wasmMemoryBytes(): Promise<number | undefined> {
+    const pglite = this.pglite
+    if (pglite instanceof PGliteThread) return pglite.wasmMemoryBytes()
+    return pglite.closed ? undefined : wasmMemoryBytes(pglite)
   }
 
   /** PGlite has no COPY FROM STDIN; it reads a chunk handed over as a Blob at `/dev/blob`. */

@@ -98,6 +98,12 @@ export class PGliteThread implements Runner {
     })
   }
 
+  /** The worker's PGlite WASM memory in bytes; answered between two statements, outside the session. */
+  async wasmMemoryBytes(): Promise<number | undefined> {
+    if (!this.ready || this.closed) return undefined
+    return (await this.#call({ op: 'memory' })) as number | undefined
+  }
+
   async close(): Promise<void> {
     if (this.closed) return
     // A start that failed leaves nothing to close but the thread.

@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { PGlite } from '@electric-sql/pglite'
+import { wasmMemoryBytes } from './pglite-memory.ts'
 
 /**
  * The worker thread that owns a PGlite instance for `PGliteThread` (see pglite-thread.ts): it runs
@@ -17,7 +18,7 @@ export type PGliteRequest =
     }
   | { readonly id: number; readonly op: 'exec'; readonly sql: string }
   | { readonly id: number; readonly op: 'copy'; readonly sql: string; readonly chunk: string | Uint8Array }
-  | { readonly id: number; readonly op: 'ready' | 'close' }
+  | { readonly id: number; readonly op: 'ready' | 'close' | 'memory' }
 
 export type PGliteReply =
   | { readonly id: number; readonly ok: true; readonly result: unknown }
@@ -50,6 +51,8 @@ async function run(request: PGliteRequest): Promise<unknown> {
         blob: new Blob([request.chunk as string | Uint8Array<ArrayBuffer>]),
       })
       return undefined
+    case 'memory':
+      return wasmMemoryBytes(pglite)
     case 'close':
       return pglite.close()
   }

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { createMetrics } from '../../src/observability/metrics.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PGliteThread } from '../../src/storage/pglite-thread.ts'
 
@@ -76,6 +77,27 @@ describe('PGlite on a worker thread', () => {
     })
     assert.equal(committed, 'done')
     assert.deepEqual((await pglite.query('SELECT id FROM items WHERE id IN (20, 21)')).rows, [{ id: 21 }])
+  })
+
+  it('reports its WASM memory, which grows with a statement that needs more and never shrinks', async () => {
+    const metrics = createMetrics()
+    metrics.watchPGliteMemory(() => pglite.wasmMemoryBytes())
+    const gauge = async () =>
+      Number(/flowline_pglite_memory_bytes (\d+)/.exec(await metrics.registry.metrics())?.[1] ?? Number.NaN)
+    const before = await gauge()
+    // shared_buffers alone is 128 MB.
+    assert.ok(before >= 128 * 1024 * 1024, `PGlite memory ${before} bytes`)
+    // A sort held in memory: ~100 MB of rows more than the instance had.
+    await pglite.transaction(async (tx) => {
+      await tx.query("SET LOCAL work_mem = '512MB'")
+      await tx.query(
+        "SELECT count(*) FROM (SELECT g, repeat('x', 300) AS s FROM generate_series(1, 300000) g ORDER BY s, g DESC) t",
+      )
+    })
+    const grown = await gauge()
+    assert.ok(grown > before, `grew from ${before} to ${grown} bytes`)
+    await pglite.query('SELECT 1')
+    assert.equal(await gauge(), grown)
   })
 
   it('stops its thread when a storage is closed before any statement ran (else a CLI would never exit)', async () => {
