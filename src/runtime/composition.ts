@@ -59,7 +59,12 @@ export async function createStorage(config: Config, logger: Logger, metrics: Met
     const { PGliteStorage } = await import('../storage/pglite-storage.ts')
     // `flowline migrate --embedded` may be the first to touch the data directory.
     await mkdir(config.dataDir, { recursive: true })
-    const storage = new PGliteStorage({ dataDir: join(config.dataDir, 'pglite'), onQuery, worker: true })
+    const storage = new PGliteStorage({
+      dataDir: join(config.dataDir, 'pglite'),
+      onQuery,
+      worker: true,
+      synced: true,
+    })
     metrics.watchPGliteMemory(() => storage.wasmMemoryBytes())
     return storage
   }

@@ -1,6 +1,7 @@
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite } from '@electric-sql/pglite'
 import { PGliteDialect } from 'kysely'
 import { copyStatement, KyselyStorage, type QueryListener } from './kysely-storage.ts'
+import { openPGlite } from './pglite-durability.ts'
 import { wasmMemoryBytes } from './pglite-memory.ts'
 import { PGliteThread } from './pglite-thread.ts'
 
@@ -13,6 +14,11 @@ export interface PGliteStorageOptions {
    * the second core instead of the event loop. In-process by default: an instance starts faster.
    */
   readonly worker?: boolean
+  /**
+   * Sync each commit to disk, so that a power loss cannot take what PGlite said it stored
+   * (pglite-durability.ts). `flowline up --embedded` does; tests need not pay for it.
+   */
+  readonly synced?: boolean
 }
 
 /**
@@ -24,7 +30,10 @@ export class PGliteStorage extends KyselyStorage {
   readonly pglite: PGlite | PGliteThread
 
   constructor(options: PGliteStorageOptions) {
-    const pglite = options.worker ? new PGliteThread(options.dataDir) : new PGlite(options.dataDir)
+    const synced = options.synced ?? false
+    const pglite = options.worker
+      ? new PGliteThread(options.dataDir, { synced })
+      : openPGlite(options.dataDir, synced)
     super(
       'pglite',
       { concurrentConnections: false, blocksEventLoop: !options.worker, autovacuum: false },

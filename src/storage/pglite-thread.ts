@@ -40,8 +40,11 @@ export class PGliteThread implements Runner {
   closed = false
   readonly waitReady: Promise<void>
 
-  constructor(dataDir: string | undefined) {
-    this.#worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), { workerData: { dataDir } })
+  /** `synced`: commits reach the disk (see pglite-durability.ts). */
+  constructor(dataDir: string | undefined, options: { synced?: boolean } = {}) {
+    this.#worker = new Worker(new URL('./pglite-worker.ts', import.meta.url), {
+      workerData: { dataDir, synced: options.synced ?? false },
+    })
     this.#worker.on('message', (reply: PGliteReply) => this.#settle(reply))
     // A worker that dies (out of memory, a WASM trap) fails what waits instead of hanging it.
     this.#worker.on('error', (error: Error) => this.#failAll(error))

@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads'
-import { PGlite } from '@electric-sql/pglite'
+import { openPGlite } from './pglite-durability.ts'
 import { wasmMemoryBytes } from './pglite-memory.ts'
 
 /**
@@ -26,7 +26,8 @@ export type PGliteReply =
 
 const port = parentPort
 if (!port) throw new Error('pglite-worker.ts runs as a worker thread of PGliteThread')
-const pglite = new PGlite((workerData as { dataDir: string | undefined }).dataDir)
+const { dataDir, synced } = workerData as { dataDir: string | undefined; synced: boolean }
+const pglite = openPGlite(dataDir, synced)
 
 async function run(request: PGliteRequest): Promise<unknown> {
   switch (request.op) {

@@ -1,0 +1,84 @@
+import { closeSync, fsyncSync, openSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
+import { NodeFS } from '@electric-sql/pglite/nodefs'
+
+/**
+ * PGlite starts PostgreSQL with `-F` (fsync off), and its file system on Node, Emscripten's NODEFS,
+ * has no fsync either: `fsync()` and `fdatasync()` return success without a system call
+ * (electric-sql/pglite#1107, PGlite 0.5.16 checked with strace). A commit then sits in the
+ * operating system's cache, and a power loss can take it while the embedded log, which syncs,
+ * says the batch was stored. Turning fsync back on makes PostgreSQL ask at every commit and
+ * checkpoint; `SyncedNodeFS` makes the ask reach the disk. `wal_sync_method=fsync`: Emscripten's
+ * `fdatasync` cannot be given a body, its `fsync` can.
+ */
+export const SYNCED_START_PARAMS: readonly string[] = ['-c', 'fsync=on', '-c', 'wal_sync_method=fsync']
+
+/** Directories synced after a file's first sync; forgotten past this many (syncing one again is harmless). */
+const MAX_REMEMBERED_FILES = 10_000
+
+interface NodeFsStream {
+  readonly nfd?: number
+  readonly node: unknown
+}
+
+interface EmscriptenNodeFs {
+  readonly stream_ops: { fsync?: (stream: NodeFsStream) => number }
+  realPath(node: unknown): string
+}
+
+let filesSynced = 0
+
+/** Files synced through `SyncedNodeFS` in this thread: what tests read to see that syncs reach the disk. */
+export function syncedFileCount(): number {
+  return filesSynced
+}
+
+/**
+ * Gives NODEFS a `fsync` that syncs the file on disk, and on the first sync of a file, the
+ * directory holding it: a new WAL segment or relation file must keep its name after a crash too.
+ */
+function addFsync(nodefs: EmscriptenNodeFs): void {
+  const syncedDirectoryOf = new Set<string>()
+  nodefs.stream_ops.fsync = (stream) => {
+    // Only regular files have a native descriptor; PostgreSQL's directory syncs never get here.
+    if (stream.nfd === undefined) return 0
+    fsyncSync(stream.nfd)
+    filesSynced += 1
+    const path = nodefs.realPath(stream.node)
+    if (!syncedDirectoryOf.has(path)) {
+      if (syncedDirectoryOf.size >= MAX_REMEMBERED_FILES) syncedDirectoryOf.clear()
+      const directory = openSync(dirname(path), 'r')
+      try {
+        fsyncSync(directory)
+      } finally {
+        closeSync(directory)
+      }
+      syncedDirectoryOf.add(path)
+    }
+    return 0
+  }
+}
+
+/** PGlite's NodeFS whose fsync reaches the disk (see `SYNCED_START_PARAMS`). */
+export class SyncedNodeFS extends NodeFS {
+  override async init(...args: Parameters<NodeFS['init']>): ReturnType<NodeFS['init']> {
+    const { emscriptenOpts } = await super.init(...args)
+    // After NodeFS's own step, which mounts NODEFS; before PostgreSQL starts and writes.
+    const patch = (mod: unknown) => addFsync((mod as { NODEFS: EmscriptenNodeFs }).NODEFS)
+    return { emscriptenOpts: { ...emscriptenOpts, preRun: [...(emscriptenOpts.preRun ?? []), patch] } }
+  }
+}
+
+/**
+ * A PGlite whose commits are synced to disk when it has a directory; one in memory (no
+ * directory) has nothing to sync.
+ */
+export function openPGlite(dataDir: string | undefined, synced: boolean): PGlite {
+  if (!synced || dataDir === undefined) return new PGlite(dataDir)
+  const options: PGliteOptions = {
+    fs: new SyncedNodeFS(dataDir),
+    startParams: [...PGlite.defaultStartParams, ...SYNCED_START_PARAMS],
+  }
+  return new PGlite(options)
+}
