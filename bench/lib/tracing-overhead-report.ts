@@ -23,7 +23,8 @@ export interface ReportSettings {
   /** Rounds between restarts of every pipeline, their start order rotated by one (0: started once). */
   readonly restartEvery?: number
   readonly conditions: string
-  readonly exportedMb: number
+  /** What the traced modes sent over OTLP; undefined when not known (a pooled report). */
+  readonly exportedMb?: number
 }
 
 const cpuOf = (sample: TracingSample) => sample.ingestUs + sample.saverUs
@@ -119,6 +120,28 @@ export function verdict(interval: { low: number; high: number } | undefined, bou
   return `not resolved against ${boundPercent} % (the interval straddles it)`
 }
 
+/** The rows of a report's first table: `| round | mode | stored/s | accepted/s | p99 | ingest | saver | CPU | load |`. */
+export function samplesOf(markdown: string, firstRound: number): TracingSample[] {
+  const samples: TracingSample[] = []
+  for (const line of markdown.split('\n')) {
+    const cells = line.split('|').map((cell) => cell.trim())
+    // A row of the windows table has 9 cells between its bars, the first a round number.
+    if (cells.length !== 11 || !/^\d+$/.test(cells[1] ?? '')) continue
+    const [round, mode, stored, accepted, p99, ingest, saver, , load] = cells.slice(1, 10)
+    samples.push({
+      round: firstRound + Number(round),
+      mode: mode ?? '',
+      stored: Number(stored),
+      accepted: Number.parseFloat(accepted ?? ''),
+      p99: Number(p99),
+      ingestUs: Number(ingest),
+      saverUs: Number(saver),
+      load1: Number(load),
+    })
+  }
+  return samples
+}
+
 /** The Markdown results: every window, then per mode the medians, their spread and the paired difference to off. */
 export function tracingOverheadReport(samples: readonly TracingSample[], settings: ReportSettings): string {
   const modes = [...new Set(samples.map((s) => s.mode))]
@@ -211,8 +234,8 @@ export function tracingOverheadReport(samples: readonly TracingSample[], setting
   lines.push(
     '',
     `Noise floor: off's own CPU per measurement spans ${pct(((Math.max(...offCpu) - Math.min(...offCpu)) / median(offCpu)) * 100)} of its median over the rounds; ` +
-      'a difference smaller than that is not resolved by this run. OTLP exported: ' +
-      `${settings.exportedMb.toFixed(1)} MB.`,
+      'a difference smaller than that is not resolved by this run.' +
+      (settings.exportedMb === undefined ? '' : ` OTLP exported: ${settings.exportedMb.toFixed(1)} MB.`),
   )
   return `${lines.join('\n')}\n`
 }

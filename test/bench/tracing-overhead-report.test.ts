@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   pairedInterval,
+  samplesOf,
   type TracingSample,
   tracingOverheadReport,
   verdict,
@@ -133,4 +134,25 @@ test('a second off pipeline is paired with off like any mode, and labelled as th
   // Round 1: 51 against (50 + 50.6) / 2 (+1.39 %), round 2: 61 against 60 (+1.67 %).
   assert.match(report, /1 % against the mean of the 2 off pipelines of its round: mean \+1\.5 %/)
   assert.doesNotMatch(report, /off B against the mean/)
+})
+
+test('a report read back gives its windows, numbered on from the runs pooled before it', () => {
+  const samples = [sample(1, 'off', 30), sample(1, '1 %', 31), sample(2, 'off', 40, 3000)]
+  const report = tracingOverheadReport(samples, {
+    rounds: 2,
+    windowS: 20,
+    rate: 4000,
+    concurrent: false,
+    conditions: 'test',
+    exportedMb: 0,
+  })
+  const read = samplesOf(report, 45)
+  assert.deepEqual(
+    read.map((s) => [s.round, s.mode, s.accepted, s.ingestUs, s.saverUs]),
+    [
+      [46, 'off', 4000, 30, 20],
+      [46, '1 %', 4000, 31, 20],
+      [47, 'off', 3000, 40, 20],
+    ],
+  )
 })
