@@ -8,6 +8,16 @@ import {
   verdict,
 } from '../../bench/lib/tracing-overhead-report.ts'
 
+/** Settings of a two-round run at 4,000/s, windows alternating. */
+const TWO_ROUNDS = {
+  rounds: 2,
+  windowS: 20,
+  rate: 4000,
+  concurrent: false,
+  conditions: 'test',
+  exportedMb: 0,
+}
+
 const sample = (round: number, mode: string, ingestUs: number, accepted = 4000): TracingSample => ({
   round,
   mode,
@@ -27,14 +37,7 @@ test('the tracing-overhead report pairs each mode with the off window of its rou
     sample(2, '1 %', 41),
     sample(2, 'off', 40, 3000),
   ]
-  const report = tracingOverheadReport(samples, {
-    rounds: 2,
-    windowS: 20,
-    rate: 4000,
-    concurrent: false,
-    conditions: 'test',
-    exportedMb: 0,
-  })
+  const report = tracingOverheadReport(samples, TWO_ROUNDS)
   assert.match(
     report,
     /\| 1 % \| 56\.0 \(51\.0–61\.0\) \| 36\.0 \| 20\.0 \| 4000 \| \+1\.8 % \(\+1\.7 % to \+2\.0 %\) \|/,
@@ -138,14 +141,7 @@ test('a second off pipeline is paired with off like any mode, and labelled as th
 
 test('a report read back gives its windows, numbered on from the runs pooled before it', () => {
   const samples = [sample(1, 'off', 30), sample(1, '1 %', 31), sample(2, 'off', 40, 3000)]
-  const report = tracingOverheadReport(samples, {
-    rounds: 2,
-    windowS: 20,
-    rate: 4000,
-    concurrent: false,
-    conditions: 'test',
-    exportedMb: 0,
-  })
+  const report = tracingOverheadReport(samples, TWO_ROUNDS)
   const read = samplesOf(report, 45)
   assert.deepEqual(
     read.map((s) => [s.round, s.mode, s.accepted, s.ingestUs, s.saverUs]),
