@@ -1,5 +1,6 @@
-import { closeSync, fsyncSync, openSync } from 'node:fs'
-import { dirname } from 'node:path'
+import { closeSync, existsSync, fsyncSync, openSync } from 'node:fs'
+import { open, readdir } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite'
 import { NodeFS } from '@electric-sql/pglite/nodefs'
 
@@ -29,7 +30,7 @@ interface EmscriptenNodeFs {
 
 let filesSynced = 0
 
-/** Files synced through `SyncedNodeFS` in this thread: what tests read to see that syncs reach the disk. */
+/** Files and directories synced in this thread (`SyncedNodeFS`, `syncTree`): what tests read to see that syncs reach the disk. */
 export function syncedFileCount(): number {
   return filesSynced
 }
@@ -70,15 +71,53 @@ export class SyncedNodeFS extends NodeFS {
   }
 }
 
+export interface OpenedPGlite {
+  readonly pglite: PGlite
+  /** PGlite's `waitReady`, then, for a directory it has just created, every file of it synced. */
+  readonly ready: Promise<void>
+}
+
 /**
  * A PGlite whose commits are synced to disk when it has a directory; one in memory (no
- * directory) has nothing to sync.
+ * directory) has nothing to sync. PGlite's initdb writes a new directory's hundreds of files with
+ * a handful of syncs, so a new directory is synced whole once, as `initdb --sync-only` would,
+ * before `ready` lets anything use it.
  */
-export function openPGlite(dataDir: string | undefined, synced: boolean): PGlite {
-  if (!synced || dataDir === undefined) return new PGlite(dataDir)
+export function openPGlite(dataDir: string | undefined, synced: boolean): OpenedPGlite {
+  if (!synced || dataDir === undefined) {
+    const pglite = new PGlite(dataDir)
+    return { pglite, ready: pglite.waitReady }
+  }
+  // initdb writes PG_VERSION into a directory it made.
+  const created = !existsSync(join(dataDir, 'PG_VERSION'))
   const options: PGliteOptions = {
     fs: new SyncedNodeFS(dataDir),
     startParams: [...PGlite.defaultStartParams, ...SYNCED_START_PARAMS],
   }
-  return new PGlite(options)
+  const pglite = new PGlite(options)
+  const ready = pglite.waitReady.then(async () => {
+    if (created) await syncTree(dataDir)
+  })
+  return { pglite, ready }
+}
+
+/** Syncs every file and directory under `root`, and `root` itself; returns how many. */
+export async function syncTree(root: string): Promise<number> {
+  const entries = await readdir(root, { recursive: true, withFileTypes: true })
+  const paths = [
+    ...entries
+      .filter((entry) => entry.isFile() || entry.isDirectory())
+      .map((entry) => join(entry.parentPath, entry.name)),
+    root,
+  ]
+  for (const path of paths) {
+    const handle = await open(path, 'r')
+    try {
+      await handle.sync()
+      filesSynced += 1
+    } finally {
+      await handle.close()
+    }
+  }
+  return paths.length
 }

@@ -1,7 +1,6 @@
-import type { PGlite } from '@electric-sql/pglite'
+import { PGlite } from '@electric-sql/pglite'
 import { PGliteDialect } from 'kysely'
 import { copyStatement, KyselyStorage, type QueryListener } from './kysely-storage.ts'
-import { openPGlite } from './pglite-durability.ts'
 import { wasmMemoryBytes } from './pglite-memory.ts'
 import { PGliteThread } from './pglite-thread.ts'
 
@@ -16,7 +15,7 @@ export interface PGliteStorageOptions {
   readonly worker?: boolean
   /**
    * Sync each commit to disk, so that a power loss cannot take what PGlite said it stored
-   * (pglite-durability.ts). `flowline up --embedded` does; tests need not pay for it.
+   * (pglite-durability.ts); on the worker only. `flowline up --embedded` does; tests need not pay for it.
    */
   readonly synced?: boolean
 }
@@ -31,9 +30,11 @@ export class PGliteStorage extends KyselyStorage {
 
   constructor(options: PGliteStorageOptions) {
     const synced = options.synced ?? false
+    // Syncing holds a new directory back until its files are on disk, which the thread's calls wait for.
+    if (synced && !options.worker) throw new Error('a synced PGlite runs on its worker thread')
     const pglite = options.worker
       ? new PGliteThread(options.dataDir, { synced })
-      : openPGlite(options.dataDir, synced)
+      : new PGlite(options.dataDir)
     super(
       'pglite',
       { concurrentConnections: false, blocksEventLoop: !options.worker, autovacuum: false },

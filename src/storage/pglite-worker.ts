@@ -27,12 +27,14 @@ export type PGliteReply =
 const port = parentPort
 if (!port) throw new Error('pglite-worker.ts runs as a worker thread of PGliteThread')
 const { dataDir, synced } = workerData as { dataDir: string | undefined; synced: boolean }
-const pglite = openPGlite(dataDir, synced)
+const { pglite, ready } = openPGlite(dataDir, synced)
 
 async function run(request: PGliteRequest): Promise<unknown> {
+  // Nothing runs before a new directory is on disk (see openPGlite).
+  await ready
   switch (request.op) {
     case 'ready':
-      return pglite.waitReady
+      return undefined
     case 'query': {
       // `blob` and `fields` stay here: nothing on the main thread reads them.
       const { rows, affectedRows } = await pglite.query(request.sql, request.params, {

@@ -1,15 +1,16 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { openPGlite, syncedFileCount } from '../../src/storage/pglite-durability.ts'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PGliteThread } from '../../src/storage/pglite-thread.ts'
 
 /**
- * A synced PGlite on a real directory: PostgreSQL runs with fsync on, and its syncs reach the file
- * system (a count kept where the system call is made; `strace -e fsync` on the same code shows
- * them, where an unsynced PGlite makes none).
+ * A synced PGlite on a real directory: a new directory synced whole, PostgreSQL run with fsync on,
+ * and its syncs reaching the file system (a count kept where the system call is made; `strace -e
+ * fsync` on the same code shows them, where an unsynced PGlite makes none).
  */
 describe('PGlite synced to disk', () => {
   let directory: string
@@ -20,9 +21,17 @@ describe('PGlite synced to disk', () => {
     await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
 
-  it('runs PostgreSQL with fsync on and syncs each commit to the files, and reopens what it stored', async () => {
+  it('syncs a new directory whole, runs PostgreSQL with fsync on, syncs each commit, and reopens what it stored', async () => {
     const dataDir = join(directory, 'in-process')
-    const pglite = openPGlite(dataDir, true)
+    const atStart = syncedFileCount()
+    const { pglite, ready } = openPGlite(dataDir, true)
+    await ready
+    // A new directory is synced whole before use: initdb itself syncs a handful of its files.
+    const files = (await readdir(dataDir, { recursive: true })).length
+    assert.ok(
+      syncedFileCount() - atStart > files,
+      `${syncedFileCount() - atStart} syncs for ${files} entries`,
+    )
     const setting = async (name: string) =>
       Object.values((await pglite.query<Record<string, string>>(`SHOW ${name}`)).rows[0] ?? {})[0]
     assert.equal(await setting('fsync'), 'on')
@@ -33,11 +42,17 @@ describe('PGlite synced to disk', () => {
     assert.ok(syncedFileCount() > before, `syncs ${before} → ${syncedFileCount()}`)
     await pglite.close()
     const reopened = openPGlite(dataDir, true)
-    assert.deepEqual((await reopened.query('SELECT v FROM kept ORDER BY v')).rows, [{ v: 1 }, { v: 2 }])
-    await reopened.close()
+    await reopened.ready
+    const { rows } = await reopened.pglite.query('SELECT v FROM kept ORDER BY v')
+    assert.deepEqual(rows, [{ v: 1 }, { v: 2 }])
+    await reopened.pglite.close()
   })
 
-  it('is what a worker thread opens when asked, and not otherwise', async () => {
+  it('is what a worker thread opens when asked, and not otherwise; in-process, a storage refuses it', async () => {
+    assert.throws(
+      () => new PGliteStorage({ dataDir: join(directory, 'refused'), synced: true }),
+      /a synced PGlite runs on its worker thread/,
+    )
     const synced = new PGliteThread(join(directory, 'worker'), { synced: true })
     const unsynced = new PGliteThread(join(directory, 'worker-unsynced'))
     try {
