@@ -49,15 +49,27 @@ function addFsync(nodefs: EmscriptenNodeFs): void {
     const path = nodefs.realPath(stream.node)
     if (!syncedDirectoryOf.has(path)) {
       if (syncedDirectoryOf.size >= MAX_REMEMBERED_FILES) syncedDirectoryOf.clear()
-      const directory = openSync(dirname(path), 'r')
-      try {
-        fsyncSync(directory)
-      } finally {
-        closeSync(directory)
-      }
+      syncDirectory(dirname(path))
       syncedDirectoryOf.add(path)
     }
     return 0
+  }
+}
+
+/** Best effort: Windows cannot open a directory to sync it (EPERM); NTFS journals its directory entries. */
+function syncDirectory(path: string): void {
+  let directory: number
+  try {
+    directory = openSync(path, 'r')
+  } catch {
+    return
+  }
+  try {
+    fsyncSync(directory)
+  } catch {
+    // As above: a platform that cannot sync a directory.
+  } finally {
+    closeSync(directory)
   }
 }
 
@@ -104,13 +116,12 @@ export function openPGlite(dataDir: string | undefined, synced: boolean): Opened
 /** Syncs every file and directory under `root`, and `root` itself; returns how many. */
 export async function syncTree(root: string): Promise<number> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true })
-  const paths = [
-    ...entries
-      .filter((entry) => entry.isFile() || entry.isDirectory())
-      .map((entry) => join(entry.parentPath, entry.name)),
+  const files = entries.filter((entry) => entry.isFile()).map((entry) => join(entry.parentPath, entry.name))
+  const directories = [
+    ...entries.filter((entry) => entry.isDirectory()).map((entry) => join(entry.parentPath, entry.name)),
     root,
   ]
-  for (const path of paths) {
+  for (const path of files) {
     const handle = await open(path, 'r')
     try {
       await handle.sync()
@@ -119,5 +130,10 @@ export async function syncTree(root: string): Promise<number> {
       await handle.close()
     }
   }
-  return paths.length
+  // After their files, so that each directory's entries name files already on disk.
+  for (const path of directories) {
+    syncDirectory(path)
+    filesSynced += 1
+  }
+  return files.length + directories.length
 }
