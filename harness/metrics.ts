@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 
-/** Sums every sample of a Prometheus metric (all label sets) in a text exposition. */
-export function metricSum(text: string, name: string): number {
+/** Sums every sample of a Prometheus metric (all label sets, or those whose line `where` accepts) in a text exposition. */
+export function metricSum(text: string, name: string, where?: (line: string) => boolean): number {
   let total = 0
   for (const line of text.split('\n')) {
     if (!line.startsWith(name) || (line[name.length] !== ' ' && line[name.length] !== '{')) continue
+    if (where && !where(line)) continue
     total += Number(line.slice(line.lastIndexOf(' ') + 1)) || 0
   }
   return total

@@ -49,10 +49,11 @@ async function serve(
   const settings = config(role, flags)
   let pipeline: Awaited<ReturnType<typeof startPipeline>>
   try {
-    // `up --no-aggregator` leaves the aggregator out.
-    const started =
-      role === 'up' && !settings.aggregator ? roles.filter((name) => name !== 'aggregate') : roles
-    pipeline = await startPipeline(settings, started, role)
+    // `up --no-aggregator` leaves the aggregator out; `--inline-aggregator` runs it in the saver.
+    const ownAggregator = role !== 'up' || (settings.aggregator && !settings.inlineAggregator)
+    const started = ownAggregator ? roles : roles.filter((name) => name !== 'aggregate')
+    const inline = settings.inlineAggregator && (role !== 'up' || settings.aggregator)
+    pipeline = await startPipeline({ ...settings, inlineAggregator: inline }, started, role)
   } catch (error) {
     const causes =
       error instanceof AggregateError ? error.errors.map((cause: Error) => cause.message).join('; ') : ''

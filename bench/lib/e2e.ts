@@ -26,6 +26,8 @@ export interface E2EScenario {
   readonly savers: number
   /** Window aggregator processes beside the savers (0: none). */
   readonly aggregators?: number
+  /** The aggregator inside each saver (`--inline-aggregator`). */
+  readonly inlineAggregator?: boolean
   readonly loadProcesses: number
   readonly tool: 'node' | 'wrk'
   readonly warmupS: number
@@ -107,6 +109,7 @@ export async function measureE2E(context: BenchContext, scenario: E2EScenario): 
     partitions: scenario.partitions,
     savers: scenario.savers,
     aggregators: scenario.aggregators ?? 0,
+    inlineAggregator: scenario.inlineAggregator,
     name,
     cpuProfDir: context.cpuProfDir,
     ingestFlags: context.ingestFlags,

@@ -18,6 +18,8 @@ export interface PipelineSpec {
   readonly savers: number
   /** Window aggregator processes (real mode), or the aggregator inside `up` (embedded) when > 0. */
   readonly aggregators?: number
+  /** The aggregator inside each saver (`--inline-aggregator`) instead of processes of its own. */
+  readonly inlineAggregator?: boolean
   /** Unique per scenario: names the database, topics, group and data dir. */
   readonly name: string
   /** Directory for --cpu-prof of every Flowline process, or none. */
@@ -134,6 +136,12 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         ingestProfile,
       )
       started.push(ingest)
+      const aggregatorFlags = {
+        'aggregate-group': `${spec.name}_aggregate`,
+        'windows-topic': `${spec.name}_windows`,
+        'alerts-topic': `${spec.name}_alerts`,
+        ...spec.aggregateFlags,
+      }
       for (let index = 0; index < spec.savers; index++) {
         const port = await freePort()
         const flags = {
@@ -141,6 +149,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'database-url': databaseUrl,
           group: `${spec.name}_saver`,
           'saver-port': port,
+          ...(spec.inlineAggregator && { 'inline-aggregator': true, ...aggregatorFlags }),
           ...spec.saverFlags,
         }
         started.push(await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
@@ -148,15 +157,7 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       }
       for (let index = 0; index < (spec.aggregators ?? 0); index++) {
         const port = await freePort()
-        const flags = {
-          ...kafka,
-          'database-url': databaseUrl,
-          'aggregate-group': `${spec.name}_aggregate`,
-          'windows-topic': `${spec.name}_windows`,
-          'alerts-topic': `${spec.name}_alerts`,
-          'aggregate-port': port,
-          ...spec.aggregateFlags,
-        }
+        const flags = { ...kafka, 'database-url': databaseUrl, 'aggregate-port': port, ...aggregatorFlags }
         started.push(await startProcess(`aggregate${index}-${spec.name}`, 'aggregate', port, flags, profile))
         aggregatorPorts.push(port)
       }
@@ -168,17 +169,17 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
         spec.mode === 'embedded'
           ? [ingestText]
           : await Promise.all(saverPorts.map((port) => scrapeMetrics(`http://127.0.0.1:${port}`)))
-      const aggregatorTexts = await Promise.all(
-        aggregatorPorts.map((port) => scrapeMetrics(`http://127.0.0.1:${port}`)),
-      )
+      const aggregatorTexts = spec.inlineAggregator
+        ? saverTexts
+        : await Promise.all(aggregatorPorts.map((port) => scrapeMetrics(`http://127.0.0.1:${port}`)))
+      // An aggregator counts the records it merged (its checkpoint moved past) under group "aggregate".
+      const aggregated = (text: string) =>
+        metricSum(text, 'flowline_records_consumed_total', (line) => line.includes('group="aggregate"'))
       return {
         produced: metricSum(ingestText, 'flowline_records_produced_total'),
         inserted: saverTexts.reduce((sum, text) => sum + metricSum(text, 'flowline_rows_inserted_total'), 0),
-        ...(aggregatorPorts.length > 0 && {
-          aggregated: aggregatorTexts.reduce(
-            (sum, text) => sum + metricSum(text, 'flowline_records_consumed_total'),
-            0,
-          ),
+        ...((aggregatorPorts.length > 0 || spec.inlineAggregator) && {
+          aggregated: aggregatorTexts.reduce((sum, text) => sum + aggregated(text), 0),
         }),
       }
     }

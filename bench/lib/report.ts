@@ -200,8 +200,8 @@ export function renderMarkdown(report: BenchReport): string {
         'saver /s (rounds)',
         'aggregator /s (rounds)',
         'CPU µs/record saver, aggregator (role + pg)',
-        'E2E batched-100 without / with aggregator',
-        'aggregator in E2E: lag end (s of input), drain s, kept up',
+        'E2E batched-100 without / with aggregator process / inside the saver',
+        'aggregator in E2E, process; inside the saver: lag end (s of input), drain s, kept up',
       ]),
       row(['---:', '---:', '---', '---', '---', '---', '---']),
     )
@@ -209,15 +209,17 @@ export function renderMarkdown(report: BenchReport): string {
       const d = run.aggregateDrain
       if (!d) continue
       const without = run.e2e['aggregate-batched-100-without']?.e2eRatePerS
-      const withAggregator = run.e2e['aggregate-batched-100-with']?.e2eRatePerS
-      const cost =
-        without && withAggregator
-          ? ` (${Math.abs(Math.round((1 - withAggregator / without) * 100))} % ${withAggregator > without ? 'more' : 'less'})`
-          : ''
-      const a = run.e2e['aggregate-batched-100-with']?.aggregator
-      const kept = a
-        ? `${fmt(a.lagEnd)} (${a.lagEndS}), ${a.drainS}${a.complete ? '' : ' incomplete'}, ${a.keptUp ? 'yes' : '**no**'}`
-        : '–'
+      const rateWith = (variant: string) => {
+        const rate = run.e2e[`aggregate-batched-100-${variant}`]?.e2eRatePerS
+        if (!without || !rate) return fmt(rate)
+        return `${fmt(rate)} (${Math.abs(Math.round((1 - rate / without) * 100))} % ${rate > without ? 'more' : 'less'})`
+      }
+      const kept = (variant: string) => {
+        const a = run.e2e[`aggregate-batched-100-${variant}`]?.aggregator
+        return a
+          ? `${fmt(a.lagEnd)} (${a.lagEndS}), ${a.drainS}${a.complete ? '' : ' incomplete'}, ${a.keptUp ? 'yes' : '**no**'}`
+          : '–'
+      }
       lines.push(
         row([
           run.index + 1,
@@ -225,8 +227,8 @@ export function renderMarkdown(report: BenchReport): string {
           d.saverRatePerS.map((rate) => fmt(rate)).join(', '),
           d.aggregatorRatePerS.map((rate) => fmt(rate)).join(', '),
           `${cpuCells(d.saverCpuUs)}; ${cpuCells(d.aggregatorCpuUs)}`,
-          `${fmt(without)} / ${fmt(withAggregator)}${cost}`,
-          kept,
+          `${fmt(without)} / ${rateWith('with')} / ${rateWith('inline')}`,
+          `${kept('with')}; ${kept('inline')}`,
         ]),
       )
     }

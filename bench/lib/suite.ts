@@ -87,15 +87,17 @@ export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): 
       list.push({ ...base, id: `scaling-p${n}-s${n}`, batch: 100, connections: 64, partitions: n, savers: n })
   if (wants('embedded'))
     list.push({ ...base, id: 'embedded-batched-100', mode: 'embedded', batch: 100, connections: 64 })
-  // The cost of the aggregator on the pipeline: the same batched run without and with it, back to back.
+  // The cost of the aggregator on the pipeline: the same batched run without it, with its own
+  // process, and inside the saver (--inline-aggregator), back to back.
   if (wants('aggregate'))
-    for (const aggregators of [0, 1])
+    for (const variant of ['without', 'with', 'inline'] as const)
       list.push({
         ...base,
-        id: `aggregate-batched-100-${aggregators ? 'with' : 'without'}`,
+        id: `aggregate-batched-100-${variant}`,
         batch: 100,
         connections: 64,
-        aggregators,
+        aggregators: variant === 'with' ? 1 : 0,
+        inlineAggregator: variant === 'inline',
       })
   return list
 }

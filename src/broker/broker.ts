@@ -41,8 +41,14 @@ export interface SubscribeOptions {
    * Where to start reading a partition each time it is assigned to this member, in place of the
    * group's committed offset. A consumer that keeps its checkpoint in its own database, in the same
    * transaction as its state, answers from there; `undefined` keeps the committed offset.
+   * `committed` is the group's committed offset of the partition (undefined when it has none),
+   * for a caller that rides on another group's consumer and must start at the lower of the two.
    */
-  readonly startAt?: (topic: string, partition: number) => Promise<bigint | undefined>
+  readonly startAt?: (
+    topic: string,
+    partition: number,
+    committed: bigint | undefined,
+  ) => Promise<bigint | undefined>
 }
 
 export interface PartitionLag {

@@ -83,6 +83,8 @@ const dbUsers: Role[] = [
 const deadLetterSavers: Role[] = ['dead-letter-saver', 'up']
 const redrivers: Role[] = ['admin', 'up']
 const aggregators: Role[] = ['aggregate', 'up']
+/** Roles that can run the window aggregator: its own role, `up`, and the saver with --inline-aggregator. */
+const windowers: Role[] = [...aggregators, 'saver']
 const topicName = Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a Kafka topic name' })
 /** Roles that open the embedded log or PGlite when --embedded is set. */
 const modeUsers: Role[] = [...servers, 'migrate', 'doctor', 'topics', 'inventory']
@@ -502,6 +504,16 @@ const TABLE = [
     roles: ['up'],
   },
   {
+    key: 'inlineAggregator',
+    flag: 'inline-aggregator',
+    env: 'FLOWLINE_INLINE_AGGREGATOR',
+    description:
+      "run the window aggregator inside the saver, on the batches the saver reads (one Kafka read and decode instead of two; scale the saver's partitions to scale it)",
+    schema: Type.Boolean(),
+    default: false,
+    roles: ['saver', 'up'],
+  },
+  {
     key: 'aggregatePort',
     flag: 'aggregate-port',
     env: 'AGGREGATE_PORT',
@@ -518,7 +530,7 @@ const TABLE = [
       'consumer group of the aggregator (its checkpoint in stream_offsets is kept under this name)',
     schema: Type.String({ pattern: '^[A-Za-z0-9._-]{1,200}$', description: 'a consumer group id' }),
     default: 'window-aggregator',
-    roles: [...aggregators, 'admin'],
+    roles: [...windowers, 'admin'],
   },
   {
     key: 'windows',
@@ -535,7 +547,7 @@ const TABLE = [
       },
     ),
     default: ['1m', '1h'],
-    roles: aggregators,
+    roles: windowers,
     list: true,
   },
   {
@@ -545,7 +557,7 @@ const TABLE = [
     description: 'how far behind the newest event time of a partition a window stays open, in ms',
     schema: Type.Integer({ minimum: 0, maximum: 86_400_000, description: 'an integer from 0 to 86400000' }),
     default: 30_000,
-    roles: aggregators,
+    roles: windowers,
   },
   {
     key: 'idleTimeoutMs',
@@ -555,7 +567,7 @@ const TABLE = [
       'a partition without records this long stops holding the watermark back; when all are idle it follows the clock, in ms',
     schema: positive(86_400_000),
     default: 10_000,
-    roles: aggregators,
+    roles: windowers,
   },
   {
     key: 'aggregateBatchSize',
@@ -564,7 +576,7 @@ const TABLE = [
     description: 'most records merged in one database transaction by the aggregator',
     schema: positive(100_000),
     default: 100_000,
-    roles: aggregators,
+    roles: windowers,
   },
   {
     key: 'aggregateBatchWaitMs',
@@ -574,7 +586,7 @@ const TABLE = [
       'longest a partial batch of the aggregator waits before it is merged, in ms: a longer wait puts more readings of a sensor in one transaction, which writes each of its windows once, but alerts and closed windows come up to this much later; keep it well under --idle-timeout',
     schema: positive(60_000),
     default: 5000,
-    roles: aggregators,
+    roles: windowers,
   },
   {
     key: 'aggregateConsumers',
@@ -592,7 +604,7 @@ const TABLE = [
     description: 'topic the aggregator publishes closed windows and corrections to',
     schema: topicName,
     default: 'temperature_windows',
-    roles: [...aggregators, 'topics'],
+    roles: [...windowers, 'topics'],
   },
   {
     key: 'alertsTopic',
@@ -601,7 +613,7 @@ const TABLE = [
     description: 'topic the aggregator publishes alert transitions to',
     schema: topicName,
     default: 'alerts',
-    roles: [...aggregators, 'topics'],
+    roles: [...windowers, 'topics'],
   },
   {
     key: 'defaultLimit',

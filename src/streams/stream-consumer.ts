@@ -1,5 +1,5 @@
 import { hostname } from 'node:os'
-import type { Broker, IncomingRecord, RecordBatch } from '../broker/broker.ts'
+import type { Broker, IncomingRecord, RecordBatch, SubscribeOptions } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../consumer/batch-consumer.ts'
 import { exitWhenLoopFails } from '../consumer/consumer-role.ts'
@@ -122,6 +122,21 @@ export function createStreamHandler<Item>(options: StreamHandlerOptions<Item>) {
   return { prepare, handle }
 }
 
+/**
+ * Work that rides on a stream's consumer and sees each batch once the sink wrote it, so one
+ * read and decode serve both (the saver's `--inline-aggregator`). It keeps its own checkpoint.
+ */
+export interface BatchCompanion<Item> {
+  /** Where the member starts a partition; it must not skip what the sink has not committed. */
+  readonly startAt: NonNullable<SubscribeOptions['startAt']>
+  /** Awaited before a batch is written: waits while the companion holds its most (a bounded queue); a rejection fails the batch, which is retried. */
+  ready(): Promise<void>
+  /** Takes a batch the sink wrote, in read order. */
+  written(batch: RecordBatch, decoded: DecodedBatch<Item>): void
+  /** After the member stopped: hands on what it holds (or leaves it to be read again). */
+  stop(): Promise<void>
+}
+
 export interface StreamConsumersOptions {
   readonly config: Config
   readonly broker: Broker
@@ -138,6 +153,7 @@ export interface StreamConsumersOptions {
 export async function startStreamConsumers<Item>(
   definition: StreamDefinition<Item>,
   { config, broker, storage, logger, metrics }: StreamConsumersOptions,
+  companionOf?: (member: number) => BatchCompanion<Item>,
 ): Promise<BatchConsumer[]> {
   const groupId = definition.groupId(config)
   const handler = createStreamHandler({
@@ -160,15 +176,17 @@ export async function startStreamConsumers<Item>(
   // the event loop while the other's transaction runs.
   const consumers: BatchConsumer[] = []
   for (let member = 0; member < (onEventLoop ? 1 : config.saverConsumers); member++) {
+    const companion = companionOf?.(member)
     const subscription = await broker.subscribe({
       groupId,
       topics: [definition.topic(config)],
       maxBatch,
       maxWaitMs: config.saverBatchWaitMs,
+      ...(companion && { startAt: companion.startAt }),
     })
     // Tracing wraps the subscription and the handler: the batch span covers decode, write and commit.
     const traced = traceBatches(
-      { subscription, ...handler },
+      { subscription, ...(companion ? withCompanion(handler, companion) : handler) },
       { system: messagingSystem(broker), group: groupId, member: `${hostname()}/${process.pid}/${member}` },
     )
     const consumer = runBatchConsumer({
@@ -181,7 +199,32 @@ export async function startStreamConsumers<Item>(
     })
     // The message names the group, hence the stream.
     exitWhenLoopFails(consumer, logger, 'saver')
-    consumers.push(consumer)
+    consumers.push(
+      companion
+        ? {
+            done: consumer.done,
+            async stop() {
+              await consumer.stop()
+              await companion.stop()
+            },
+          }
+        : consumer,
+    )
   }
   return consumers
+}
+
+/** The handler with a companion: it makes room before the write and takes the batch after. */
+function withCompanion<Item>(
+  handler: ReturnType<typeof createStreamHandler<Item>>,
+  companion: BatchCompanion<Item>,
+): ReturnType<typeof createStreamHandler<Item>> {
+  return {
+    prepare: handler.prepare,
+    async handle(batch, decoded) {
+      await companion.ready()
+      await handler.handle(batch, decoded)
+      companion.written(batch, decoded)
+    },
+  }
 }

@@ -263,16 +263,20 @@ export function runBrokerContract(name: string, factory: () => Promise<BrokerUnd
       const groupId = uniqueName('group')
       await broker.publish(messages(topic, 40, (index) => `device-${index % 8}`))
       // Commit everything first: startAt must win over the group's committed offsets.
-      await (await reader(groupId, topic)).take(40, { commit: true })
+      const all = await (await reader(groupId, topic)).take(40, { commit: true })
+      const ends = new Map<string, bigint>()
+      for (const record of all) ends.set(`${topic}/${record.partition}`, record.offset + 1n)
       await restart()
       const asked: string[] = []
+      const committedSeen = new Map<string, bigint | undefined>()
       const subscription = await broker.subscribe({
         groupId,
         topics: [topic],
         maxBatch: 100,
         maxWaitMs: 100,
-        startAt: async (askedTopic, partition) => {
+        startAt: async (askedTopic, partition, committed) => {
           asked.push(`${askedTopic}/${partition}`)
+          committedSeen.set(`${askedTopic}/${partition}`, committed)
           // Partition 0 restarts at offset 2; partition 1 keeps the committed offset (its end).
           return partition === 0 ? 2n : undefined
         },
@@ -295,6 +299,7 @@ export function runBrokerContract(name: string, factory: () => Promise<BrokerUnd
         'from there in order',
       )
       assert.deepEqual(new Set(asked), new Set([`${topic}/0`, `${topic}/1`]))
+      assert.deepEqual(committedSeen, ends, "startAt is told the group's committed offset of each partition")
     })
 
     contractTest('reports lag as end offset minus committed offset', async () => {

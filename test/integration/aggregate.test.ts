@@ -77,10 +77,10 @@ async function startRoles(t: TestContext, pair: Pair): Promise<void> {
   const logger = quietLogger()
   await pair.broker.ensureTopics(topicsOf(pair.config))
   await pair.storage.migrate()
-  const roles: RunningRole[] = [
-    await startSaver(pair.config, pair.broker, pair.storage, logger, metrics),
-    await startAggregate(pair.config, pair.broker, pair.storage, logger, metrics),
-  ]
+  // --inline-aggregator: the saver's members aggregate the batches they read; no aggregator role.
+  const roles: RunningRole[] = [await startSaver(pair.config, pair.broker, pair.storage, logger, metrics)]
+  if (!pair.config.inlineAggregator)
+    roles.push(await startAggregate(pair.config, pair.broker, pair.storage, logger, metrics))
   t.after(async () => {
     for (const role of roles) await role.close()
   })
@@ -292,25 +292,30 @@ function scenarioConfig(flags: Record<string, unknown>): Config {
   })
 }
 
-describe('aggregator: windows equal the GROUP BY over measurements', { timeout: 300_000 }, () => {
-  it('on Kafka and PostgreSQL, through disorder, lateness and duplicates', async (t) => {
-    const { broker, topic } = await kafkaWithTopic(t, 3)
-    const database = await createTestDatabase()
-    t.after(() => database.drop())
-    const storage = new PostgresStorage({ connectionString: database.url })
-    t.after(() => storage.close())
-    await runScenario(t, { broker, storage, config: scenarioConfig({ topic }) })
-  })
-
-  it('on the embedded log and PGlite, the same', async (t) => {
-    const directory = await mkdtemp(join(tmpdir(), 'flowline-aggregate-'))
-    const broker = await EmbeddedBroker.open({ directory })
-    const storage = new PGliteStorage({ dataDir: undefined })
-    t.after(async () => {
-      await storage.close()
-      await broker.close()
-      await rm(directory, { recursive: true, force: true, maxRetries: 10 })
+for (const inline of [false, true])
+  describe(`aggregator${inline ? ' inside the saver' : ''}: windows equal the GROUP BY over measurements`, {
+    timeout: 300_000,
+  }, () => {
+    it('on Kafka and PostgreSQL, through disorder, lateness and duplicates', async (t) => {
+      const { broker, topic } = await kafkaWithTopic(t, 3)
+      const database = await createTestDatabase()
+      t.after(() => database.drop())
+      const storage = new PostgresStorage({ connectionString: database.url })
+      t.after(() => storage.close())
+      const config = scenarioConfig({ topic, inlineAggregator: inline })
+      await runScenario(t, { broker, storage, config })
     })
-    await runScenario(t, { broker, storage, config: scenarioConfig({ topic: uniqueName('temperatures') }) })
+
+    it('on the embedded log and PGlite, the same', async (t) => {
+      const directory = await mkdtemp(join(tmpdir(), 'flowline-aggregate-'))
+      const broker = await EmbeddedBroker.open({ directory })
+      const storage = new PGliteStorage({ dataDir: undefined })
+      t.after(async () => {
+        await storage.close()
+        await broker.close()
+        await rm(directory, { recursive: true, force: true, maxRetries: 10 })
+      })
+      const config = scenarioConfig({ topic: uniqueName('temperatures'), inlineAggregator: inline })
+      await runScenario(t, { broker, storage, config })
+    })
   })
-})

@@ -96,7 +96,8 @@ export class EmbeddedSubscription implements Subscription, GroupMember {
     }
     const { startAt } = this.#options
     if (startAt) {
-      owned.starting = startAt(topic, partition).then(
+      const committed = this.#context.coordinator.offsets.committed(topic, partition)
+      owned.starting = startAt(topic, partition, committed).then(
         (offset) => {
           owned.starting = undefined
           if (offset !== undefined) owned.position = this.#startOf(log, offset)

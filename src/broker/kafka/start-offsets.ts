@@ -23,7 +23,12 @@ export function startPartitionsAt(
     await Promise.all(
       options.topics.flatMap(({ topic, partitions }) =>
         partitions.map(async (partition) => {
-          const offset = await startAt(topic, partition)
+          const committed = offsets.get(topic)?.[partition]
+          const offset = await startAt(
+            topic,
+            partition,
+            committed !== undefined && committed >= 0n ? committed : undefined,
+          )
           if (offset === undefined) return
           const ofTopic = offsets.get(topic) ?? []
           while (ofTopic.length <= partition) ofTopic.push(-1n)

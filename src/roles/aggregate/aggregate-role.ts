@@ -33,28 +33,13 @@ export async function startAggregate(
   logger: Logger,
   metrics: Metrics,
 ): Promise<RunningRole> {
-  const specs = config.windows.map(parseWindowSpec)
-  // Window and alert events get a producer span (child of the batch span when published inside it).
-  const outbox = new OutboxPublisher(storage.db, withProducerSpans(broker), metrics)
+  const createAggregator = windowAggregators(config, broker, storage, logger, metrics)
   const onEventLoop = storage.capabilities.blocksEventLoop
   const members = onEventLoop ? 1 : config.aggregateConsumers
   const consumers: BatchConsumer[] = []
   const timers: NodeJS.Timeout[] = []
   for (let member = 0; member < members; member++) {
-    const aggregator = new WindowAggregator({
-      windows: new WindowsRepository(storage.db, config.aggregateGroup, config.topic),
-      alerts: new AlertsRepository(),
-      outbox,
-      logger,
-      metrics,
-      specs,
-      allowedLatenessMs: config.allowedLatenessMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      futureToleranceMs: config.futureToleranceMs,
-      windowsTopic: config.windowsTopic,
-      alertsTopic: config.alertsTopic,
-      topic: config.topic,
-    })
+    const aggregator = createAggregator()
     const subscription = await broker.subscribe({
       groupId: config.aggregateGroup,
       topics: [config.topic],
@@ -81,19 +66,7 @@ export async function startAggregate(
     })
     exitWhenLoopFails(consumer, logger, 'aggregator')
     consumers.push(consumer)
-    let ticking = false
-    const timer = setInterval(() => {
-      if (ticking) return
-      ticking = true
-      aggregator
-        .tick()
-        .catch((error: unknown) => logger.warn({ err: error }, 'closing windows failed; trying again'))
-        .finally(() => {
-          ticking = false
-        })
-    }, TICK_MS)
-    timer.unref()
-    timers.push(timer)
+    timers.push(tickEverySecond(aggregator, logger))
   }
   const app = await createHttpApp({
     auth: probesOnly(config.metricsToken),
@@ -117,4 +90,52 @@ export async function startAggregate(
       await app.close()
     },
   }
+}
+
+/**
+ * Makes the window aggregator of one group member from the settings; the members of a process
+ * share one outbox publisher. Used by this role and by the saver's `--inline-aggregator`.
+ */
+export function windowAggregators(
+  config: Config,
+  broker: Broker,
+  storage: Storage,
+  logger: Logger,
+  metrics: Metrics,
+): () => WindowAggregator {
+  const specs = config.windows.map(parseWindowSpec)
+  // Window and alert events get a producer span (child of the batch span when published inside it).
+  const outbox = new OutboxPublisher(storage.db, withProducerSpans(broker), metrics)
+  return () =>
+    new WindowAggregator({
+      windows: new WindowsRepository(storage.db, config.aggregateGroup, config.topic),
+      alerts: new AlertsRepository(),
+      outbox,
+      logger,
+      metrics,
+      specs,
+      allowedLatenessMs: config.allowedLatenessMs,
+      idleTimeoutMs: config.idleTimeoutMs,
+      futureToleranceMs: config.futureToleranceMs,
+      windowsTopic: config.windowsTopic,
+      alertsTopic: config.alertsTopic,
+      topic: config.topic,
+    })
+}
+
+/** Closes a member's due windows once a second, one tick at a time; a failed tick is logged and tried again. */
+export function tickEverySecond(aggregator: WindowAggregator, logger: Logger): NodeJS.Timeout {
+  let ticking = false
+  const timer = setInterval(() => {
+    if (ticking) return
+    ticking = true
+    aggregator
+      .tick()
+      .catch((error: unknown) => logger.warn({ err: error }, 'closing windows failed; trying again'))
+      .finally(() => {
+        ticking = false
+      })
+  }, TICK_MS)
+  timer.unref()
+  return timer
 }

@@ -28,7 +28,7 @@ export interface AggregatorOptions {
 }
 
 /** One record of a batch after parsing: a reading, or why it is skipped. */
-type Decoded =
+export type Decoded =
   | { readonly partition: number; readonly offset: bigint; readonly reading: Reading }
   | { readonly partition: number; readonly offset: bigint; readonly skipped: string }
 
@@ -72,6 +72,22 @@ export class WindowAggregator {
     return checkpoint && checkpoint.nextOffset >= 0n ? checkpoint.nextOffset : undefined
   }
 
+  /**
+   * `startAt` for an aggregator riding on the saver's consumer (`--inline-aggregator`): the lower
+   * of its checkpoint and the saver group's committed offset, so neither skips a record. The
+   * saver skips what it stored before (by `(sensor_id, ts)`), the aggregator what it merged
+   * (below its checkpoint). Without a checkpoint it starts at the beginning of the log, so its
+   * windows cover every stored measurement.
+   */
+  startAtOrBefore = async (
+    topic: string,
+    partition: number,
+    committed: bigint | undefined,
+  ): Promise<bigint | undefined> => {
+    const checkpoint = (await this.startAt(topic, partition)) ?? 0n
+    return committed !== undefined && committed < checkpoint ? committed : checkpoint
+  }
+
   /** A busy or restarting PostgreSQL gets a few tries (about 15 s) before the assignment fails. */
   async #storedCheckpoint(partition: number) {
     for (let attempt = 0; ; attempt++) {
@@ -98,7 +114,14 @@ export class WindowAggregator {
       return { partition, offset, reading: { sensorId, temperature, timestampMs, partition } }
     })
 
-  handle = async (_batch: RecordBatch, decoded: Decoded[]): Promise<void> => {
+  handle = (_batch: RecordBatch, decoded: Decoded[]): Promise<void> => this.apply(decoded)
+
+  /**
+   * Merges records, in log order per partition, in one transaction, then publishes the events
+   * it queued. A record at or below what is already applied is skipped, so a list may repeat a
+   * range (read again after a rebalance) without counting it twice.
+   */
+  async apply(decoded: readonly Decoded[]): Promise<void> {
     const queued = await this.#inTurn(() => this.#apply(decoded))
     // Most batches queue no event: skip the outbox's transaction then (the tick drains leftovers).
     if (queued) await this.#options.outbox.publishPending()
@@ -121,7 +144,7 @@ export class WindowAggregator {
   }
 
   /** Applies a batch in one transaction; true when it queued events in the outbox. */
-  async #apply(decoded: Decoded[]): Promise<boolean> {
+  async #apply(decoded: readonly Decoded[]): Promise<boolean> {
     const { metrics, windows } = this.#options
     const partitions = [...new Set(decoded.map((item) => item.partition))]
     const nowMs = Date.now()
@@ -134,12 +157,14 @@ export class WindowAggregator {
       let stale = 0
       for (const item of decoded) {
         const stored = checkpoints.get(item.partition)
-        // Applied by an earlier transaction (a redelivery, or another member got here first): drop.
-        if (stored && item.offset < stored.nextOffset) {
+        const running = next.get(item.partition)
+        // Applied by an earlier transaction (a redelivery, or another member got here first), or
+        // earlier in this list (a range read twice): drop.
+        if ((stored && item.offset < stored.nextOffset) || (running && item.offset < running.nextOffset)) {
           stale += 1
           continue
         }
-        const entry = next.get(item.partition) ?? {
+        const entry = running ?? {
           nextOffset: item.offset + 1n,
           newestEventMs: stored?.newestEventMs,
         }

@@ -10,6 +10,8 @@ import type { Metrics } from '../../observability/metrics.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { startStreamConsumers } from '../../streams/stream-consumer.ts'
 import { selectedStreams } from '../../streams/stream-registry.ts'
+import { windowAggregators } from '../aggregate/aggregate-role.ts'
+import { inlineAggregation } from '../aggregate/inline-aggregation.ts'
 import { startPartitionMaintenance } from './partition-maintenance.ts'
 import { startSummaryFolding } from './summary-folding.ts'
 
@@ -39,8 +41,23 @@ export async function startSaver(
     : undefined
   const folding = savesMeasurements ? await startSummaryFolding(storage, logger) : undefined
   const consumers: BatchConsumer[] = []
-  for (const stream of streams)
-    consumers.push(...(await startStreamConsumers(stream, { config, broker, storage, logger, metrics })))
+  const createAggregator = config.inlineAggregator
+    ? windowAggregators(config, broker, storage, logger, metrics)
+    : undefined
+  for (const stream of streams) {
+    // With --inline-aggregator each member of the measurements stream feeds its own aggregator.
+    const companionOf =
+      createAggregator && stream.name === 'measurements'
+        ? () =>
+            inlineAggregation(createAggregator(), {
+              maxRecords: config.aggregateBatchSize,
+              maxWaitMs: config.aggregateBatchWaitMs,
+              logger,
+            })
+        : undefined
+    const context = { config, broker, storage, logger, metrics }
+    consumers.push(...(await startStreamConsumers(stream, context, companionOf)))
+  }
   const app = await createHttpApp({
     auth: probesOnly(config.metricsToken),
     name: 'saver',

@@ -1,0 +1,104 @@
+import type { RecordBatch } from '../../broker/broker.ts'
+import type { Measurement } from '../../domain/measurement.ts'
+import type { Logger } from '../../observability/logger.ts'
+import type { BatchCompanion, DecodedBatch } from '../../streams/stream-consumer.ts'
+import { tickEverySecond } from './aggregate-role.ts'
+import type { Decoded, WindowAggregator } from './window-aggregator.ts'
+
+export interface InlineAggregationOptions {
+  /** Records held before the saver's next batch waits for a merge (`--aggregate-batch-size`). */
+  readonly maxRecords: number
+  /** Longest a record waits to be merged, in ms (`--aggregate-batch-wait`). */
+  readonly maxWaitMs: number
+  readonly logger: Logger
+}
+
+/** How often the held records are checked against `maxWaitMs`. */
+const CHECK_MS = 250
+/** Pause after a failed merge before the timer tries again (the saver's own batches retry on their own). */
+const RETRY_MS = 2000
+
+/**
+ * The window aggregator of one saver member (`--inline-aggregator`): it takes the batches the
+ * saver already read and decoded, holds their readings (at most `maxRecords`, at most
+ * `maxWaitMs`) and merges them in one transaction with its checkpoint, exactly as the
+ * `aggregate` role does with batches it reads itself. The saver commits its offsets before the
+ * merge, so a crash loses the held readings; the member then starts at the lower of the
+ * checkpoint and the committed offset and reads them again. Measured on the batched bench:
+ * see bench/results/ANALYSIS.md ("The aggregator inside the saver").
+ */
+export function inlineAggregation(
+  aggregator: WindowAggregator,
+  options: InlineAggregationOptions,
+): BatchCompanion<Measurement> {
+  let held: Decoded[] = []
+  let oldestAt = 0
+  let retryAt = 0
+  let merging: Promise<void> | undefined
+
+  const mergeHeld = async () => {
+    const taken = held
+    held = []
+    try {
+      await aggregator.apply(taken)
+    } catch (error) {
+      // Back in front, in log order: the next merge takes them with whatever came since.
+      held = taken.concat(held)
+      throw error
+    }
+  }
+  /** One merge at a time; a caller arriving during one waits for it. */
+  const merge = () => {
+    merging ??= mergeHeld().finally(() => {
+      merging = undefined
+    })
+    return merging
+  }
+
+  const timer = setInterval(() => {
+    const now = performance.now()
+    if (held.length === 0 || now - oldestAt < options.maxWaitMs || now < retryAt || merging) return
+    merge().catch((error: unknown) => {
+      retryAt = performance.now() + RETRY_MS
+      options.logger.warn({ err: error, held: held.length }, 'merging windows failed; trying again')
+    })
+  }, CHECK_MS)
+  timer.unref()
+  const ticker = tickEverySecond(aggregator, options.logger)
+
+  return {
+    startAt: aggregator.startAtOrBefore,
+    async ready() {
+      while (held.length >= options.maxRecords) await merge()
+    },
+    written(batch: RecordBatch, { items, sources, rejected }: DecodedBatch<Measurement>) {
+      if (held.length === 0) oldestAt = performance.now()
+      // The decoded batch keeps the good and the rejected records apart, each in read order:
+      // walking the batch interleaves them again, so every partition's offsets stay in log order.
+      let good = 0
+      let bad = 0
+      for (const record of batch.records) {
+        const { partition, offset } = record
+        if (sources[good] === record) {
+          const { sensorId, temperature, timestampMs } = items[good++] as Measurement
+          held.push({ partition, offset, reading: { sensorId, temperature, timestampMs, partition } })
+        } else if (rejected[bad]?.record === record) {
+          const { rejection } = rejected[bad++] as DecodedBatch<Measurement>['rejected'][number]
+          held.push({ partition, offset, skipped: rejection.field ?? 'payload' })
+        }
+      }
+    },
+    async stop() {
+      clearInterval(timer)
+      clearInterval(ticker)
+      try {
+        while (held.length > 0 || merging) await merge()
+      } catch (error) {
+        options.logger.warn(
+          { err: error, held: held.length },
+          'merging windows on shutdown failed; they are read again from the checkpoint',
+        )
+      }
+    },
+  }
+}
