@@ -142,7 +142,7 @@ export class ScenarioRun {
   async createRole(
     role: RoleName,
     label: string,
-    flags: Record<string, string | number> = {},
+    flags: Record<string, string | number | boolean> = {},
     startTimeoutMs?: number,
   ): Promise<RoleProcess> {
     const kafka = {
@@ -157,14 +157,7 @@ export class ScenarioRun {
       // Ingest reads device tokens and the sensor registry from the database.
       ingest: { ...kafka, ...database },
       saver: { ...kafka, ...database, group: this.group },
-      aggregate: {
-        ...kafka,
-        ...database,
-        'aggregate-group': this.aggregateGroup,
-        'windows-topic': `${this.topic}-windows`,
-        'alerts-topic': `${this.topic}-alerts`,
-        ...AGGREGATE_FLAGS,
-      },
+      aggregate: { ...kafka, ...database, ...this.aggregatorFlags },
       'dead-letter-saver': { ...kafka, ...database, 'dead-letter-group': this.deadLetterGroup },
       admin: { ...kafka, ...database },
     }
@@ -179,6 +172,16 @@ export class ScenarioRun {
     return process
   }
 
+  /** The aggregator's group, topics and timings, for the `aggregate` role or a saver with `--inline-aggregator`. */
+  get aggregatorFlags(): Record<string, string | number> {
+    return {
+      'aggregate-group': this.aggregateGroup,
+      'windows-topic': `${this.topic}-windows`,
+      'alerts-topic': `${this.topic}-alerts`,
+      ...AGGREGATE_FLAGS,
+    }
+  }
+
   /** A process the scenario made itself (e.g. `createRole('etl worker', …)`), closed with its roles at the end. */
   closeAtEnd<Process extends RoleProcess>(process: Process): Process {
     this.#roles.push(process)
@@ -191,7 +194,7 @@ export class ScenarioRun {
   async startRole(
     role: RoleName,
     label: string,
-    flags: Record<string, string | number> = {},
+    flags: Record<string, string | number | boolean> = {},
     startTimeoutMs?: number,
   ): Promise<RoleProcess> {
     const process = await this.createRole(role, label, flags, startTimeoutMs)

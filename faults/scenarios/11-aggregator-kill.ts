@@ -9,7 +9,7 @@ import type { ScenarioRun } from '../lib/scenario-run.ts'
  * windows and checkpoint are durable, its events sit in the outbox and its Kafka offsets are not
  * committed. Returns the killed process, or null if none got there within 15 s.
  */
-async function killAfterCommit(
+export async function killAfterCommit(
   run: ScenarioRun,
   aggregators: readonly RoleProcess[],
 ): Promise<RoleProcess | null> {

@@ -17,6 +17,7 @@ import { stockSaverKill } from './15-stock-saver-kill.ts'
 import { zombieStockSaver } from './16-zombie-stock-saver.ts'
 import { postgresDownStock } from './17-postgres-down-stock.ts'
 import { etlWorkerKill } from './18-etl-worker-kill.ts'
+import { inlineAggregatorKill } from './19-inline-aggregator-kill.ts'
 
 /** Every scenario of the suite, in the order of issue 6. */
 export const SCENARIOS: readonly Scenario[] = [
@@ -38,4 +39,5 @@ export const SCENARIOS: readonly Scenario[] = [
   zombieStockSaver,
   postgresDownStock,
   etlWorkerKill,
+  inlineAggregatorKill,
 ]
