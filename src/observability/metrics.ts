@@ -175,6 +175,11 @@ function aggregatorMetrics(registers: Registry[]) {
       labelNames: ['reason'],
       registers,
     }),
+    inlineAggregatorWait: new Counter({
+      name: 'flowline_inline_aggregator_wait_seconds_total',
+      help: 'Time saver members waited for their inline aggregator to merge before writing a batch (--inline-aggregator backpressure)',
+      registers,
+    }),
     staleRecords: new Counter({
       name: 'flowline_aggregate_stale_records_total',
       help: 'Records below the stored checkpoint, dropped (a redelivery or a fenced stale member)',

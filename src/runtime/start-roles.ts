@@ -126,7 +126,11 @@ export async function startPipeline(
           { storage, broker },
           logger,
           metrics,
-          roles.filter((role): role is FlowRole => (FLOW_ROLES as readonly string[]).includes(role)),
+          // The aggregator inside the saver (--inline-aggregator) still shows on the flow view.
+          [
+            ...roles,
+            ...(config.inlineAggregator && roles.includes('saver') ? ['aggregate' as const] : []),
+          ].filter((role): role is FlowRole => (FLOW_ROLES as readonly string[]).includes(role)),
           await createGroupLag(config),
         ),
       )

@@ -1,6 +1,7 @@
 import type { RecordBatch } from '../../broker/broker.ts'
 import type { Measurement } from '../../domain/measurement.ts'
 import type { Logger } from '../../observability/logger.ts'
+import type { Metrics } from '../../observability/metrics.ts'
 import type { BatchCompanion, DecodedBatch } from '../../streams/stream-consumer.ts'
 import { tickEverySecond } from './aggregate-role.ts'
 import type { Decoded, WindowAggregator } from './window-aggregator.ts'
@@ -11,10 +12,13 @@ export interface InlineAggregationOptions {
   /** Longest a record waits to be merged, in ms (`--aggregate-batch-wait`). */
   readonly maxWaitMs: number
   readonly logger: Logger
+  readonly metrics: Metrics
 }
 
 /** How often the held records are checked against `maxWaitMs`. */
 const CHECK_MS = 250
+/** The saver waits once this many times `maxRecords` are held (one merge running, the next one full). */
+const HELD_LIMIT = 2
 /** Pause after a failed merge before the timer tries again (the saver's own batches retry on their own). */
 const RETRY_MS = 2000
 
@@ -26,7 +30,7 @@ const RETRY_MS = 2000
  * saver's own inserts (another connection); the saver waits only when twice `maxRecords` are held. The saver commits its offsets before the
  * merge, so a crash loses the held readings; the member then starts at the lower of the
  * checkpoint and the committed offset and reads them again. Measured on the batched bench:
- * see bench/results/ANALYSIS.md ("The aggregator inside the saver").
+ * bench/results/ANALYSIS.md, "The window aggregator inside the saver".
  */
 export function inlineAggregation(
   aggregator: WindowAggregator,
@@ -73,7 +77,13 @@ export function inlineAggregation(
   return {
     startAt: aggregator.startAtOrBefore,
     async ready() {
-      while (held.length >= 2 * options.maxRecords) await merge()
+      if (held.length < HELD_LIMIT * options.maxRecords) return
+      const startedAt = performance.now()
+      try {
+        while (held.length >= HELD_LIMIT * options.maxRecords) await merge()
+      } finally {
+        options.metrics.inlineAggregatorWait.inc((performance.now() - startedAt) / 1000)
+      }
     },
     written(batch: RecordBatch, { items, sources, rejected }: DecodedBatch<Measurement>) {
       if (held.length === 0) oldestAt = performance.now()

@@ -53,6 +53,7 @@ export async function startSaver(
               maxRecords: config.aggregateBatchSize,
               maxWaitMs: config.aggregateBatchWaitMs,
               logger,
+              metrics,
             })
         : undefined
     const context = { config, broker, storage, logger, metrics }
