@@ -6,12 +6,13 @@ import type { ScenarioRun } from '../lib/scenario-run.ts'
 
 /**
  * SIGKILLs whichever of `aggregators` first commits a batch and waits to publish its events: its
- * windows and checkpoint are durable, its events sit in the outbox and its Kafka offsets are not
- * committed. Returns the killed process, or null if none got there within 15 s.
+ * windows and checkpoint are durable, its events sit in the outbox and (for the `aggregate` role)
+ * its Kafka offsets are not committed; `pending` says what the kill interrupts. Returns the killed process, or null if none got there within 15 s.
  */
 export async function killAfterCommit(
   run: ScenarioRun,
   aggregators: readonly RoleProcess[],
+  pending = 'publishing its events and committing its Kafka offsets',
 ): Promise<RoleProcess | null> {
   const gate = await LockGate.close(run.databaseUrl, 'aggregatorPublish')
   try {
@@ -22,10 +23,7 @@ export async function killAfterCommit(
     const victim = aggregators.find((aggregator) => aggregator.label === blocked?.application)
     if (!victim) return null
     await victim.kill()
-    run.event(
-      'fault',
-      `${victim.label} SIGKILLed after its batch committed in PostgreSQL, before publishing its events and committing its Kafka offsets`,
-    )
+    run.event('fault', `${victim.label} SIGKILLed after its batch committed in PostgreSQL, before ${pending}`)
     return victim
   } finally {
     await gate.end()

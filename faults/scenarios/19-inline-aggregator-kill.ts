@@ -31,7 +31,10 @@ export const inlineAggregatorKill: Scenario = {
     const kills = run.short ? 4 : 10
     for (let kill = 1; kill <= kills; kill++) {
       await run.sleep(1000 + Math.random() * 3000)
-      const killed = kill % 2 === 0 ? await killAfterCommit(run, savers) : null
+      const killed =
+        kill % 2 === 0
+          ? await killAfterCommit(run, savers, 'publishing its events (the saver had committed the offsets)')
+          : null
       if (killed) worst += 1
       // The harness supervisor may be restarting one that exited on its own: pick a running one.
       const running = savers.filter((saver) => saver.running)

@@ -27,9 +27,12 @@ export interface AggregatorOptions {
   readonly topic: string
 }
 
-/** One record of a batch after parsing: a reading, or why it is skipped. */
+/**
+ * One record of a batch after parsing: a reading with its offset (one object a record, as many
+ * are held between merges), or why it is skipped.
+ */
 export type Decoded =
-  | { readonly partition: number; readonly offset: bigint; readonly reading: Reading }
+  | (Reading & { readonly offset: bigint })
   | { readonly partition: number; readonly offset: bigint; readonly skipped: string }
 
 const LATENESS_BUCKETS: ReadonlyArray<readonly [number, string]> = [
@@ -111,7 +114,7 @@ export class WindowAggregator {
       const { partition, offset } = record
       if (!decoded.ok) return { partition, offset, skipped: decoded.rejection.field ?? 'payload' }
       const { sensorId, temperature, timestampMs } = decoded.measurement
-      return { partition, offset, reading: { sensorId, temperature, timestampMs, partition } }
+      return { sensorId, temperature, timestampMs, partition, offset }
     })
 
   handle = (_batch: RecordBatch, decoded: Decoded[]): Promise<void> => this.apply(decoded)
@@ -169,11 +172,12 @@ export class WindowAggregator {
           newestEventMs: stored?.newestEventMs,
         }
         entry.nextOffset = item.offset + 1n
-        if ('reading' in item) {
-          readings.push(item.reading)
-          if (entry.newestEventMs === undefined || item.reading.timestampMs > entry.newestEventMs)
-            entry.newestEventMs = item.reading.timestampMs
-        } else skipped.push(item.skipped)
+        if ('skipped' in item) skipped.push(item.skipped)
+        else {
+          readings.push(item)
+          if (entry.newestEventMs === undefined || item.timestampMs > entry.newestEventMs)
+            entry.newestEventMs = item.timestampMs
+        }
         next.set(item.partition, entry)
       }
       const late = this.#lateOf(readings)

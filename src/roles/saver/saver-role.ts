@@ -19,7 +19,8 @@ import { startSummaryFolding } from './summary-folding.ts'
  * Starts the saver: for each stream of `--streams` (default: all), `--consumers` consumer-group
  * members that write batches through the stream's sink and commit offsets after each transaction,
  * with /health, /ready and /metrics on its own port. On close each finishes the batch in hand,
- * commits it and leaves its group.
+ * commits it and leaves its group. With `--inline-aggregator` each member of the measurements
+ * stream also feeds a window aggregator of its own (`inline-aggregation.ts`), merged on close.
  */
 export async function startSaver(
   config: Config,
@@ -69,7 +70,10 @@ export async function startSaver(
   })
   const urls = await listen(app, 'saver', config.host, config.saverPort, logger)
   logger.info(
-    { streams: streams.map((stream) => `${stream.name} (${stream.topic(config)})`) },
+    {
+      streams: streams.map((stream) => `${stream.name} (${stream.topic(config)})`),
+      ...(createAggregator && { inlineAggregator: config.aggregateGroup, windows: config.windows }),
+    },
     'saver consuming',
   )
   return {
