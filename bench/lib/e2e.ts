@@ -41,9 +41,9 @@ export interface BenchContext {
   /** Prefix of every database, topic and group name of this invocation. */
   readonly tag: string
   readonly cpuProfDir?: string
-  readonly ingestFlags?: Readonly<Record<string, string>>
-  readonly saverFlags?: Readonly<Record<string, string>>
-  readonly aggregateFlags?: Readonly<Record<string, string>>
+  readonly ingestFlags?: Readonly<Record<string, string | boolean>>
+  readonly saverFlags?: Readonly<Record<string, string | boolean>>
+  readonly aggregateFlags?: Readonly<Record<string, string | boolean>>
   readonly ingestNodeFlags?: readonly string[]
   log(line: string): void
 }

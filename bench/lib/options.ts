@@ -70,9 +70,9 @@ export interface BenchOptions {
   }
   readonly label: string
   readonly quick: boolean
-  readonly ingestFlags: Readonly<Record<string, string>>
-  readonly saverFlags: Readonly<Record<string, string>>
-  readonly aggregateFlags: Readonly<Record<string, string>>
+  readonly ingestFlags: Readonly<Record<string, string | boolean>>
+  readonly saverFlags: Readonly<Record<string, string | boolean>>
+  readonly aggregateFlags: Readonly<Record<string, string | boolean>>
   readonly ingestNodeFlags: readonly string[]
 }
 
@@ -118,13 +118,14 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
 `
 
 /** `a=1,b=2` as flags for a Flowline role. */
-function flagList(name: string, raw: string | undefined): Record<string, string> {
-  const flags: Record<string, string> = {}
+/** `flag=value,...`; `true` and `false` become the bare flag and its `--no-` form. */
+function flagList(name: string, raw: string | undefined): Record<string, string | boolean> {
+  const flags: Record<string, string | boolean> = {}
   for (const item of raw?.split(',').filter(Boolean) ?? []) {
     const [key, value] = item.split('=')
     if (!key || value === undefined)
       throw new Error(`--${name}: expected flag=value[,flag=value], got "${item}"`)
-    flags[key.replace(/^--/, '')] = value
+    flags[key.replace(/^--/, '')] = value === 'true' ? true : value === 'false' ? false : value
   }
   return flags
 }

@@ -26,9 +26,9 @@ export interface PipelineSpec {
   readonly cpuProfDir?: string
   readonly logLevel?: string
   /** Extra flags for ingest (or `up` in embedded mode), each saver and each aggregator, to try settings without editing code. */
-  readonly ingestFlags?: Readonly<Record<string, string>>
-  readonly saverFlags?: Readonly<Record<string, string>>
-  readonly aggregateFlags?: Readonly<Record<string, string>>
+  readonly ingestFlags?: Readonly<Record<string, string | boolean>>
+  readonly saverFlags?: Readonly<Record<string, string | boolean>>
+  readonly aggregateFlags?: Readonly<Record<string, string | boolean>>
   readonly ingestNodeFlags?: readonly string[]
 }
 

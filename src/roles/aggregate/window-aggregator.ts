@@ -10,7 +10,7 @@ import type { AlertTransition } from './alert-rules.ts'
 import type { AlertsRepository } from './alerts-repository.ts'
 import type { OutboxPublisher } from './outbox-publisher.ts'
 import { Watermarks } from './watermarks.ts'
-import type { Reading, WindowsRepository } from './windows-repository.ts'
+import type { Checkpoint, Reading, WindowsRepository } from './windows-repository.ts'
 
 export interface AggregatorOptions {
   readonly windows: WindowsRepository
@@ -149,37 +149,13 @@ export class WindowAggregator {
   /** Applies a batch in one transaction; true when it queued events in the outbox. */
   async #apply(decoded: readonly Decoded[]): Promise<boolean> {
     const { metrics, windows } = this.#options
-    const partitions = [...new Set(decoded.map((item) => item.partition))]
+    const partitions = new Set<number>()
+    for (const item of decoded) partitions.add(item.partition)
     const nowMs = Date.now()
     const outcome = await windows.db.transaction().execute(async (trx) => {
       await windows.useBatchMemory(trx)
-      const checkpoints = await windows.lockCheckpoints(trx, partitions)
-      const readings: Reading[] = []
-      const skipped: string[] = []
-      const next = new Map<number, { nextOffset: bigint; newestEventMs: number | undefined }>()
-      let stale = 0
-      for (const item of decoded) {
-        const stored = checkpoints.get(item.partition)
-        const running = next.get(item.partition)
-        // Applied by an earlier transaction (a redelivery, or another member got here first), or
-        // earlier in this list (a range read twice): drop.
-        if ((stored && item.offset < stored.nextOffset) || (running && item.offset < running.nextOffset)) {
-          stale += 1
-          continue
-        }
-        const entry = running ?? {
-          nextOffset: item.offset + 1n,
-          newestEventMs: stored?.newestEventMs,
-        }
-        entry.nextOffset = item.offset + 1n
-        if ('skipped' in item) skipped.push(item.skipped)
-        else {
-          readings.push(item)
-          if (entry.newestEventMs === undefined || item.timestampMs > entry.newestEventMs)
-            entry.newestEventMs = item.timestampMs
-        }
-        next.set(item.partition, entry)
-      }
+      const checkpoints = await windows.lockCheckpoints(trx, [...partitions])
+      const { readings, skipped, stale, next } = freshOf(decoded, checkpoints)
       const late = this.#lateOf(readings)
       // Alerts first: a clean sensor's last evaluated time is read from its windows before the merge.
       const alerted = await this.#alertEvaluator.onReadings(trx, readings, this.#options.alertsTopic)
@@ -218,6 +194,8 @@ export class WindowAggregator {
     const buckets: string[] = []
     if (watermark === Number.NEGATIVE_INFINITY) return buckets
     for (const reading of readings) {
+      // A window ends after every reading in it: one at or past the watermark is in none closed.
+      if (reading.timestampMs >= watermark) continue
       let end = Number.POSITIVE_INFINITY
       for (const spec of this.#options.specs) end = Math.min(end, firstWindowEnd(spec, reading.timestampMs))
       if (end <= watermark) buckets.push(latenessBucket(watermark - reading.timestampMs))
@@ -252,4 +230,45 @@ export class WindowAggregator {
       metrics.watermarkLag.set({ topic, partition }, Math.max(0, (nowMs - watermark) / 1000))
     return { closed: closed.length, transitions }
   }
+}
+
+/** A partition's part of a merge: the offset to resume after it, and its newest event time. */
+type Advance = { nextOffset: bigint; newestEventMs: number | undefined }
+
+/**
+ * The records of a merge not applied yet, in log order per partition: a record below the stored
+ * checkpoint was applied by an earlier transaction (a redelivery, or another member got there
+ * first), one at or below an earlier record of the list was read twice (after a rebalance); both
+ * are dropped and counted. Returns the readings, the reasons of the skipped records, and how far
+ * each partition advances.
+ */
+function freshOf(decoded: readonly Decoded[], checkpoints: ReadonlyMap<number, Checkpoint>) {
+  const readings: Reading[] = []
+  const skipped: string[] = []
+  // The last offset taken of each partition; its next offset is computed once, at the end.
+  const taken = new Map<number, { last: bigint; newestEventMs: number | undefined }>()
+  let stale = 0
+  for (const item of decoded) {
+    const stored = checkpoints.get(item.partition)
+    let entry = taken.get(item.partition)
+    if ((stored && item.offset < stored.nextOffset) || (entry && item.offset <= entry.last)) {
+      stale += 1
+      continue
+    }
+    if (entry === undefined) {
+      entry = { last: item.offset, newestEventMs: stored?.newestEventMs }
+      taken.set(item.partition, entry)
+    }
+    entry.last = item.offset
+    if ('skipped' in item) skipped.push(item.skipped)
+    else {
+      readings.push(item)
+      if (entry.newestEventMs === undefined || item.timestampMs > entry.newestEventMs)
+        entry.newestEventMs = item.timestampMs
+    }
+  }
+  const next = new Map<number, Advance>()
+  for (const [partition, { last, newestEventMs }] of taken)
+    next.set(partition, { nextOffset: last + 1n, newestEventMs })
+  return { readings, skipped, stale, next }
 }
