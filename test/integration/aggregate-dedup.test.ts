@@ -3,6 +3,7 @@ import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { sql } from 'kysely'
 import { parseWindowSpec } from '../../src/domain/window-spec.ts'
+import { ReadingColumns } from '../../src/roles/aggregate/reading-columns.ts'
 import { type Reading, WindowsRepository } from '../../src/roles/aggregate/windows-repository.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { createTestDatabase } from '../helpers/services.ts'
@@ -30,7 +31,9 @@ describe('aggregator dedup per sensor and minute', { timeout: 60_000 }, () => {
     await storage.migrate()
     const repository = new WindowsRepository(storage.db, 'dedup', 'temperatures')
     const merge = (readings: Reading[]) =>
-      storage.db.transaction().execute((trx) => repository.mergeReadings(trx, readings, SPECS, 'windows'))
+      storage.db
+        .transaction()
+        .execute((trx) => repository.mergeReadings(trx, ReadingColumns.of(readings), SPECS, 'windows'))
 
     let release = () => {}
     const held = new Promise<void>((resolve) => {
@@ -38,7 +41,7 @@ describe('aggregator dedup per sensor and minute', { timeout: 60_000 }, () => {
     })
     // Partition 0 merges the reading at 1 s and holds its transaction open.
     const first = storage.db.transaction().execute(async (trx) => {
-      const merged = await repository.mergeReadings(trx, [at(1000, 0)], SPECS, 'windows')
+      const merged = await repository.mergeReadings(trx, ReadingColumns.of([at(1000, 0)]), SPECS, 'windows')
       await held
       return merged
     })

@@ -11,7 +11,8 @@ import {
   ruleFor,
 } from './alert-rules.ts'
 import { type AlertsRepository, stateKey } from './alerts-repository.ts'
-import type { ClosedWindow, Reading } from './windows-repository.ts'
+import type { ReadingColumns } from './reading-columns.ts'
+import type { ClosedWindow } from './windows-repository.ts'
 
 /** Rules change rarely (no CRUD yet): read them again at most this often. */
 const RULES_TTL_MS = 5000
@@ -46,7 +47,7 @@ export class AlertEvaluator {
    */
   async onReadings(
     trx: Transaction<Schema>,
-    readings: readonly Reading[],
+    readings: ReadingColumns,
     topic: string,
   ): Promise<AlertTransition[]> {
     const rules = await this.#currentRules(trx)
@@ -56,9 +57,9 @@ export class AlertEvaluator {
     }
     const mayChange = await this.#mayChange(trx, readings, limitsOf)
     const bySensor = groupBy(
-      readings,
-      (reading) => reading.sensorId,
-      (reading) => ({ atMs: reading.timestampMs, value: reading.temperature }),
+      readings.length,
+      (i) => readings.sensorIds[i] as string,
+      (i) => ({ atMs: readings.timestamps[i] as number, value: readings.temperatures[i] as number }),
       (sensorId) => mayChange.get(sensorId),
     )
     return this.#step(trx, 'reading', bySensor, evaluateReadings, topic)
@@ -76,12 +77,14 @@ export class AlertEvaluator {
    */
   async #mayChange(
     trx: Transaction<Schema>,
-    readings: readonly Reading[],
+    readings: ReadingColumns,
     limitsOf: (sensorId: string) => AlertRule | undefined,
   ): Promise<Map<string, AlertRule>> {
     const ruleOf = new Map<string, AlertRule | null>()
     const breaking = new Set<string>()
-    for (const { sensorId, temperature } of readings) {
+    for (let i = 0; i < readings.length; i++) {
+      const sensorId = readings.sensorIds[i] as string
+      const temperature = readings.temperatures[i] as number
       let rule = ruleOf.get(sensorId)
       if (rule === undefined) {
         rule = limitsOf(sensorId) ?? null
@@ -112,9 +115,12 @@ export class AlertEvaluator {
     const rules = await this.#currentRules(trx)
     const relevant = windows.filter((window) => ruleFor(rules, window.sensorId)?.windowSize === window.size)
     const bySensor = groupBy(
-      relevant,
-      (window) => window.sensorId,
-      (window) => ({ atMs: window.windowStartMs, value: window.mean }),
+      relevant.length,
+      (i) => (relevant[i] as ClosedWindow).sensorId,
+      (i) => ({
+        atMs: (relevant[i] as ClosedWindow).windowStartMs,
+        value: (relevant[i] as ClosedWindow).mean,
+      }),
       (sensorId) => ruleFor(rules, sensorId),
     )
     return this.#step(trx, 'window_mean', bySensor, evaluateWindowMeans, topic)
@@ -159,17 +165,17 @@ export class AlertEvaluator {
 /** No breach counted and no alert open: the state every sensor starts in. */
 const isClean = (state: AlertState) => state.breaches === 0 && state.openSinceMs === undefined
 
-/** Observations per sensor with a rule; the items of sensors without one are passed over. */
-function groupBy<T>(
-  items: readonly T[],
-  sensorOf: (item: T) => string,
-  observationOf: (item: T) => Observation,
+/** Observations per sensor with a rule, of items `0` to `count − 1`; those of sensors without one are passed over. */
+function groupBy(
+  count: number,
+  sensorOf: (i: number) => string,
+  observationOf: (i: number) => Observation,
   ruleOf: (sensorId: string) => AlertRule | undefined,
 ): Map<string, { rule: AlertRule; observations: Observation[] }> {
   const groups = new Map<string, { rule: AlertRule; observations: Observation[] }>()
   const noRule = new Set<string>()
-  for (const item of items) {
-    const sensorId = sensorOf(item)
+  for (let i = 0; i < count; i++) {
+    const sensorId = sensorOf(i)
     let group = groups.get(sensorId)
     if (!group) {
       if (noRule.has(sensorId)) continue
@@ -181,7 +187,7 @@ function groupBy<T>(
       group = { rule, observations: [] }
       groups.set(sensorId, group)
     }
-    group.observations.push(observationOf(item))
+    group.observations.push(observationOf(i))
   }
   return groups
 }

@@ -4,7 +4,8 @@ import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 import type { BatchCompanion, DecodedBatch } from '../../streams/stream-consumer.ts'
 import { tickEverySecond } from './aggregate-role.ts'
-import type { Decoded, WindowAggregator } from './window-aggregator.ts'
+import { ReadingColumns } from './reading-columns.ts'
+import type { WindowAggregator } from './window-aggregator.ts'
 
 export interface InlineAggregationOptions {
   /** Records that start a merge (`--aggregate-batch-size`); the saver's next batch waits only at twice as many. */
@@ -38,19 +39,19 @@ export function inlineAggregation(
   aggregator: WindowAggregator,
   options: InlineAggregationOptions,
 ): BatchCompanion<Measurement> {
-  let held: Decoded[] = []
+  let held = new ReadingColumns()
   let oldestAt = 0
   let retryAt = 0
   let merging: Promise<void> | undefined
 
   const mergeHeld = async () => {
     const taken = held
-    held = []
+    held = new ReadingColumns()
     try {
       await aggregator.apply(taken)
     } catch (error) {
       // Back in front, in log order: the next merge takes them with whatever came since.
-      held = taken.concat(held)
+      held = taken.append(held)
       throw error
     }
   }
@@ -94,13 +95,14 @@ export function inlineAggregation(
       let good = 0
       let bad = 0
       for (const record of batch.records) {
-        const { partition, offset } = record
+        const partition = record.partition
+        const offset = Number(record.offset)
         if (sources[good] === record) {
           const { sensorId, temperature, timestampMs } = items[good++] as Measurement
-          held.push({ sensorId, temperature, timestampMs, partition, offset })
+          held.pushReading(sensorId, temperature, timestampMs, partition, offset)
         } else if (rejected[bad]?.record === record) {
           const { rejection } = rejected[bad++] as DecodedBatch<Measurement>['rejected'][number]
-          held.push({ partition, offset, skipped: rejection.field ?? 'payload' })
+          held.pushSkipped(partition, offset, rejection.field ?? 'payload')
         }
       }
       mergeIfDue()

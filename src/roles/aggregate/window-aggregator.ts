@@ -9,8 +9,9 @@ import { AlertEvaluator } from './alert-evaluator.ts'
 import type { AlertTransition } from './alert-rules.ts'
 import type { AlertsRepository } from './alerts-repository.ts'
 import type { OutboxPublisher } from './outbox-publisher.ts'
+import { ReadingColumns } from './reading-columns.ts'
 import { Watermarks } from './watermarks.ts'
-import type { Checkpoint, Reading, WindowsRepository } from './windows-repository.ts'
+import type { Checkpoint, WindowsRepository } from './windows-repository.ts'
 
 export interface AggregatorOptions {
   readonly windows: WindowsRepository
@@ -26,14 +27,6 @@ export interface AggregatorOptions {
   readonly alertsTopic: string
   readonly topic: string
 }
-
-/**
- * One record of a batch after parsing: a reading with its offset (one object a record, as many
- * are held between merges), or why it is skipped.
- */
-export type Decoded =
-  | (Reading & { readonly offset: bigint })
-  | { readonly partition: number; readonly offset: bigint; readonly skipped: string }
 
 const LATENESS_BUCKETS: ReadonlyArray<readonly [number, string]> = [
   [60_000, 'under_1m'],
@@ -108,24 +101,30 @@ export class WindowAggregator {
   }
 
   /** Parsing and validation only, run while the batch before is written. */
-  prepare = (batch: RecordBatch): Decoded[] =>
-    batch.records.map((record) => {
+  prepare = (batch: RecordBatch): ReadingColumns => {
+    const records = new ReadingColumns(Math.max(1, batch.records.length))
+    for (const record of batch.records) {
       const decoded = decodeRecord(record, this.#options.futureToleranceMs)
-      const { partition, offset } = record
-      if (!decoded.ok) return { partition, offset, skipped: decoded.rejection.field ?? 'payload' }
-      const { sensorId, temperature, timestampMs } = decoded.measurement
-      return { sensorId, temperature, timestampMs, partition, offset }
-    })
+      const partition = record.partition
+      const offset = Number(record.offset)
+      if (!decoded.ok) records.pushSkipped(partition, offset, decoded.rejection.field ?? 'payload')
+      else {
+        const { sensorId, temperature, timestampMs } = decoded.measurement
+        records.pushReading(sensorId, temperature, timestampMs, partition, offset)
+      }
+    }
+    return records
+  }
 
-  handle = (_batch: RecordBatch, decoded: Decoded[]): Promise<void> => this.apply(decoded)
+  handle = (_batch: RecordBatch, records: ReadingColumns): Promise<void> => this.apply(records)
 
   /**
    * Merges records, in log order per partition, in one transaction, then publishes the events
    * it queued. A record at or below what is already applied is skipped, so a list may repeat a
    * range (read again after a rebalance) without counting it twice.
    */
-  async apply(decoded: readonly Decoded[]): Promise<void> {
-    const queued = await this.#inTurn(() => this.#apply(decoded))
+  async apply(records: ReadingColumns): Promise<void> {
+    const queued = await this.#inTurn(() => this.#apply(records))
     // Most batches queue no event: skip the outbox's transaction then (the tick drains leftovers).
     if (queued) await this.#options.outbox.publishPending()
   }
@@ -147,15 +146,15 @@ export class WindowAggregator {
   }
 
   /** Applies a batch in one transaction; true when it queued events in the outbox. */
-  async #apply(decoded: readonly Decoded[]): Promise<boolean> {
+  async #apply(records: ReadingColumns): Promise<boolean> {
     const { metrics, windows } = this.#options
     const partitions = new Set<number>()
-    for (const item of decoded) partitions.add(item.partition)
+    for (let i = 0; i < records.length; i++) partitions.add(records.partitions[i] as number)
     const nowMs = Date.now()
     const outcome = await windows.db.transaction().execute(async (trx) => {
       await windows.useBatchMemory(trx)
       const checkpoints = await windows.lockCheckpoints(trx, [...partitions])
-      const { readings, skipped, stale, next } = freshOf(decoded, checkpoints)
+      const { readings, skipped, stale, next } = freshOf(records, checkpoints)
       const late = this.#lateOf(readings)
       // Alerts first: a clean sensor's last evaluated time is read from its windows before the merge.
       const alerted = await this.#alertEvaluator.onReadings(trx, readings, this.#options.alertsTopic)
@@ -172,7 +171,7 @@ export class WindowAggregator {
       const queued = merged.corrections > 0 || closing.closed > 0 || transitions.length > 0
       return { merged, readings: readings.length, skipped, stale, late, transitions, queued }
     })
-    metrics.recordsConsumed.inc({ group: 'aggregate', topic: this.#options.topic }, decoded.length)
+    metrics.recordsConsumed.inc({ group: 'aggregate', topic: this.#options.topic }, records.length)
     metrics.aggregatedRecords.inc(outcome.merged.merged)
     metrics.aggregateDuplicates.inc(outcome.readings - outcome.merged.merged)
     metrics.windowCorrections.inc(outcome.merged.corrections)
@@ -189,16 +188,17 @@ export class WindowAggregator {
   }
 
   /** Readings whose earliest window had already closed, by how far behind the watermark they were. */
-  #lateOf(readings: readonly Reading[]): string[] {
+  #lateOf(readings: ReadingColumns): string[] {
     const watermark = this.#watermarks.current
     const buckets: string[] = []
     if (watermark === Number.NEGATIVE_INFINITY) return buckets
-    for (const reading of readings) {
+    for (let i = 0; i < readings.length; i++) {
+      const timestampMs = readings.timestamps[i] as number
       // A window ends after every reading in it: one at or past the watermark is in none closed.
-      if (reading.timestampMs >= watermark) continue
+      if (timestampMs >= watermark) continue
       let end = Number.POSITIVE_INFINITY
-      for (const spec of this.#options.specs) end = Math.min(end, firstWindowEnd(spec, reading.timestampMs))
-      if (end <= watermark) buckets.push(latenessBucket(watermark - reading.timestampMs))
+      for (const spec of this.#options.specs) end = Math.min(end, firstWindowEnd(spec, timestampMs))
+      if (end <= watermark) buckets.push(latenessBucket(watermark - timestampMs))
     }
     return buckets
   }
@@ -242,33 +242,37 @@ type Advance = { nextOffset: bigint; newestEventMs: number | undefined }
  * are dropped and counted. Returns the readings, the reasons of the skipped records, and how far
  * each partition advances.
  */
-function freshOf(decoded: readonly Decoded[], checkpoints: ReadonlyMap<number, Checkpoint>) {
-  const readings: Reading[] = []
+function freshOf(records: ReadingColumns, checkpoints: ReadonlyMap<number, Checkpoint>) {
+  const readings = new ReadingColumns(Math.max(1, records.length))
   const skipped: string[] = []
-  // The last offset taken of each partition; its next offset is computed once, at the end.
-  const taken = new Map<number, { last: bigint; newestEventMs: number | undefined }>()
+  // Per partition: the stored next offset, the last offset taken, the newest event time.
+  const taken = new Map<number, { stored: number; last: number; newestEventMs: number | undefined }>()
   let stale = 0
-  for (const item of decoded) {
-    const stored = checkpoints.get(item.partition)
-    let entry = taken.get(item.partition)
-    if ((stored && item.offset < stored.nextOffset) || (entry && item.offset <= entry.last)) {
+  for (let i = 0; i < records.length; i++) {
+    const partition = records.partitions[i] as number
+    const offset = records.offsets[i] as number
+    let entry = taken.get(partition)
+    if (entry === undefined) {
+      const stored = checkpoints.get(partition)
+      entry = { stored: Number(stored?.nextOffset ?? -1n), last: -1, newestEventMs: stored?.newestEventMs }
+      taken.set(partition, entry)
+    }
+    if (offset < entry.stored || offset <= entry.last) {
       stale += 1
       continue
     }
-    if (entry === undefined) {
-      entry = { last: item.offset, newestEventMs: stored?.newestEventMs }
-      taken.set(item.partition, entry)
-    }
-    entry.last = item.offset
-    if ('skipped' in item) skipped.push(item.skipped)
+    entry.last = offset
+    const reason = records.skipped.size > 0 ? records.skipped.get(i) : undefined
+    if (reason !== undefined) skipped.push(reason)
     else {
-      readings.push(item)
-      if (entry.newestEventMs === undefined || item.timestampMs > entry.newestEventMs)
-        entry.newestEventMs = item.timestampMs
+      readings.pushFrom(records, i)
+      const timestampMs = records.timestamps[i] as number
+      if (entry.newestEventMs === undefined || timestampMs > entry.newestEventMs)
+        entry.newestEventMs = timestampMs
     }
   }
   const next = new Map<number, Advance>()
   for (const [partition, { last, newestEventMs }] of taken)
-    next.set(partition, { nextOffset: last + 1n, newestEventMs })
+    if (last >= 0) next.set(partition, { nextOffset: BigInt(last) + 1n, newestEventMs })
   return { readings, skipped, stale, next }
 }

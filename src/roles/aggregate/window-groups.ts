@@ -1,5 +1,5 @@
 import { firstWindowStart, type WindowSpec } from '../../domain/window-spec.ts'
-import type { Reading } from './windows-repository.ts'
+import type { ReadingColumns } from './reading-columns.ts'
 
 /** Mergeable state: what a set of readings adds to a window (a window row holds the same). */
 export interface WindowState {
@@ -55,8 +55,11 @@ class EmptyState implements WindowState {
   }
 }
 
-function addReading(state: WindowState, reading: Reading): void {
-  const { timestampMs: ts, temperature: value } = reading
+/** Adds reading `i` of `readings` to `state`. */
+function addReading(state: WindowState, readings: ReadingColumns, i: number): void {
+  const ts = readings.timestamps[i] as number
+  const value = readings.temperatures[i] as number
+  const partition = readings.partitions[i] as number
   state.count += 1
   if (value < state.min) state.min = value
   if (value > state.max) state.max = value
@@ -70,7 +73,7 @@ function addReading(state: WindowState, reading: Reading): void {
     state.lastMs = ts
     state.lastValue = value
   }
-  if (reading.partition < state.partition) state.partition = reading.partition
+  if (partition < state.partition) state.partition = partition
 }
 
 function addState(state: WindowState, other: WindowState): void {
@@ -138,10 +141,12 @@ class WindowCollector {
   }
 
   /** A reading falls in every window of a spec whose start lies in (ts − size, ts]. */
-  addReading(spec: WindowSpec, reading: Reading): void {
-    const ts = reading.timestampMs
+  addReading(spec: WindowSpec, readings: ReadingColumns, i: number): void {
+    const ts = readings.timestamps[i] as number
+    const sensorId = readings.sensorIds[i] as string
+    const partition = readings.partitions[i] as number
     for (let start = firstWindowStart(spec, ts); start <= ts; start += spec.hopMs)
-      addReading(this.window(spec, reading.sensorId, start, reading.partition), reading)
+      addReading(this.window(spec, sensorId, start, partition), readings, i)
   }
 }
 
@@ -150,9 +155,9 @@ class WindowCollector {
  * once instead of grouping every reading itself. A reading falls in every window of a spec whose
  * start lies in (ts − size, ts], the windows `date_bin(hop, ts, epoch) − k·hop` give.
  */
-export function groupIntoWindows(readings: Iterable<Reading>, specs: readonly WindowSpec[]): WindowGroup[] {
+export function groupIntoWindows(readings: ReadingColumns, specs: readonly WindowSpec[]): WindowGroup[] {
   const windows = new WindowCollector()
-  for (const reading of readings) for (const spec of specs) windows.addReading(spec, reading)
+  for (let i = 0; i < readings.length; i++) for (const spec of specs) windows.addReading(spec, readings, i)
   return windows.all
 }
 
@@ -168,7 +173,7 @@ const ofWholeMinutes = (spec: WindowSpec) =>
  * grouped reading by reading. A reading's minute is the one PostgreSQL stores its µs in.
  */
 export function groupMinutesIntoWindows(
-  readings: readonly Reading[],
+  readings: ReadingColumns,
   minutes: readonly MinuteGroup[],
   skip: ReadonlySet<number>,
   specs: readonly WindowSpec[],
@@ -183,9 +188,8 @@ export function groupMinutesIntoWindows(
     for (let i = 0; i < indexes.length; i++) {
       const index = indexes[i] as number
       if (skip.size > 0 && skip.has(index)) continue
-      const reading = readings[index] as Reading
-      addReading(state, reading)
-      for (const spec of byReading) windows.addReading(spec, reading)
+      addReading(state, readings, index)
+      for (const spec of byReading) windows.addReading(spec, readings, index)
     }
     if (state.count === 0) continue
     const minuteStartMs = minute.minute * MS_PER_MINUTE
@@ -237,7 +241,7 @@ export interface MinuteGroups {
  * of a sensor at the same µs (the key PostgreSQL stores) the first in log order is kept, as the
  * saver keeps the first row of a key; the later one is left out and counted.
  */
-export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroups {
+export function groupIntoMinutes(readings: ReadingColumns): MinuteGroups {
   const bySensor = new Map<string, Map<number, MinuteGroup>>()
   const groups: MinuteGroup[] = []
   // A sensor's readings mostly come in time order, and a later offset cannot be a copy: only the
@@ -245,8 +249,8 @@ export function groupIntoMinutes(readings: readonly Reading[]): MinuteGroups {
   const outOfOrder = new Map<MinuteGroup, Set<number>>()
   let copies = 0
   for (let index = 0; index < readings.length; index++) {
-    const { sensorId, timestampMs } = readings[index] as Reading
-    const us = epochMicros(timestampMs)
+    const sensorId = readings.sensorIds[index] as string
+    const us = epochMicros(readings.timestamps[index] as number)
     const minute = Math.floor(us / US_PER_MINUTE)
     const minutes = inner(bySensor, sensorId)
     let group = minutes.get(minute)

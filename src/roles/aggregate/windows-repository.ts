@@ -2,6 +2,7 @@ import { type Kysely, sql, type Transaction } from 'kysely'
 import type { WindowSpec } from '../../domain/window-spec.ts'
 import { scalarArray, textArray } from '../../storage/pg-array.ts'
 import type { Schema } from '../../storage/schema.ts'
+import type { ReadingColumns } from './reading-columns.ts'
 import {
   groupIntoMinutes,
   groupMinutesIntoWindows,
@@ -123,7 +124,7 @@ export class WindowsRepository {
    */
   async mergeReadings(
     trx: Transaction<Schema>,
-    readings: readonly Reading[],
+    readings: ReadingColumns,
     specs: readonly WindowSpec[],
     windowsTopic: string,
   ): Promise<{ merged: number; corrections: number }> {

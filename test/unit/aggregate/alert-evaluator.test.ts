@@ -4,6 +4,7 @@ import type { Transaction } from 'kysely'
 import { AlertEvaluator } from '../../../src/roles/aggregate/alert-evaluator.ts'
 import type { AlertKind, AlertRule, AlertState } from '../../../src/roles/aggregate/alert-rules.ts'
 import { type AlertsRepository, stateKey } from '../../../src/roles/aggregate/alerts-repository.ts'
+import { ReadingColumns } from '../../../src/roles/aggregate/reading-columns.ts'
 import type { Schema } from '../../../src/storage/schema.ts'
 
 const rule: AlertRule = {
@@ -61,6 +62,7 @@ const reading = (sensorId: string, timestampMs: number, temperature: number) => 
   temperature,
   partition: 0,
 })
+const readings = (...list: ReturnType<typeof reading>[]) => ReadingColumns.of(list)
 
 describe('alert evaluation per batch', () => {
   it('stores only the states that are or were not clean, or that had a transition', async () => {
@@ -69,14 +71,14 @@ describe('alert evaluation per batch', () => {
     const evaluator = new AlertEvaluator(repository, '1m')
     await evaluator.onReadings(
       trx,
-      [reading('calm', 1, 20), reading('hot', 1, 90), reading('calm', 2, 21)],
+      readings(reading('calm', 1, 20), reading('hot', 1, 90), reading('calm', 2, 21)),
       'a',
     )
     assert.deepEqual(saves.at(-1), ['hot'])
     // The windows now hold calm's readings up to 2: a late breach at 1.5 is not evaluated again.
     newest.set('calm', 2)
     newest.set('hot', 1)
-    await evaluator.onReadings(trx, [reading('calm', 1.5, 99), reading('hot', 2, 20)], 'a')
+    await evaluator.onReadings(trx, readings(reading('calm', 1.5, 99), reading('hot', 2, 20)), 'a')
     assert.deepEqual(saves.at(-1), ['hot'], 'hot went back to clean: stored once more')
     assert.equal(stored.get(stateKey('hot', 'reading'))?.breaches, 0)
     assert.equal(stored.has(stateKey('calm', 'reading')), false)
@@ -87,7 +89,7 @@ describe('alert evaluation per batch', () => {
     const evaluator = new AlertEvaluator(repository, '1m')
     const transitions = await evaluator.onReadings(
       trx,
-      [reading('s', 1, 90), reading('s', 2, 91), reading('s', 3, 20)],
+      readings(reading('s', 1, 90), reading('s', 2, 91), reading('s', 3, 20)),
       'a',
     )
     assert.deepEqual(
@@ -102,7 +104,12 @@ describe('alert evaluation per batch', () => {
     // counting: one breach of the two an alert needs; open: an alert open.
     await evaluator.onReadings(
       trx,
-      [reading('counting', 1, 90), reading('open', 1, 90), reading('open', 2, 91), reading('calm', 1, 20)],
+      readings(
+        reading('counting', 1, 90),
+        reading('open', 1, 90),
+        reading('open', 2, 91),
+        reading('calm', 1, 20),
+      ),
       'a',
     )
     assert.deepEqual(asked.at(-1), ['counting', 'open'], 'calm, within its limits and clean, is not read')
@@ -110,7 +117,7 @@ describe('alert evaluation per batch', () => {
     // Only readings within the limits now: the two states that are not clean still step.
     const transitions = await evaluator.onReadings(
       trx,
-      [reading('calm', 2, 21), reading('counting', 2, 20), reading('open', 3, 20)],
+      readings(reading('calm', 2, 21), reading('counting', 2, 20), reading('open', 3, 20)),
       'a',
     )
     assert.deepEqual(asked.at(-1), ['counting', 'open'])
@@ -121,7 +128,7 @@ describe('alert evaluation per batch', () => {
       [['open', 'resolved']],
     )
     // Every sensor clean and within its limits: no state is read at all.
-    await evaluator.onReadings(trx, [reading('calm', 3, 22), reading('open', 4, 21)], 'a')
+    await evaluator.onReadings(trx, readings(reading('calm', 3, 22), reading('open', 4, 21)), 'a')
     assert.equal(asked.length, 2)
   })
 })

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { parseWindowSpec } from '../../../src/domain/window-spec.ts'
+import { ReadingColumns } from '../../../src/roles/aggregate/reading-columns.ts'
 import {
   epochMicros,
   groupIntoMinutes,
@@ -20,12 +21,12 @@ const reading = (sensorId: string, offsetMs: number, temperature: number, partit
 describe('pre-aggregating a batch per window', () => {
   it('merges the readings of a window in any order into count, min, max, sums, first and last', () => {
     const groups = groupIntoWindows(
-      [
+      ReadingColumns.of([
         reading('a', 30_000, 21),
         reading('a', 5_000, 19, 1),
         reading('a', 59_999, 20),
         reading('a', 60_000, 30),
-      ],
+      ]),
       [parseWindowSpec('1m')],
     )
     assert.deepEqual(
@@ -69,7 +70,7 @@ describe('pre-aggregating a batch per window', () => {
 
   it('puts a reading in every hopping window that holds it, and keeps sensors and sizes apart', () => {
     const groups = groupIntoWindows(
-      [reading('a', 7 * 60_000, 1), reading('b', 7 * 60_000, 2)],
+      ReadingColumns.of([reading('a', 7 * 60_000, 1), reading('b', 7 * 60_000, 2)]),
       [parseWindowSpec('10m/5m'), parseWindowSpec('1h')],
     )
     const keys = groups.map((g) => `${g.sensorId} ${g.label} ${(g.startMs - T) / 60_000}`).sort()
@@ -77,14 +78,14 @@ describe('pre-aggregating a batch per window', () => {
   })
 
   it('leaves out the later copies of a (sensor, µs) in a batch, keeping the first in log order', () => {
-    const batch = [
+    const batch = ReadingColumns.of([
       reading('a', 1, 20),
       reading('b', 1, 20),
       reading('a', 3, 21),
       reading('a', 1, 99),
       reading('a', 1.0004, 98),
       reading('a', 2, 20),
-    ]
+    ])
     const { groups, copies } = groupIntoMinutes(batch)
     assert.equal(copies, 2)
     assert.deepEqual(
@@ -103,7 +104,7 @@ describe('pre-aggregating a batch per window', () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31
       return seed / 2 ** 31
     }
-    const batch = Array.from({ length: 2000 }, () =>
+    const listed = Array.from({ length: 2000 }, () =>
       reading(
         `s${Math.floor(random() * 5)}`,
         Math.floor(random() * 7_200_000) + random(),
@@ -111,6 +112,7 @@ describe('pre-aggregating a batch per window', () => {
         Math.floor(random() * 3),
       ),
     )
+    const batch = ReadingColumns.of(listed)
     const { groups } = groupIntoMinutes(batch)
     const skip = new Set([3, 17, 500, 1999])
     const kept = groups
@@ -126,24 +128,19 @@ describe('pre-aggregating a batch per window', () => {
           { ...g, sum: Math.round(g.sum * 1e6), sumSquares: Math.round(g.sumSquares * 1e3) },
         ]),
       )
-    const expected = byKey(
-      groupIntoWindows(
-        kept.map((i) => batch[i] as Reading),
-        specs,
-      ),
-    )
+    const expected = byKey(groupIntoWindows(ReadingColumns.of(kept.map((i) => listed[i] as Reading)), specs))
     const actual = byKey(groupMinutesIntoWindows(batch, groups, skip, specs))
     assert.ok(expected.size > 100)
     assert.deepEqual(actual, expected)
   })
 
   it('groups a batch per sensor and minute: µs offsets in the minute and the indexes of their readings', () => {
-    const batch = [
+    const batch = ReadingColumns.of([
       reading('a', 1, 20),
       reading('b', 59_999, 20),
       reading('a', 60_000.5, 20),
       reading('a', 2, 20),
-    ]
+    ])
     const minute = T / 60_000
     assert.deepEqual(
       groupIntoMinutes(batch).groups.map((g) => ({ ...g })),
