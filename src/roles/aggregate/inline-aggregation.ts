@@ -90,6 +90,7 @@ export function inlineAggregation(
     },
     written(batch: RecordBatch, { items, sources, rejected }: DecodedBatch<Measurement>) {
       if (held.length === 0) oldestAt = performance.now()
+      aggregator.noteRead(batch)
       // The decoded batch keeps the good and the rejected records apart, each in read order:
       // walking the batch interleaves them again, so every partition's offsets stay in log order.
       let good = 0

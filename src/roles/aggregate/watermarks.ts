@@ -4,6 +4,9 @@
  * A partition that sent nothing for `idleTimeoutMs` stops holding it back (else one quiet
  * partition would keep every window open), and when all are idle the watermark follows the wall
  * clock, so the last window of a sensor that went silent still closes. It never goes back.
+ * Records read but not merged yet (held by the inline aggregator, or in a batch that failed and
+ * is retried) count as activity: a member slow to merge is not idle, and does not close windows
+ * early by the clock only to correct them when its readings land.
  */
 export class Watermarks {
   readonly #allowedLatenessMs: number
@@ -27,6 +30,11 @@ export class Watermarks {
     const newest = this.#newestEventMs.get(partition) ?? Number.NEGATIVE_INFINITY
     if (eventMs !== undefined && eventMs > newest) this.#newestEventMs.set(partition, eventMs)
     else if (!this.#newestEventMs.has(partition)) this.#newestEventMs.set(partition, newest)
+    this.#lastRecordAt.set(partition, nowMs)
+  }
+
+  /** Records of `partition` were read at `nowMs`, not merged yet: it is not idle. */
+  touch(partition: number, nowMs: number): void {
     this.#lastRecordAt.set(partition, nowMs)
   }
 

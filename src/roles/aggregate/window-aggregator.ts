@@ -102,6 +102,7 @@ export class WindowAggregator {
 
   /** Parsing and validation only, run while the batch before is written. */
   prepare = (batch: RecordBatch): ReadingColumns => {
+    this.noteRead(batch)
     const records = new ReadingColumns(Math.max(1, batch.records.length))
     for (const record of batch.records) {
       const decoded = decodeRecord(record, this.#options.futureToleranceMs)
@@ -124,9 +125,28 @@ export class WindowAggregator {
    * range (read again after a rebalance) without counting it twice.
    */
   async apply(records: ReadingColumns): Promise<void> {
-    const queued = await this.#inTurn(() => this.#apply(records))
+    const queued = await this.#inTurn(() => this.#apply(records)).catch((error: unknown) => {
+      // Retried: until then its partitions are busy, not idle.
+      this.#touch(records.partitions.subarray(0, records.length))
+      throw error
+    })
     // Most batches queue no event: skip the outbox's transaction then (the tick drains leftovers).
     if (queued) await this.#options.outbox.publishPending()
+  }
+
+  /** A batch was read: its partitions are not idle, though it is merged later. */
+  noteRead(batch: RecordBatch): void {
+    this.#touch(batch.records.map((record) => record.partition))
+  }
+
+  #touch(partitions: ArrayLike<number>): void {
+    const nowMs = Date.now()
+    let last = -1
+    for (let i = 0; i < partitions.length; i++) {
+      const partition = partitions[i] as number
+      if (partition !== last) this.#watermarks.touch(partition, nowMs)
+      last = partition
+    }
   }
 
   /** Closes what the watermark passed when no batch comes; publishes what a crash left in the outbox. */

@@ -52,6 +52,16 @@ describe('watermarks', () => {
     )
     assert.equal(marks.advance(5_000_000), 4_970_000, 'all idle: follows the wall clock')
   })
+
+  it('counts records read but not merged yet as activity', () => {
+    const marks = new Watermarks(30_000, 10_000)
+    marks.observe(1, 500_000, 0)
+    marks.observe(0, 1_000_000, 10_000)
+    // Partition 1's next records were read at 8 s and wait for a merge that has not run by 15 s.
+    marks.touch(1, 8_000)
+    assert.equal(marks.advance(15_000), 470_000, 'partition 1 holds: its readings are on their way')
+    assert.equal(marks.advance(18_000), 970_000, 'nothing read since 8 s: idle at 18 s, partition 0 holds')
+  })
 })
 
 describe('alert rules', () => {
