@@ -41,8 +41,20 @@ export interface RunResult {
 /** Most records in each stock and measurement drain (10,000 skus, 4 partitions, two rounds each); `--pg-rows` lowers it. */
 const STOCK_RECORDS = 200_000
 
-/** The end-to-end scenarios of the selected parts, in the order they run. */
-export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): E2EScenario[] {
+const AGGREGATE_VARIANTS = ['without', 'with', 'inline'] as const
+
+/**
+ * The aggregate part's variants in the order run `index` (0-based) runs them: rotated each run, so
+ * none always comes first, on services just started, or last, behind the others' checkpoints and
+ * autovacuum.
+ */
+function aggregateVariantsOf(index: number) {
+  const shift = index % AGGREGATE_VARIANTS.length
+  return [...AGGREGATE_VARIANTS.slice(shift), ...AGGREGATE_VARIANTS.slice(0, shift)]
+}
+
+/** The end-to-end scenarios of the selected parts of run `index`, in the order they run. */
+export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node', index = 0): E2EScenario[] {
   const base = {
     mode: 'real' as const,
     ratePerS: 0,
@@ -90,7 +102,7 @@ export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node'): 
   // The cost of the aggregator on the pipeline: the same batched run without it, with its own
   // process, and inside the saver (--inline-aggregator), back to back.
   if (wants('aggregate'))
-    for (const variant of ['without', 'with', 'inline'] as const)
+    for (const variant of aggregateVariantsOf(index))
       list.push({
         ...base,
         id: `aggregate-batched-100-${variant}`,
@@ -187,7 +199,7 @@ export async function runSuite(
       loadProcesses: 1,
     })
   })
-  for (const planned of scenariosOf(options, singleTool)) {
+  for (const planned of scenariosOf(options, singleTool, index)) {
     await step(planned.id, async () => {
       const scenario = planned.id === 'sustained-100' ? withSustainedRate(planned, result) : planned
       const e2e = await measureE2E(context, scenario)

@@ -514,6 +514,16 @@ const TABLE = [
     roles: ['saver', 'up'],
   },
   {
+    key: 'inlineAggregateBatchSize',
+    flag: 'inline-aggregate-batch-size',
+    env: 'INLINE_AGGREGATE_BATCH_SIZE',
+    description:
+      'with --inline-aggregator: readings a saver member holds before a merge starts (it waits at twice as many); held as columns, ~40 bytes a reading, so larger than --aggregate-batch-size: fewer window writes a reading',
+    schema: positive(1_000_000),
+    default: 300_000,
+    roles: ['saver', 'up'],
+  },
+  {
     key: 'aggregatePort',
     flag: 'aggregate-port',
     env: 'AGGREGATE_PORT',
@@ -574,7 +584,7 @@ const TABLE = [
     flag: 'aggregate-batch-size',
     env: 'AGGREGATE_BATCH_SIZE',
     description:
-      'most records merged in one database transaction by the aggregator (with --inline-aggregator: readings held before a merge starts; the saver waits at twice as many); more means fewer row writes a reading and more memory',
+      'most records merged in one database transaction by the aggregate role; more means fewer row writes a reading and more memory (with --inline-aggregator see --inline-aggregate-batch-size)',
     schema: positive(1_000_000),
     default: 100_000,
     roles: windowers,

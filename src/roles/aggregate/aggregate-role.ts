@@ -43,9 +43,7 @@ export async function startAggregate(
     const subscription = await broker.subscribe({
       groupId: config.aggregateGroup,
       topics: [config.topic],
-      maxBatch: onEventLoop
-        ? Math.min(config.aggregateBatchSize, SINGLE_CONNECTION_MAX_BATCH)
-        : config.aggregateBatchSize,
+      maxBatch: mergeSizeOn(storage, config.aggregateBatchSize),
       maxWaitMs: config.aggregateBatchWaitMs,
       startAt: aggregator.startAt,
     })
@@ -121,6 +119,11 @@ export function windowAggregators(
       alertsTopic: config.alertsTopic,
       topic: config.topic,
     })
+}
+
+/** Most records a merge takes on `storage`: on the event loop (PGlite in-process), small ones. */
+export function mergeSizeOn(storage: Storage, size: number): number {
+  return storage.capabilities.blocksEventLoop ? Math.min(size, SINGLE_CONNECTION_MAX_BATCH) : size
 }
 
 /** Closes a member's due windows once a second, one tick at a time; a failed tick is logged and tried again. */

@@ -8,7 +8,7 @@ import { ReadingColumns } from './reading-columns.ts'
 import type { WindowAggregator } from './window-aggregator.ts'
 
 export interface InlineAggregationOptions {
-  /** Records that start a merge (`--aggregate-batch-size`); the saver's next batch waits only at twice as many. */
+  /** Records that start a merge (`--inline-aggregate-batch-size`); the saver's next batch waits only at twice as many. */
   readonly maxRecords: number
   /** Longest a record waits to be merged, in ms (`--aggregate-batch-wait`). */
   readonly maxWaitMs: number

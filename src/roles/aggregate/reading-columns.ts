@@ -11,9 +11,9 @@ function grown<T extends Float64Array | Int32Array>(array: T, capacity: number):
 /**
  * Records of the `temperatures` topic as columns: each number in a typed array, no object a
  * record. The inline aggregator holds up to hundreds of thousands between merges; held as objects
- * (a reading, its two numbers and its offset) they outlived the scavenges, were promoted and grew
- * the saver's old space to ~900 MB (bench/results/ANALYSIS.md, "The window aggregator inside the
- * saver"). A record that failed validation keeps its place, as its offset moves the checkpoint,
+ * (a reading, its two numbers and its offset: four heap objects) each outlived the scavenges and
+ * was promoted, for a mark-compact to collect. Columns cost ~40 bytes a reading and nothing to
+ * trace. A record that failed validation keeps its place, as its offset moves the checkpoint,
  * with the reason it is skipped. Offsets are held as numbers: exact below 2^53.
  */
 export class ReadingColumns {
@@ -79,16 +79,6 @@ export class ReadingColumns {
   append(other: ReadingColumns): this {
     for (let i = 0; i < other.length; i++) this.pushFrom(other, i)
     return this
-  }
-
-  /** Reading `i` as an object (for a test, or an error message). */
-  reading(i: number): Reading {
-    return {
-      sensorId: this.sensorIds[i] as string,
-      temperature: this.temperatures[i] as number,
-      timestampMs: this.timestamps[i] as number,
-      partition: this.partitions[i] as number,
-    }
   }
 
   /** Reserves index `length` and returns it. */

@@ -10,7 +10,7 @@ import type { Metrics } from '../../observability/metrics.ts'
 import type { Storage } from '../../storage/storage.ts'
 import { startStreamConsumers } from '../../streams/stream-consumer.ts'
 import { selectedStreams } from '../../streams/stream-registry.ts'
-import { windowAggregators } from '../aggregate/aggregate-role.ts'
+import { mergeSizeOn, windowAggregators } from '../aggregate/aggregate-role.ts'
 import { inlineAggregation } from '../aggregate/inline-aggregation.ts'
 import { startPartitionMaintenance } from './partition-maintenance.ts'
 import { startSummaryFolding } from './summary-folding.ts'
@@ -51,7 +51,7 @@ export async function startSaver(
       createAggregator && stream.name === 'measurements'
         ? () =>
             inlineAggregation(createAggregator(), {
-              maxRecords: config.aggregateBatchSize,
+              maxRecords: mergeSizeOn(storage, config.inlineAggregateBatchSize),
               maxWaitMs: config.aggregateBatchWaitMs,
               logger,
               metrics,
