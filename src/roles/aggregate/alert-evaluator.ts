@@ -56,6 +56,8 @@ export class AlertEvaluator {
       return rule && (rule.minTemperature !== null || rule.maxTemperature !== null) ? rule : undefined
     }
     const mayChange = await this.#mayChange(trx, readings, limitsOf)
+    // The common batch: every sensor within its limits and clean. No pass over the readings then.
+    if (mayChange.size === 0) return []
     const bySensor = groupBy(
       readings.length,
       (i) => readings.sensorIds[i] as string,

@@ -263,7 +263,9 @@ type Advance = { nextOffset: bigint; newestEventMs: number | undefined }
  * each partition advances.
  */
 function freshOf(records: ReadingColumns, checkpoints: ReadonlyMap<number, Checkpoint>) {
-  const readings = new ReadingColumns(Math.max(1, records.length))
+  // The records themselves while each so far is a reading to merge (the common list); copied
+  // from the first one dropped on.
+  let readings: ReadingColumns | undefined
   const skipped: string[] = []
   // Per partition: the stored next offset, the last offset taken, the newest event time.
   const taken = new Map<number, { stored: number; last: number; newestEventMs: number | undefined }>()
@@ -277,15 +279,17 @@ function freshOf(records: ReadingColumns, checkpoints: ReadonlyMap<number, Check
       entry = { stored: Number(stored?.nextOffset ?? -1n), last: -1, newestEventMs: stored?.newestEventMs }
       taken.set(partition, entry)
     }
-    if (offset < entry.stored || offset <= entry.last) {
+    const isStale = offset < entry.stored || offset <= entry.last
+    const reason = isStale || records.skipped.size === 0 ? undefined : records.skipped.get(i)
+    if ((isStale || reason !== undefined) && readings === undefined) readings = firstOf(records, i)
+    if (isStale) {
       stale += 1
       continue
     }
     entry.last = offset
-    const reason = records.skipped.size > 0 ? records.skipped.get(i) : undefined
     if (reason !== undefined) skipped.push(reason)
     else {
-      readings.pushFrom(records, i)
+      readings?.pushFrom(records, i)
       const timestampMs = records.timestamps[i] as number
       if (entry.newestEventMs === undefined || timestampMs > entry.newestEventMs)
         entry.newestEventMs = timestampMs
@@ -294,5 +298,12 @@ function freshOf(records: ReadingColumns, checkpoints: ReadonlyMap<number, Check
   const next = new Map<number, Advance>()
   for (const [partition, { last, newestEventMs }] of taken)
     if (last >= 0) next.set(partition, { nextOffset: BigInt(last) + 1n, newestEventMs })
-  return { readings, skipped, stale, next }
+  return { readings: readings ?? records, skipped, stale, next }
+}
+
+/** The first `count` records of `records` in a list of their own, with room for the rest. */
+function firstOf(records: ReadingColumns, count: number): ReadingColumns {
+  const copy = new ReadingColumns(Math.max(1, records.length))
+  for (let i = 0; i < count; i++) copy.pushFrom(records, i)
+  return copy
 }
