@@ -36,7 +36,7 @@ export class ReadingColumns {
 
   /** Columns of readings given as objects, for tests and callers that have them so. */
   static of(readings: readonly (Reading & { offset?: bigint | number })[]): ReadingColumns {
-    const columns = new ReadingColumns(Math.max(1, readings.length))
+    const columns = new ReadingColumns(readings.length)
     readings.forEach((r, i) => {
       columns.pushReading(r.sensorId, r.temperature, r.timestampMs, r.partition, Number(r.offset ?? i))
     })
@@ -85,7 +85,7 @@ export class ReadingColumns {
   #next(): number {
     const i = this.length++
     if (i === this.offsets.length) {
-      const capacity = 2 * i
+      const capacity = Math.max(FIRST_CAPACITY, 2 * i)
       this.temperatures = grown(this.temperatures, capacity)
       this.timestamps = grown(this.timestamps, capacity)
       this.partitions = grown(this.partitions, capacity)

@@ -103,7 +103,7 @@ export class WindowAggregator {
   /** Parsing and validation only, run while the batch before is written. */
   prepare = (batch: RecordBatch): ReadingColumns => {
     this.noteRead(batch)
-    const records = new ReadingColumns(Math.max(1, batch.records.length))
+    const records = new ReadingColumns(batch.records.length)
     for (const record of batch.records) {
       const decoded = decodeRecord(record, this.#options.futureToleranceMs)
       const partition = record.partition
@@ -303,7 +303,7 @@ function freshOf(records: ReadingColumns, checkpoints: ReadonlyMap<number, Check
 
 /** The first `count` records of `records` in a list of their own, with room for the rest. */
 function firstOf(records: ReadingColumns, count: number): ReadingColumns {
-  const copy = new ReadingColumns(Math.max(1, records.length))
+  const copy = new ReadingColumns(records.length)
   for (let i = 0; i < count; i++) copy.pushFrom(records, i)
   return copy
 }
