@@ -10,7 +10,7 @@ import { machineInfo, versions } from './lib/machine.ts'
 import { parseOptions } from './lib/options.ts'
 import { buildReport, writeReport } from './lib/report.ts'
 import { BenchServices } from './lib/services.ts'
-import { type RunResult, runSuite } from './lib/suite.ts'
+import { type RunResult, runSuite, warmUpServices } from './lib/suite.ts'
 import { wrkAvailable } from './lib/wrk.ts'
 
 /** The settings that shape throughput, as Flowline defines their defaults today (each role runs with them). */
@@ -61,6 +61,7 @@ await services.up()
 const runs: RunResult[] = []
 let exitCode = 0
 try {
+  await warmUpServices(context, options)
   for (let index = 0; index < options.runs; index++) {
     log(`run ${index + 1} of ${options.runs}`)
     runs.push(await runSuite(context, options, index))
