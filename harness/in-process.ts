@@ -7,9 +7,16 @@ import { HARNESS_API_KEY } from './credentials.ts'
  * given as flags, as the CLI would pass them.
  */
 export function testConfig(flags: Record<string, unknown> = {}) {
-  // The saver consumes only the measurement stream unless a test asks for more.
+  // The saver consumes only the measurement stream, and runs no window aggregator inside, unless
+  // a test asks for more.
   return loadConfig(
-    { logLevel: 'warn', bootstrapApiKey: HARNESS_API_KEY, streams: 'measurements', ...flags },
+    {
+      logLevel: 'warn',
+      bootstrapApiKey: HARNESS_API_KEY,
+      streams: 'measurements',
+      inlineAggregator: false,
+      ...flags,
+    },
     {},
   )
 }

@@ -49,7 +49,8 @@ async function serve(
   const settings = config(role, flags)
   let pipeline: Awaited<ReturnType<typeof startPipeline>>
   try {
-    // `up --no-aggregator` leaves the aggregator out; `--inline-aggregator` runs it in the saver.
+    // `up` runs the aggregator inside its saver; `--no-inline-aggregator` runs it as a role of its
+    // own, `--no-aggregator` leaves it out.
     const ownAggregator = role !== 'up' || (settings.aggregator && !settings.inlineAggregator)
     const started = ownAggregator ? roles : roles.filter((name) => name !== 'aggregate')
     const inline = settings.inlineAggregator && (role !== 'up' || settings.aggregator)

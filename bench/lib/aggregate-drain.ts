@@ -79,7 +79,7 @@ async function drainOnce(
   }
   const flags =
     role === 'saver'
-      ? { ...common, group: `${name}_group`, 'saver-port': port }
+      ? { ...common, group: `${name}_group`, 'saver-port': port, 'inline-aggregator': false }
       : {
           ...common,
           'aggregate-group': `${name}_group`,

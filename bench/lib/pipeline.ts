@@ -108,7 +108,8 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'saver-port': saverPort,
           'aggregate-port': aggregatePort,
           'dead-letter-saver-port': deadLetterSaverPort,
-          aggregator: (spec.aggregators ?? 0) > 0,
+          aggregator: (spec.aggregators ?? 0) > 0 || spec.inlineAggregator === true,
+          'inline-aggregator': spec.inlineAggregator === true,
           'log-level': logLevel,
           ...spec.ingestFlags,
         },
@@ -149,7 +150,9 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           'database-url': databaseUrl,
           group: `${spec.name}_saver`,
           'saver-port': port,
-          ...(spec.inlineAggregator && { 'inline-aggregator': true, ...aggregatorFlags }),
+          // Explicit both ways: the saver runs the aggregator inside by default.
+          'inline-aggregator': spec.inlineAggregator === true,
+          ...(spec.inlineAggregator && aggregatorFlags),
           ...spec.saverFlags,
         }
         started.push(await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, profile))

@@ -153,10 +153,11 @@ export class ScenarioRun {
       'replication-factor': this.replicationFactor,
     }
     const database = { 'database-url': withApplicationName(this.#databaseUrl, label) }
-    const byRole: Record<RoleName, Record<string, string | number>> = {
+    const byRole: Record<RoleName, Record<string, string | number | boolean>> = {
       // Ingest reads device tokens and the sensor registry from the database.
       ingest: { ...kafka, ...database },
-      saver: { ...kafka, ...database, group: this.group },
+      // The aggregator runs inside the saver only where a scenario asks (19); 11-13 run it as a role.
+      saver: { ...kafka, ...database, group: this.group, 'inline-aggregator': false },
       aggregate: { ...kafka, ...database, ...this.aggregatorFlags },
       'dead-letter-saver': { ...kafka, ...database, 'dead-letter-group': this.deadLetterGroup },
       admin: { ...kafka, ...database },

@@ -498,7 +498,8 @@ const TABLE = [
     key: 'aggregator',
     flag: 'aggregator',
     env: 'FLOWLINE_AGGREGATOR',
-    description: 'run the window aggregator inside `up` (--no-aggregator leaves it out)',
+    description:
+      'run the window aggregator inside `up`, in the saver unless --no-inline-aggregator (--no-aggregator leaves it out)',
     schema: Type.Boolean(),
     default: true,
     roles: ['up'],
@@ -508,9 +509,9 @@ const TABLE = [
     flag: 'inline-aggregator',
     env: 'FLOWLINE_INLINE_AGGREGATOR',
     description:
-      "run the window aggregator inside the saver, on the batches the saver reads (one Kafka read and decode instead of two; scale the saver's partitions to scale it)",
+      'run the window aggregator inside the saver, on the batches the saver reads (one Kafka read and decode instead of two; scale the saver to scale it); --no-inline-aggregator when `flowline aggregate` processes run it instead',
     schema: Type.Boolean(),
-    default: false,
+    default: true,
     roles: ['saver', 'up'],
   },
   {

@@ -7,7 +7,7 @@ import { staleFiles } from '../../scripts/deploy/generate-settings.ts'
 import { SETTINGS } from '../../src/config/settings.ts'
 import { ROOT, run, tempDir } from './deploy-tools.ts'
 
-const PROFILES = [[], ['--profile', 'monitoring'], ['--profile', 'tools']]
+const PROFILES = [[], ['--profile', 'monitoring'], ['--profile', 'tools'], ['--profile', 'aggregate-process']]
 
 function composeConfig(dir: string, profile: readonly string[]) {
   return run('docker-compose', [
@@ -65,6 +65,9 @@ describe('docker-compose.yml', () => {
       assert.ok((service.deploy as { resources: { limits: unknown } }).resources.limits, name)
       assert.equal((service.environment as Record<string, unknown>).MIGRATE_ON_START, 'false', name)
     }
+    // The window aggregator runs inside the saver unless its own service is asked for.
+    assert.deepEqual(services.aggregate?.profiles, ['aggregate-process'])
+    assert.equal(services.saver?.profiles, undefined)
     assert.equal(services.migrate?.restart, 'no')
     assert.deepEqual(services.migrate?.command, ['migrate'])
   })

@@ -14,7 +14,7 @@ const KUBERNETES = ['1.29.0', '1.37.0']
 // biome-ignore lint/suspicious/noExplicitAny: rendered manifests are checked field by field below
 type Doc = Manifest & Record<string, any>
 
-function render(values: string): Doc[] {
+function render(values: string, ...extra: string[]): Doc[] {
   const result = run('helm', [
     'template',
     'flowline',
@@ -25,6 +25,7 @@ function render(values: string): Doc[] {
     '1.33.0',
     '-f',
     join(CHART, values),
+    ...extra,
   ])
   assert.equal(result.code, 0, result.stderr)
   return parseAllDocuments(result.stdout)
@@ -131,15 +132,15 @@ describe('Helm chart deploy/helm/flowline', () => {
         assert.equal(hpa?.spec.scaleTargetRef.name, 'flowline-ingest')
         assert.equal(hpa?.spec.metrics[0].resource.name, 'cpu')
         const scaled = byKind(docs, 'ScaledObject')
-        assert.deepEqual(scaled.map((doc) => doc.spec.scaleTargetRef.name).sort(), [
-          'flowline-aggregate',
-          'flowline-saver',
-        ])
+        assert.deepEqual(
+          scaled.map((doc) => doc.spec.scaleTargetRef.name),
+          ['flowline-saver'],
+        )
         for (const doc of scaled) assert.equal(doc.spec.triggers[0].type, 'kafka')
         const policies = byKind(docs, 'NetworkPolicy').map((doc) => doc.metadata.name)
         for (const name of deployments) assert.ok(policies.includes(name), `no NetworkPolicy for ${name}`)
         // Ingest checks device tokens and the registry in PostgreSQL: it needs the URL and a way out to it.
-        for (const role of ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin']) {
+        for (const role of ['ingest', 'saver', 'dead-letter-saver', 'admin']) {
           const policy = byKind(docs, 'NetworkPolicy').find((doc) => doc.metadata.name === `flowline-${role}`)
           const toPostgres = ((policy?.spec.egress ?? []) as Doc[]).some(
             (rule) =>
@@ -163,7 +164,7 @@ describe('Helm chart deploy/helm/flowline', () => {
           'and has the database Secret mounted',
         )
         const budgets = byKind(docs, 'PodDisruptionBudget').map((doc) => doc.metadata.name)
-        for (const role of ['ingest', 'saver', 'aggregate', 'dead-letter-saver', 'admin'])
+        for (const role of ['ingest', 'saver', 'dead-letter-saver', 'admin'])
           assert.ok(budgets.includes(`flowline-${role}`), role)
         const topics = byKind(docs, 'KafkaTopic')
         for (const topic of topics)
@@ -171,6 +172,39 @@ describe('Helm chart deploy/helm/flowline', () => {
       })
     })
   }
+
+  describe('the window aggregator', () => {
+    const envOf = (docs: readonly Doc[], role: string) =>
+      (byKind(docs, 'Deployment').find((doc) => doc.metadata.name === `flowline-${role}`)?.spec.template.spec
+        .containers[0].env ?? []) as Array<{ name: string; value?: string }>
+
+    it('runs inside the savers by default: no aggregate Deployment, the savers keep the default', () => {
+      const docs = render('values.yaml')
+      const names = byKind(docs, 'Deployment').map((doc) => doc.metadata.name)
+      assert.ok(!names.includes('flowline-aggregate'), names.join(', '))
+      assert.equal(
+        envOf(docs, 'saver').find((env) => env.name === 'FLOWLINE_INLINE_AGGREGATOR'),
+        undefined,
+      )
+    })
+
+    it('with roles.aggregate.enabled runs as its own Deployment, scaled on lag, and the savers leave it out', () => {
+      const docs = render('values-production.yaml', '--set', 'roles.aggregate.enabled=true')
+      const scaled = byKind(docs, 'ScaledObject').map((doc) => doc.spec.scaleTargetRef.name)
+      assert.deepEqual(scaled.sort(), ['flowline-aggregate', 'flowline-saver'])
+      for (const kind of ['PodDisruptionBudget', 'NetworkPolicy'])
+        assert.ok(
+          byKind(docs, kind).some((doc) => doc.metadata.name === 'flowline-aggregate'),
+          kind,
+        )
+      const inline = envOf(docs, 'saver').find((env) => env.name === 'FLOWLINE_INLINE_AGGREGATOR')
+      assert.equal(inline?.value, 'false')
+      assert.equal(
+        envOf(docs, 'aggregate').find((env) => env.name === 'FLOWLINE_INLINE_AGGREGATOR'),
+        undefined,
+      )
+    })
+  })
 
   describe('known-bad manifests', () => {
     const docs = render('values.yaml')

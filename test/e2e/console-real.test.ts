@@ -51,6 +51,8 @@ test('web console against real Kafka and PostgreSQL, one process per role', {
         'errors-topic': names['errors-topic'],
         group: names.group,
         'inventory-group-prefix': uniqueName('console-inventory-'),
+        // The aggregator runs as its own role here (the scale-out layout), not inside the saver.
+        'inline-aggregator': false,
       },
     }),
     startRole('aggregate', {

@@ -74,7 +74,10 @@ describe('Kafka with SASL/SCRAM and TLS (a private broker)', { timeout: 300_000 
     const ingest = await startRole('ingest', { flags: { ...common, 'database-url': url }, env })
     roles.push(ingest)
     roles.push(
-      await startRole('saver', { flags: { ...common, 'database-url': url, group: uniqueName('g') }, env }),
+      await startRole('saver', {
+        flags: { ...common, 'database-url': url, group: uniqueName('g'), 'inline-aggregator': false },
+        env,
+      }),
     )
     const response = await fetch(`${ingest.url}/measurements`, {
       method: 'POST',

@@ -86,7 +86,13 @@ test('a migration adding a column runs while ingest and the saver store a load: 
   const ingest = await startRole('ingest', { flags: { ...flags, auth: 'off' }, env })
   processes.push(ingest)
   const saver = await startRole('saver', {
-    flags: { ...flags, group: uniqueName('saver'), streams: 'measurements', 'batch-wait': 20 },
+    flags: {
+      ...flags,
+      group: uniqueName('saver'),
+      streams: 'measurements',
+      'batch-wait': 20,
+      'inline-aggregator': false,
+    },
     env,
   })
   processes.push(saver)

@@ -30,6 +30,10 @@ async function startPipeline(t: { after: (fn: () => Promise<unknown>) => void })
     ...database,
     group: uniqueName('saver'),
     'batch-wait': 20,
+    // The default: the window aggregator runs inside the saver, here on this test's own names.
+    'aggregate-group': uniqueName('aggregate'),
+    'windows-topic': uniqueName('windows'),
+    'alerts-topic': uniqueName('alerts'),
   }
   const processes: RoleProcess[] = []
   t.after(() => Promise.all(processes.map((p) => p.kill())))
@@ -109,6 +113,22 @@ describe('whole pipeline, one process per role, real Kafka and PostgreSQL', () =
     assert.equal(singles.accepted + singles.rejected, 1500)
     assert.equal(batches.accepted, 5000)
     await assertStoredExactlyOnce(pipeline.db, accepted)
+    // The saver runs the window aggregator inside by default: every stored reading lands in
+    // exactly one 1-minute window and one 1-hour window.
+    const windowed = async (size: string) =>
+      Number(
+        (
+          await pipeline.db.query(
+            'SELECT coalesce(sum(count), 0) AS n FROM measurement_windows WHERE size = $1',
+            [size],
+          )
+        ).rows[0].n,
+      )
+    for (const size of ['1m', '1h'])
+      await eventually(
+        async () => (await windowed(size)) === accepted.length,
+        `${size} windows counting every reading`,
+      )
 
     const recent = (await (
       await fetch(`${pipeline.adminUrl}/measurements?limit=5`, { headers: authHeaders() })

@@ -17,6 +17,7 @@ describe('saver process, an error retrying cannot fix', () => {
         'database-url': database.url,
         group: uniqueName('saver'),
         'batch-wait': 20,
+        'inline-aggregator': false,
         'log-level': 'info',
       },
     })
