@@ -183,6 +183,11 @@ export class ScenarioRun {
     }
   }
 
+  /** A saver running the aggregator inside (the default layout), on this run's aggregator names. */
+  get inlineAggregatorFlags(): Record<string, string | number | boolean> {
+    return { 'inline-aggregator': true, ...this.aggregatorFlags }
+  }
+
   /** A process the scenario made itself (e.g. `createRole('etl worker', …)`), closed with its roles at the end. */
   closeAtEnd<Process extends RoleProcess>(process: Process): Process {
     this.#roles.push(process)

@@ -19,7 +19,7 @@ export const inlineAggregatorKill: Scenario = {
   promises: ['P1', 'P2', 'P6'],
   async run(run) {
     const ingest = await run.startRole('ingest', 'ingest')
-    const inline = { 'inline-aggregator': true, ...run.aggregatorFlags }
+    const inline = run.inlineAggregatorFlags
     const savers = [
       await run.startRole('saver', 'saver-a', inline),
       await run.startRole('saver', 'saver-b', inline),

@@ -10,8 +10,8 @@ import { retryStorm } from './08-retry-storm.ts'
 import { kafkaDownOverload } from './09-kafka-down-overload.ts'
 import { apiFuzz } from './10-api-fuzz.ts'
 import { aggregatorKill } from './11-aggregator-kill.ts'
-import { zombieAggregator } from './12-zombie-aggregator.ts'
-import { postgresDownAggregator } from './13-postgres-down-aggregator.ts'
+import { zombieAggregator, zombieInlineAggregator } from './12-zombie-aggregator.ts'
+import { postgresDownAggregator, postgresDownInlineAggregator } from './13-postgres-down-aggregator.ts'
 import { deadLetterSaverKill } from './14-dead-letter-saver-kill.ts'
 import { stockSaverKill } from './15-stock-saver-kill.ts'
 import { zombieStockSaver } from './16-zombie-stock-saver.ts'
@@ -40,4 +40,6 @@ export const SCENARIOS: readonly Scenario[] = [
   postgresDownStock,
   etlWorkerKill,
   inlineAggregatorKill,
+  zombieInlineAggregator,
+  postgresDownInlineAggregator,
 ]
