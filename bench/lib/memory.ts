@@ -33,6 +33,12 @@ export interface OutageResult {
   readonly skipped: number
   /** Records the broker acknowledged after Kafka came back: ingest recovered on its own. */
   readonly producedAfterRestart: number
+  /**
+   * Savers that exited during the scenario. A saver whose consumer cannot reach Kafka for ~30 s
+   * (30 retries) exits 1 for its supervisor to restart it (src/consumer/consumer-role.ts); the
+   * bench has no supervisor, so it counts them instead of reading their metrics.
+   */
+  readonly saversExited: number
   readonly samples: readonly { readonly tS: number; readonly rssMb: number; readonly phase: string }[]
 }
 
@@ -96,10 +102,10 @@ export async function measureOutage(context: BenchContext, options: OutageOption
     started = Date.now()
     await services.kafkaStart()
     const kafkaStartS = (Date.now() - started) / 1000
-    const producedAtRestart = (await pipeline.counters()).produced
+    const producedAtRestart = await pipeline.produced()
     phase = 'after'
     await sleep(options.afterS * 1000)
-    const producedAfterRestart = (await pipeline.counters()).produced - producedAtRestart
+    const producedAfterRestart = (await pipeline.produced()) - producedAtRestart
     const ingestPeakMb = Math.round((memoryOf(pipeline.ingest.pid)?.hwmKb ?? 0) / 1024)
     // End the load now rather than after the unused part of its restart budget.
     for (const proc of load.processes) proc.child.kill('SIGTERM')
@@ -125,14 +131,22 @@ export async function measureOutage(context: BenchContext, options: OutageOption
       statuses: loadResult.statuses,
       skipped: loadResult.skipped,
       producedAfterRestart,
+      saversExited: pipeline.savers.filter((proc) => !proc.running).length,
       samples,
     }
   } catch (error) {
-    const exited = [pipeline.ingest, ...pipeline.savers].filter((proc) => proc.child.exitCode !== null)
-    const detail = exited.map(
-      (proc) => `\n${proc.name} exited with ${proc.child.exitCode}:\n${proc.output().slice(-3000)}`,
+    // Every role's last output: one refusing connections may still be running (shutting down),
+    // and one killed by a signal (the OOM killer's SIGKILL) has no exit code.
+    const detail = [pipeline.ingest, ...pipeline.savers].map(
+      (proc) =>
+        `\n${proc.name} (pid ${proc.pid}) ${proc.running ? 'running' : `exited with ${proc.child.exitCode ?? proc.child.signalCode}`}:\n${proc.output().slice(-2000)}`,
     )
-    throw new Error(`${(error as Error).message} (during ${phase})${detail.join('')}`, { cause: error })
+    // fetch's own message is only "fetch failed": the cause says refused, reset or timed out.
+    const cause =
+      (error as Error).cause instanceof Error ? ` (${((error as Error).cause as Error).message})` : ''
+    throw new Error(`${(error as Error).message}${cause} (during ${phase})${detail.join('')}`, {
+      cause: error,
+    })
   } finally {
     sampling = false
     for (const proc of load?.processes ?? []) proc.child.kill('SIGTERM')

@@ -48,6 +48,8 @@ export interface Pipeline {
    * with aggregator processes, also the records they consumed (committed with their checkpoint).
    */
   counters(): Promise<{ produced: number; inserted: number; aggregated?: number }>
+  /** Records the broker acknowledged, from ingest's /metrics alone (the savers may be down). */
+  produced(): Promise<number>
   /** Sends a few measurements and waits until they are stored: the group has formed and data flows. */
   prime(): Promise<void>
   stop(): Promise<void>
@@ -194,6 +196,8 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
       aggregators: spec.mode === 'real' ? started.slice(1 + spec.savers) : [],
       database,
       counters,
+      produced: async () =>
+        metricSum(await scrapeMetrics(`http://127.0.0.1:${ingestPort}`), 'flowline_records_produced_total'),
       async prime() {
         const now = Date.now()
         const items = Array.from({ length: 200 }, (_, i) => ({

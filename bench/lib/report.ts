@@ -288,8 +288,9 @@ export function renderMarkdown(report: BenchReport): string {
         'answers',
         'Kafka stop / start s',
         'produced after restart',
+        'savers that exited',
       ]),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:']),
     )
     for (const run of outages) {
       const o = run.outage
@@ -308,6 +309,8 @@ export function renderMarkdown(report: BenchReport): string {
             .join(', ') + (o.skipped ? `, skipped: ${o.skipped}` : ''),
           `${o.kafkaStopS} / ${o.kafkaStartS}`,
           fmt(o.producedAfterRestart),
+          // Older results lack the field.
+          fmt(o.saversExited ?? 0),
         ]),
       )
     }
