@@ -28,6 +28,11 @@ export interface E2EScenario {
   readonly aggregators?: number
   /** The aggregator inside each saver (`--inline-aggregator`). */
   readonly inlineAggregator?: boolean
+  /**
+   * The sensor pipeline alone: ingest with `--auth off` and savers consuming only `measurements`
+   * (by default they also run the inventory streams' consumers).
+   */
+  readonly bare?: boolean
   readonly loadProcesses: number
   readonly tool: 'node' | 'wrk'
   readonly warmupS: number
@@ -112,8 +117,8 @@ export async function measureE2E(context: BenchContext, scenario: E2EScenario): 
     inlineAggregator: scenario.inlineAggregator,
     name,
     cpuProfDir: context.cpuProfDir,
-    ingestFlags: context.ingestFlags,
-    saverFlags: context.saverFlags,
+    ingestFlags: scenario.bare ? { ...context.ingestFlags, auth: 'off' } : context.ingestFlags,
+    saverFlags: scenario.bare ? { ...context.saverFlags, streams: 'measurements' } : context.saverFlags,
     aggregateFlags: context.aggregateFlags,
     ingestNodeFlags: context.ingestNodeFlags,
   })

@@ -200,20 +200,23 @@ export function renderMarkdown(report: BenchReport): string {
         'saver /s (rounds)',
         'aggregator /s (rounds)',
         'CPU µs/record saver, aggregator (role + pg)',
-        'E2E batched-100 without / with aggregator process / inside the saver',
+        'E2E batched-100 without / with aggregator process / inside the saver (the default)',
+        'default layout vs the sensor pipeline bare (no auth, no inventory consumers, no aggregator)',
         'aggregator in E2E, process; inside the saver: lag end (s of input), drain s, kept up',
       ]),
-      row(['---:', '---:', '---', '---', '---', '---', '---']),
+      row(['---:', '---:', '---', '---', '---', '---', '---', '---']),
     )
     for (const run of drains) {
       const d = run.aggregateDrain
       if (!d) continue
-      const without = run.e2e['aggregate-batched-100-without']?.e2eRatePerS
-      const rateWith = (variant: string) => {
-        const rate = run.e2e[`aggregate-batched-100-${variant}`]?.e2eRatePerS
-        if (!without || !rate) return fmt(rate)
-        return `${fmt(rate)} (${Math.abs(Math.round((1 - rate / without) * 100))} % ${rate > without ? 'more' : 'less'})`
+      const rateOf = (variant: string) => run.e2e[`aggregate-batched-100-${variant}`]?.e2eRatePerS
+      const without = rateOf('without')
+      const bare = rateOf('bare')
+      const beside = (rate: number | undefined, base: number | undefined) => {
+        if (!base || !rate) return fmt(rate)
+        return `${fmt(rate)} (${Math.abs(Math.round((1 - rate / base) * 100))} % ${rate > base ? 'more' : 'less'})`
       }
+      const rateWith = (variant: string) => beside(rateOf(variant), without)
       const kept = (variant: string) => {
         const a = run.e2e[`aggregate-batched-100-${variant}`]?.aggregator
         return a
@@ -228,6 +231,7 @@ export function renderMarkdown(report: BenchReport): string {
           d.aggregatorRatePerS.map((rate) => fmt(rate)).join(', '),
           `${cpuCells(d.saverCpuUs)}; ${cpuCells(d.aggregatorCpuUs)}`,
           `${fmt(without)} / ${rateWith('with')} / ${rateWith('inline')}`,
+          `${beside(rateOf('inline'), bare)} against ${fmt(bare)}`,
           `${kept('with')}; ${kept('inline')}`,
         ]),
       )

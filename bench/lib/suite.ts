@@ -41,7 +41,7 @@ export interface RunResult {
 /** Most records in each stock and measurement drain (10,000 skus, 4 partitions, two rounds each); `--pg-rows` lowers it. */
 const STOCK_RECORDS = 200_000
 
-const AGGREGATE_VARIANTS = ['without', 'with', 'inline'] as const
+const AGGREGATE_VARIANTS = ['bare', 'without', 'with', 'inline'] as const
 
 /**
  * The aggregate part's variants in the order run `index` (0-based) runs them: rotated each run, so
@@ -99,8 +99,9 @@ export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node', i
       list.push({ ...base, id: `scaling-p${n}-s${n}`, batch: 100, connections: 64, partitions: n, savers: n })
   if (wants('embedded'))
     list.push({ ...base, id: 'embedded-batched-100', mode: 'embedded', batch: 100, connections: 64 })
-  // The cost of the aggregator on the pipeline: the same batched run without it, with its own
-  // process, and inside the saver (--inline-aggregator), back to back.
+  // The cost of the platform's roles on the sensor pipeline: the same batched run bare (no auth, no
+  // inventory consumers, no aggregator), with both but no aggregator, with an aggregator process,
+  // and with the aggregator inside the saver (the default layout), back to back.
   if (wants('aggregate'))
     for (const variant of aggregateVariantsOf(index))
       list.push({
@@ -110,6 +111,7 @@ export function scenariosOf(options: BenchOptions, singleTool: 'wrk' | 'node', i
         connections: 64,
         aggregators: variant === 'with' ? 1 : 0,
         inlineAggregator: variant === 'inline',
+        bare: variant === 'bare',
       })
   return list
 }
