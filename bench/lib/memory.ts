@@ -34,9 +34,9 @@ export interface OutageResult {
   /** Records the broker acknowledged after Kafka came back: ingest recovered on its own. */
   readonly producedAfterRestart: number
   /**
-   * Savers that exited during the scenario. A saver whose consumer cannot reach Kafka for ~30 s
-   * (30 retries) exits 1 for its supervisor to restart it (src/consumer/consumer-role.ts); the
-   * bench has no supervisor, so it counts them instead of reading their metrics.
+   * Savers that exited during the scenario: 0 expected, since a consumer that loses Kafka rejoins
+   * its group when the broker is back (src/broker/kafka/kafka-subscription.ts). Until 2026-12-05 a
+   * saver exited after ~30 s of retries; the bench has no supervisor, so it counts them.
    */
   readonly saversExited: number
   readonly samples: readonly { readonly tS: number; readonly rssMb: number; readonly phase: string }[]

@@ -49,6 +49,11 @@ export interface SubscribeOptions {
     partition: number,
     committed: bigint | undefined,
   ) => Promise<bigint | undefined>
+  /**
+   * Told each time the member lost the broker mid-stream (it stays up and rejoins the group after
+   * `retryInMs`, reading again from the committed offsets). Unused by the embedded log.
+   */
+  readonly onRejoin?: (error: unknown, retryInMs: number) => void
 }
 
 export interface PartitionLag {

@@ -13,6 +13,18 @@ export function exitWhenLoopFails(consumer: BatchConsumer, logger: Logger, role:
   })
 }
 
+/**
+ * What a consumer's subscription tells its log each time it lost Kafka and will join its group
+ * again (`SubscribeOptions.onRejoin`): the role stays up, not ready, until the broker answers.
+ */
+export function logRejoins(logger: Logger, group: string) {
+  return (error: unknown, retryInMs: number) =>
+    logger.warn(
+      { err: error, group, retryInMs },
+      `Kafka unreachable; ${group} joins the group again in ${retryInMs} ms (batches not yet committed are read again)`,
+    )
+}
+
 /** The /ready answer of a role that reads the broker and writes the database. */
 export function brokerAndStorageReady(broker: Broker, storage: Storage) {
   return async () => {

@@ -2,7 +2,7 @@ import { hostname } from 'node:os'
 import type { Broker, IncomingRecord, RecordBatch, SubscribeOptions } from '../broker/broker.ts'
 import type { Config } from '../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../consumer/batch-consumer.ts'
-import { exitWhenLoopFails } from '../consumer/consumer-role.ts'
+import { exitWhenLoopFails, logRejoins } from '../consumer/consumer-role.ts'
 import type { Logger } from '../observability/logger.ts'
 import { messagingSystem, traceBatches, withProducerSpans } from '../observability/messaging-spans.ts'
 import type { Metrics } from '../observability/metrics.ts'
@@ -183,6 +183,7 @@ export async function startStreamConsumers<Item>(
       maxBatch,
       maxWaitMs: config.saverBatchWaitMs,
       ...(companion && { startAt: companion.startAt }),
+      onRejoin: logRejoins(logger, groupId),
     })
     // Tracing wraps the subscription and the handler: the batch span covers decode, write and commit.
     const traced = traceBatches(

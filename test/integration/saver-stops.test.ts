@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { query, startRole } from '../../harness/index.ts'
 import { KafkaBroker } from '../../src/broker/kafka/kafka-broker.ts'
+import { saverFlags } from '../helpers/saver-flags.ts'
 import { createTestDatabase, requireKafka, uniqueName } from '../helpers/services.ts'
 
 describe('saver process, an error retrying cannot fix', () => {
@@ -10,16 +11,7 @@ describe('saver process, an error retrying cannot fix', () => {
     const database = await createTestDatabase(t)
     const topic = uniqueName('temperatures')
     const saver = await startRole('saver', {
-      flags: {
-        kafka: brokers.join(','),
-        topic,
-        'errors-topic': uniqueName('errors'),
-        'database-url': database.url,
-        group: uniqueName('saver'),
-        'batch-wait': 20,
-        'inline-aggregator': false,
-        'log-level': 'info',
-      },
+      flags: saverFlags(brokers, database.url, topic, { 'inline-aggregator': false, 'log-level': 'info' }),
     })
     t.after(() => saver.kill())
     // The table goes away under the running saver: every insert now fails with 42P01.

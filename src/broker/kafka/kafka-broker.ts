@@ -134,20 +134,21 @@ export class KafkaBroker implements Broker {
   }
 
   async subscribe(options: SubscribeOptions): Promise<Subscription> {
-    const consumer = new Consumer({
-      ...this.#base(),
-      timeout: 10_000,
-      // Joining a group waits for the coordinator, which on a fresh broker first creates __consumer_offsets.
-      retries: 30,
-      retryDelay: 500,
-      groupId: options.groupId,
-      deserializers: { ...stringDeserializers, value: undefined },
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 20_000,
-      heartbeatInterval: 1000,
-      highWaterMark: Math.max(1024, options.maxBatch),
-    }) as unknown as Consumer<string, Buffer, string, string>
-    const subscription = await KafkaSubscription.start(consumer, options, () =>
+    const createConsumer = () =>
+      new Consumer({
+        ...this.#base(),
+        timeout: 10_000,
+        // Joining a group waits for the coordinator, which on a fresh broker first creates __consumer_offsets.
+        retries: 30,
+        retryDelay: 500,
+        groupId: options.groupId,
+        deserializers: { ...stringDeserializers, value: undefined },
+        sessionTimeout: 10_000,
+        rebalanceTimeout: 20_000,
+        heartbeatInterval: 1000,
+        highWaterMark: Math.max(1024, options.maxBatch),
+      }) as unknown as Consumer<string, Buffer, string, string>
+    const subscription = await KafkaSubscription.start(createConsumer, options, () =>
       this.#subscriptions.delete(subscription),
     )
     this.#subscriptions.add(subscription)

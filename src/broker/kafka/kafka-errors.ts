@@ -50,3 +50,20 @@ export function explainKafkaError(
   }
   return error
 }
+
+/**
+ * True when the error says the cluster could not be reached or answered "try again" (refused or
+ * timed-out connections, a coordinator moving), so a member that rejoins later will go on. False
+ * for refused credentials and failed TLS, which only a person fixes, and for anything else.
+ */
+export function isBrokerOutage(error: unknown): boolean {
+  if (explainKafkaError(error, {}) !== error) return false
+  return (
+    findError(
+      error as ErrorTree,
+      (e) =>
+        e.code === 'PLT_KFK_NETWORK' ||
+        (e.code === 'PLT_KFK_PROTOCOL' && (e as { canRetry?: boolean }).canRetry === true),
+    ) !== undefined
+  )
+}

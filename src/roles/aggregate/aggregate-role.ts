@@ -3,7 +3,7 @@ import { probesOnly } from '../../auth/access-hooks.ts'
 import type { Broker } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { type BatchConsumer, runBatchConsumer } from '../../consumer/batch-consumer.ts'
-import { brokerAndStorageReady, exitWhenLoopFails } from '../../consumer/consumer-role.ts'
+import { brokerAndStorageReady, exitWhenLoopFails, logRejoins } from '../../consumer/consumer-role.ts'
 import { parseWindowSpec } from '../../domain/window-spec.ts'
 import { createHttpApp } from '../../http/http-app.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
@@ -46,6 +46,7 @@ export async function startAggregate(
       maxBatch: mergeSizeOn(storage, config.aggregateBatchSize),
       maxWaitMs: config.aggregateBatchWaitMs,
       startAt: aggregator.startAt,
+      onRejoin: logRejoins(logger, config.aggregateGroup),
     })
     const traced = traceBatches(
       { subscription, prepare: aggregator.prepare, handle: aggregator.handle },

@@ -2,7 +2,7 @@ import { probesOnly } from '../../auth/access-hooks.ts'
 import type { Broker, RecordBatch } from '../../broker/broker.ts'
 import type { Config } from '../../config/config.ts'
 import { runBatchConsumer } from '../../consumer/batch-consumer.ts'
-import { brokerAndStorageReady, exitWhenLoopFails } from '../../consumer/consumer-role.ts'
+import { brokerAndStorageReady, exitWhenLoopFails, logRejoins } from '../../consumer/consumer-role.ts'
 import { createHttpApp } from '../../http/http-app.ts'
 import { listen, type RunningRole } from '../../http/running-role.ts'
 import type { Logger } from '../../observability/logger.ts'
@@ -80,6 +80,7 @@ export async function startDeadLetterSaver(
     topics: [config.errorsTopic],
     maxBatch: BATCH_SIZE,
     maxWaitMs: BATCH_WAIT_MS,
+    onRejoin: logRejoins(logger, config.deadLetterGroup),
   })
   const consumer = runBatchConsumer({
     name: config.deadLetterGroup,
