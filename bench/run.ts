@@ -51,6 +51,7 @@ const context = {
   saverFlags: options.saverFlags,
   aggregateFlags: options.aggregateFlags,
   ingestNodeFlags: options.ingestNodeFlags,
+  saverNodeFlags: options.saverNodeFlags,
   log,
 }
 
@@ -90,6 +91,7 @@ try {
       saverFlags: options.saverFlags,
       aggregateFlags: options.aggregateFlags,
       ingestNodeFlags: options.ingestNodeFlags,
+      saverNodeFlags: options.saverNodeFlags,
       cpuProf: options.cpuProf,
     },
     runs,

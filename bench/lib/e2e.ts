@@ -50,6 +50,7 @@ export interface BenchContext {
   readonly saverFlags?: Readonly<Record<string, string | boolean>>
   readonly aggregateFlags?: Readonly<Record<string, string | boolean>>
   readonly ingestNodeFlags?: readonly string[]
+  readonly saverNodeFlags?: readonly string[]
   log(line: string): void
 }
 
@@ -121,6 +122,7 @@ export async function measureE2E(context: BenchContext, scenario: E2EScenario): 
     saverFlags: scenario.bare ? { ...context.saverFlags, streams: 'measurements' } : context.saverFlags,
     aggregateFlags: context.aggregateFlags,
     ingestNodeFlags: context.ingestNodeFlags,
+    saverNodeFlags: context.saverNodeFlags,
   })
   try {
     await pipeline.prime()

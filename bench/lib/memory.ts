@@ -58,6 +58,7 @@ export async function measureOutage(context: BenchContext, options: OutageOption
     ingestFlags: context.ingestFlags,
     saverFlags: context.saverFlags,
     ingestNodeFlags: context.ingestNodeFlags,
+    saverNodeFlags: context.saverNodeFlags,
   })
   let phase = 'before'
   const samples: { tS: number; rssMb: number; phase: string }[] = []

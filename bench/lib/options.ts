@@ -74,6 +74,7 @@ export interface BenchOptions {
   readonly saverFlags: Readonly<Record<string, string | boolean>>
   readonly aggregateFlags: Readonly<Record<string, string | boolean>>
   readonly ingestNodeFlags: readonly string[]
+  readonly saverNodeFlags: readonly string[]
 }
 
 const HELP = `npm run bench -- [options]     (node bench/run.ts)
@@ -110,6 +111,7 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --outage-rate N        offered measurements/s during the Kafka outage (20000)
   --ingest-flags LIST    extra flags for every ingest (and embedded \`up\`), e.g. produce-batch=10000,produce-linger=5
   --ingest-node-flags=L  Node/V8 flags for every ingest, space-separated, e.g. "--ingest-node-flags=--max-semi-space-size=8"
+  --saver-node-flags=L   Node/V8 flags for every saver process, e.g. "--saver-node-flags=--max-old-space-size=160"
   --saver-flags LIST     extra flags for every saver, e.g. batch-size=10000
   --aggregate-flags LIST extra flags for every aggregator, e.g. aggregate-batch-wait=5000
   --label TEXT           free text stored with the results
@@ -163,6 +165,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'saver-flags': { type: 'string' },
       'aggregate-flags': { type: 'string' },
       'ingest-node-flags': { type: 'string' },
+      'saver-node-flags': { type: 'string' },
       quick: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -233,6 +236,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     saverFlags: flagList('saver-flags', values['saver-flags']),
     aggregateFlags: flagList('aggregate-flags', values['aggregate-flags']),
     ingestNodeFlags: values['ingest-node-flags']?.split(' ').filter(Boolean) ?? [],
+    saverNodeFlags: values['saver-node-flags']?.split(' ').filter(Boolean) ?? [],
     quick,
   }
 }

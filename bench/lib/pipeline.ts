@@ -30,6 +30,7 @@ export interface PipelineSpec {
   readonly saverFlags?: Readonly<Record<string, string | boolean>>
   readonly aggregateFlags?: Readonly<Record<string, string | boolean>>
   readonly ingestNodeFlags?: readonly string[]
+  readonly saverNodeFlags?: readonly string[]
 }
 
 /** A Flowline deployment under test: ingest and savers as separate processes, or one embedded `up`. */
@@ -157,7 +158,12 @@ export async function startPipeline(services: BenchServices, spec: PipelineSpec)
           ...(spec.inlineAggregator && aggregatorFlags),
           ...spec.saverFlags,
         }
-        started.push(await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, profile))
+        started.push(
+          await startProcess(`saver${index}-${spec.name}`, 'saver', port, flags, {
+            ...profile,
+            nodeFlags: spec.saverNodeFlags,
+          }),
+        )
         saverPorts.push(port)
       }
       for (let index = 0; index < (spec.aggregators ?? 0); index++) {
