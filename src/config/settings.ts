@@ -489,7 +489,8 @@ const TABLE = [
     key: 'saverBatchWaitMs',
     flag: 'batch-wait',
     env: 'SAVER_BATCH_WAIT_MS',
-    description: 'longest a partial batch waits before it is written, in ms',
+    description:
+      'longest a partial batch waits before it is written, in ms (Kafka holds a fetch up to this, at most 500, until 16 KiB are ready)',
     schema: positive(60_000),
     default: 50,
     roles: ['saver', 'up'],

@@ -8,6 +8,9 @@ import { startPartitionsAt } from './start-offsets.ts'
 export type KafkaMessage = Message<string, Buffer, string, string>
 type KafkaConsumer = Consumer<string, Buffer, string, string>
 
+/** Bytes the broker gathers for a fetch before it answers early (see `consume`). */
+const FETCH_MIN_BYTES = 16 * 1024
+
 /** The longest pause between two tries to rejoin a broker that is down, in ms. */
 const MAX_REJOIN_DELAY_MS = 10_000
 
@@ -143,6 +146,13 @@ async function consume(consumer: KafkaConsumer, options: SubscribeOptions) {
     // is ~13,000 measurements, more than two batches. Measured: peak RSS 1,013 → 462 MB and
     // drain 38.0k → 43.9k rows/s.
     maxBytes: 2 * 1024 * 1024,
+    // The broker holds a fetch until 16 KiB are ready or `maxWaitTime` (the batch wait) passed, so
+    // a member below max load reads fewer, fuller fetches instead of one per handful of records.
+    // Measured 2026-12-05 (bench, two runs each): single measurements 15,026 → 16,913 and 17,910/s,
+    // CPU a measurement 97.8 → 85.4 µs (saver 13.9 → 10.1, Kafka 18.1 → 15.9); at 10,000/s 111.6 →
+    // 92.9 µs; POST→row p99 66–68 → 81–82 ms at 10,000/s and 59–61 → 109–110 ms at 1,000/s. At max
+    // load every fetch is full anyway (no difference at 64 KiB, two runs).
+    minBytes: FETCH_MIN_BYTES,
   })
 }
 
