@@ -92,8 +92,8 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
                          measures COPY and the batched scenarios, no other ceiling
   --out DIR              where results go (bench/results)
   --state-dir DIR        services state (/tmp/flowline-bench)
-  --kafka-port P         private broker port (49092); controller on --controller-port (49093)
-  --pg-port P            private PostgreSQL port (45433)
+  --kafka-port P         private broker port (17092); controller on --controller-port (17093)
+  --pg-port P            private PostgreSQL port (15433)
   --keep-services        leave the private services running at the end
   --max-load-wait S      before each measurement, wait up to S for a quiet machine (120)
   --load-threshold L     quiet = 1-min load average below L, or < 0.25 busy cores right now (0.7)
@@ -108,7 +108,7 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --latency-batch N      measurements per request in the fixed-rate latency runs (10)
   --latency-rates LIST   offered measurements/s of the latency runs (1000,10000)
   --scaling LIST         partitions = saver instances of the scaling runs (1,2,4)
-  --outage-rate N        offered measurements/s during the Kafka outage (20000)
+  --outage-rate N        offered measurements/s through the 60 s Kafka outage (20000)
   --ingest-flags LIST    extra flags for every ingest (and embedded \`up\`), e.g. produce-batch=10000,produce-linger=5
   --ingest-node-flags=L  Node/V8 flags for every ingest, space-separated, e.g. "--ingest-node-flags=--max-semi-space-size=8"
   --saver-node-flags=L   Node/V8 flags for every saver process, e.g. "--saver-node-flags=--max-old-space-size=160"
@@ -200,9 +200,12 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     only,
     out: values.out ?? new URL('../results', import.meta.url).pathname,
     stateDir: values['state-dir'] ?? '/tmp/flowline-bench',
-    kafkaPort: number('kafka-port', values['kafka-port'], 49092, 1),
-    controllerPort: number('controller-port', values['controller-port'], 49093, 1),
-    pgPort: number('pg-port', values['pg-port'], 45433, 1),
+    // Below Linux's ephemeral range (32768-60999): while Kafka was down, a client retrying a port
+    // in that range could be handed the same port as its own source and connect to itself
+    // (a TCP self-connect), and the restarted broker then failed with "Address already in use".
+    kafkaPort: number('kafka-port', values['kafka-port'], 17092, 1),
+    controllerPort: number('controller-port', values['controller-port'], 17093, 1),
+    pgPort: number('pg-port', values['pg-port'], 15433, 1),
     keepServices: values['keep-services'] === true,
     maxLoadWaitS: number('max-load-wait', values['max-load-wait'], quick ? 0 : 120),
     loadThreshold: number('load-threshold', values['load-threshold'], 0.7),
@@ -226,8 +229,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         }
       : {
           ratePerS: number('outage-rate', values['outage-rate'], 20_000, 1),
-          beforeS: 10,
-          outageS: 20,
+          // Issue 18's outage: 60 s down. 30 s before it, because ingest's RSS still climbs through
+          // its first 10-15 s of load (178 -> 250 MB), which a shorter lead-in counted as growth.
+          beforeS: 30,
+          outageS: 60,
           afterS: 15,
           connections: 1024,
         },

@@ -284,6 +284,7 @@ export function renderMarkdown(report: BenchReport): string {
       row([
         'run',
         'offered /s',
+        'before / down s',
         'RSS before',
         'RSS outage max',
         'RSS outage end',
@@ -294,7 +295,7 @@ export function renderMarkdown(report: BenchReport): string {
         'produced after restart',
         'savers that exited',
       ]),
-      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:']),
+      row(['---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---', '---:', '---:', '---:']),
     )
     for (const run of outages) {
       const o = run.outage
@@ -303,6 +304,7 @@ export function renderMarkdown(report: BenchReport): string {
         row([
           run.index + 1,
           fmt(o.options.ratePerS),
+          `${o.options.beforeS} / ${o.options.outageS}`,
           fmt(o.rssMb.before, 'MB'),
           fmt(o.rssMb.outageMax, 'MB'),
           fmt(o.rssMb.outageEnd, 'MB'),
