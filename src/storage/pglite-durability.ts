@@ -57,7 +57,7 @@ function addFsync(nodefs: EmscriptenNodeFs): void {
 }
 
 /** Best effort: Windows cannot open a directory to sync it (EPERM); NTFS journals its directory entries. */
-function syncDirectory(path: string): void {
+export function syncDirectory(path: string): void {
   let directory: number
   try {
     directory = openSync(path, 'r')

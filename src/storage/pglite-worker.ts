@@ -1,5 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { openPGlite } from './pglite-durability.ts'
+import { createDatabaseInChild } from './pglite-initdb.ts'
 import { wasmMemoryBytes } from './pglite-memory.ts'
 
 /**
@@ -27,10 +28,14 @@ export type PGliteReply =
 const port = parentPort
 if (!port) throw new Error('pglite-worker.ts runs as a worker thread of PGliteThread')
 const { dataDir, synced } = workerData as { dataDir: string | undefined; synced: boolean }
-const { pglite, ready } = openPGlite(dataDir, synced)
+// The durable database of `up --embedded`: a new one is made in a child process (see pglite-initdb.ts).
+const opening = (synced && dataDir !== undefined ? createDatabaseInChild(dataDir) : Promise.resolve()).then(
+  () => openPGlite(dataDir, synced),
+)
 
 async function run(request: PGliteRequest): Promise<unknown> {
   // Nothing runs before a new directory is on disk (see openPGlite).
+  const { pglite, ready } = await opening
   await ready
   switch (request.op) {
     case 'ready':

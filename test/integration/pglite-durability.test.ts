@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { openPGlite, syncedFileCount } from '../../src/storage/pglite-durability.ts'
+import { createDatabaseInChild } from '../../src/storage/pglite-initdb.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PGliteThread } from '../../src/storage/pglite-thread.ts'
 
@@ -46,6 +48,29 @@ describe('PGlite synced to disk', () => {
     const { rows } = await reopened.pglite.query('SELECT v FROM kept ORDER BY v')
     assert.deepEqual(rows, [{ v: 1 }, { v: 2 }])
     await reopened.pglite.close()
+  })
+
+  it('makes a new database in a child process, in place of an empty directory, and never over files', async () => {
+    const dataDir = join(directory, 'made-by-child')
+    await mkdir(dataDir)
+    const memoryBefore = process.resourceUsage().maxRSS
+    await createDatabaseInChild(dataDir)
+    assert.ok(existsSync(join(dataDir, 'PG_VERSION')), 'a database was made')
+    assert.ok(!existsSync(`${dataDir}.initdb`), 'the temporary directory was renamed into place')
+    // initdb peaks near 1 GB; in a child, this process did not grow by anything like it.
+    const grownKb = process.resourceUsage().maxRSS - memoryBefore
+    assert.ok(grownKb < 200_000, `this process's peak grew by ${grownKb} kB`)
+    const thread = new PGliteThread(dataDir, { synced: true })
+    try {
+      assert.deepEqual((await thread.query('SHOW fsync')).rows, [{ fsync: 'on' }])
+    } finally {
+      await thread.close()
+    }
+    const occupied = join(directory, 'occupied')
+    await mkdir(occupied)
+    await writeFile(join(occupied, 'notes.txt'), 'not a database')
+    await assert.rejects(createDatabaseInChild(occupied), /holds files but no database/)
+    assert.deepEqual(await readdir(occupied), ['notes.txt'])
   })
 
   it('is what a worker thread opens when asked, and not otherwise; in-process, a storage refuses it', async () => {
