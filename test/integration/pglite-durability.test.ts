@@ -23,6 +23,30 @@ describe('PGlite synced to disk', () => {
     await rm(directory, { recursive: true, force: true, maxRetries: 10 })
   })
 
+  it('makes a new database in a child process, in place of an empty directory, and never over files', async () => {
+    const dataDir = join(directory, 'made-by-child')
+    await mkdir(dataDir)
+    const memoryBefore = process.resourceUsage().maxRSS
+    await createDatabaseInChild(dataDir)
+    assert.ok(existsSync(join(dataDir, 'PG_VERSION')), 'a database was made')
+    assert.ok(!existsSync(`${dataDir}.initdb`), 'the temporary directory was renamed into place')
+    // initdb peaks near 1 GB; in a child, this process did not grow by anything like it. First in
+    // the file, so that no in-process PGlite has raised this process's peak already.
+    const grownKb = process.resourceUsage().maxRSS - memoryBefore
+    assert.ok(grownKb < 200_000, `this process's peak grew by ${grownKb} kB`)
+    const thread = new PGliteThread(dataDir, { synced: true })
+    try {
+      assert.deepEqual((await thread.query('SHOW fsync')).rows, [{ fsync: 'on' }])
+    } finally {
+      await thread.close()
+    }
+    const occupied = join(directory, 'occupied')
+    await mkdir(occupied)
+    await writeFile(join(occupied, 'notes.txt'), 'not a database')
+    await assert.rejects(createDatabaseInChild(occupied), /holds files but no database/)
+    assert.deepEqual(await readdir(occupied), ['notes.txt'])
+  })
+
   it('syncs a new directory whole, runs PostgreSQL with fsync on, syncs each commit, and reopens what it stored', async () => {
     const dataDir = join(directory, 'in-process')
     const atStart = syncedFileCount()
@@ -48,29 +72,6 @@ describe('PGlite synced to disk', () => {
     const { rows } = await reopened.pglite.query('SELECT v FROM kept ORDER BY v')
     assert.deepEqual(rows, [{ v: 1 }, { v: 2 }])
     await reopened.pglite.close()
-  })
-
-  it('makes a new database in a child process, in place of an empty directory, and never over files', async () => {
-    const dataDir = join(directory, 'made-by-child')
-    await mkdir(dataDir)
-    const memoryBefore = process.resourceUsage().maxRSS
-    await createDatabaseInChild(dataDir)
-    assert.ok(existsSync(join(dataDir, 'PG_VERSION')), 'a database was made')
-    assert.ok(!existsSync(`${dataDir}.initdb`), 'the temporary directory was renamed into place')
-    // initdb peaks near 1 GB; in a child, this process did not grow by anything like it.
-    const grownKb = process.resourceUsage().maxRSS - memoryBefore
-    assert.ok(grownKb < 200_000, `this process's peak grew by ${grownKb} kB`)
-    const thread = new PGliteThread(dataDir, { synced: true })
-    try {
-      assert.deepEqual((await thread.query('SHOW fsync')).rows, [{ fsync: 'on' }])
-    } finally {
-      await thread.close()
-    }
-    const occupied = join(directory, 'occupied')
-    await mkdir(occupied)
-    await writeFile(join(occupied, 'notes.txt'), 'not a database')
-    await assert.rejects(createDatabaseInChild(occupied), /holds files but no database/)
-    assert.deepEqual(await readdir(occupied), ['notes.txt'])
   })
 
   it('is what a worker thread opens when asked, and not otherwise; in-process, a storage refuses it', async () => {
