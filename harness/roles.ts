@@ -1,5 +1,6 @@
 import { createWriteStream, type WriteStream } from 'node:fs'
 import { join } from 'node:path'
+import { ROLE_NODE_FLAGS } from '../src/runtime/node-flags.ts'
 import { credentialEnv } from './credentials.ts'
 import { NodeProcess, waitForHttp } from './node-process.ts'
 import { freePortRange, HOST } from './ports.ts'
@@ -108,7 +109,12 @@ export class RoleProcess {
       this.#log.write(`\n==== start #${this.starts} at ${new Date().toISOString()}\n`)
     }
     const { flags = {}, cpuProfDir } = this.options
-    const nodeFlags = [...(this.options.nodeFlags ?? []), ...this.execArgv]
+    // After NODE_FLAGS (NodeProcess puts those first): the last value of a repeated V8 flag wins.
+    const nodeFlags = [
+      ...(ROLE_NODE_FLAGS[this.role] ?? []),
+      ...(this.options.nodeFlags ?? []),
+      ...this.execArgv,
+    ]
     if (cpuProfDir)
       nodeFlags.push(
         '--cpu-prof',

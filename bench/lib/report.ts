@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
+import { NODE_FLAGS, nodeFlagsFor } from '../../src/runtime/node-flags.ts'
 import { AGGREGATOR_KEPT_UP_S } from './e2e.ts'
 import { computeFigures, type Figure, figureDefinitions, median } from './figures.ts'
 import type { MachineInfo } from './machine.ts'
@@ -421,7 +422,8 @@ const METHOD = `## Method
   synchronous_commit on, and with \`track_commit_timestamp = on\` (set by the harness with ALTER SYSTEM).
   Every scenario gets a fresh database, fresh topics (4 partitions unless stated) and a fresh group;
   Flowline runs with its defaults, each role its own process (\`flowline ingest\`, \`flowline saver\`),
-  as \`node --max-semi-space-size=16 src/main.ts\` (the V8 flags of \`src/runtime/node-flags.ts\`).
+  as \`node ${NODE_FLAGS.join(' ')} src/main.ts\`, the saver as \`node ${nodeFlagsFor('saver').join(' ')} src/main.ts\`
+  (the V8 flags of \`src/runtime/node-flags.ts\`).
 - **E2E throughput.** After priming (200 measurements stored), the load runs for warm-up + window.
   The figure is the number of rows whose transaction committed inside the window
   (\`pg_xact_commit_timestamp(xmin)\`) divided by the window. "202/s" is what ingest acknowledged in the

@@ -3,6 +3,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, it } from 'node:test'
 import { parseAllDocuments } from 'yaml'
+import { nodeFlagsFor, ROLE_NODE_FLAGS } from '../../src/runtime/node-flags.ts'
 import { isCustomResource, type Manifest, typeErrors, validatorErrors } from './custom-resources.ts'
 import { ROOT, run, tempDir } from './deploy-tools.ts'
 
@@ -109,6 +110,15 @@ describe('Helm chart deploy/helm/flowline', () => {
             assert.equal(container.readinessProbe.httpGet.path, '/ready', name)
             assert.equal(container.livenessProbe.httpGet.path, '/health', name)
           }
+        }
+      })
+
+      it('starts the saver with its own V8 flags and every other role with the image entrypoint', () => {
+        for (const deployment of byKind(docs, 'Deployment')) {
+          const role = deployment.metadata.name.replace(/^flowline-/, '')
+          const expected =
+            role in ROLE_NODE_FLAGS ? ['node', ...nodeFlagsFor(role), 'src/main.ts'] : undefined
+          assert.deepEqual(deployment.spec.template.spec.containers[0].command, expected, role)
         }
       })
 
