@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { SETTINGS } from '../src/config/settings.ts'
-import { NODE_FLAGS } from '../src/runtime/node-flags.ts'
+import { NODE_FLAGS, ROLE_NODE_FLAGS } from '../src/runtime/node-flags.ts'
 import { machineInfo, versions } from './lib/machine.ts'
 import { parseOptions } from './lib/options.ts'
 import { buildReport, writeReport } from './lib/report.ts'
@@ -87,6 +87,8 @@ try {
       outage: options.outage,
       flowlineDefaults: flowlineDefaults(),
       nodeFlags: NODE_FLAGS,
+      // A role's own flags replace the NODE_FLAGS of the same name (src/runtime/node-flags.ts).
+      roleNodeFlags: ROLE_NODE_FLAGS,
       ingestFlags: options.ingestFlags,
       saverFlags: options.saverFlags,
       aggregateFlags: options.aggregateFlags,
