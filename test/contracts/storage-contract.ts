@@ -208,5 +208,20 @@ export function runStorageContract(
       assert.equal(await repository.insertBatch(rows.slice(0, 2)), 0)
       assert.equal(await repository.count(), before + 7)
     })
+
+    it('takes measurement ids 1,000 at a time (migration 0016), each one still unique', async () => {
+      const { rows } = await sql<{ cacheSize: string }>`
+        SELECT s.cache_size::text AS "cacheSize"
+          FROM pg_sequences s
+         WHERE format('%I.%I', s.schemaname, s.sequencename)::regclass =
+               pg_get_serial_sequence('measurements', 'id')::regclass`.execute(storage.db)
+      assert.deepEqual(rows, [{ cacheSize: '1000' }])
+      const batch = Array.from({ length: 1_500 }, (_, i) => m('ids', 10_000 + i))
+      assert.equal(await repository.insertBatch(batch), 1_500)
+      const { rows: ids } = await sql<{ ids: string; distinct: string }>`
+        SELECT count(id)::text AS ids, count(DISTINCT id)::text AS distinct
+          FROM measurements WHERE sensor_id = 'ids'`.execute(storage.db)
+      assert.deepEqual(ids, [{ ids: '1500', distinct: '1500' }])
+    })
   })
 }
