@@ -209,6 +209,21 @@ export function runStorageContract(
       assert.equal(await repository.count(), before + 7)
     })
 
+    it('reads newest first by walking the ascending (ts, id) index backwards, without sorting (migration 0017)', async () => {
+      const plan = await storage.db.transaction().execute(async (trx) => {
+        // Both off: on tables this small a scan and a sort would otherwise win, hiding whether the index serves.
+        await sql`SET LOCAL enable_sort = off`.execute(trx)
+        await sql`SET LOCAL enable_seqscan = off`.execute(trx)
+        const { rows } = await sql<{ 'QUERY PLAN': string }>`
+          EXPLAIN SELECT id FROM measurements
+           WHERE (ts, id) < (${new Date(T0 + 60_000).toISOString()}::timestamptz, 0::bigint)
+           ORDER BY ts DESC, id DESC LIMIT 10`.execute(trx)
+        return rows.map((row) => row['QUERY PLAN']).join('\n')
+      })
+      assert.match(plan, /Index (Only )?Scan Backward using measurements_\w*ts_id\w*idx/)
+      assert.doesNotMatch(plan, /\bSort\s+\(/, "no Sort node (a Merge Append's Sort Key is fine)")
+    })
+
     it('takes measurement ids 1,000 at a time (migration 0016), each one still unique', async () => {
       const { rows } = await sql<{ cacheSize: string }>`
         SELECT s.cache_size::text AS "cacheSize"
