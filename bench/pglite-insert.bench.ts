@@ -4,6 +4,7 @@
  * embedded saver sends them. PGlite runs on this thread, so the figure is wall-clock rows/s.
  *
  *   node bench/pglite-insert.bench.ts [--rows 200000] [--sensors 20000] [--batch 500] [--sql "ALTER ..."]
+ *                                     [--order in-turn|shuffled]
  *
  * `--sql` runs a statement after the migrations, to try a schema change against the same workload.
  */
@@ -14,7 +15,7 @@ import { parseArgs } from 'node:util'
 import { sql } from 'kysely'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PGliteStorage } from '../src/storage/pglite-storage.ts'
-import { timedInsertBatches } from './lib/insert-batches.ts'
+import { type BatchOrder, timedInsertBatches } from './lib/insert-batches.ts'
 
 const { values } = parseArgs({
   options: {
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     sensors: { type: 'string', default: '20000' },
     batch: { type: 'string', default: '500' },
     sql: { type: 'string' },
+    order: { type: 'string', default: 'in-turn' },
   },
 })
 const rows = Number(values.rows)
@@ -34,8 +36,9 @@ try {
   await storage.migrate()
   if (values.sql) await sql.raw(values.sql).execute(storage.db)
   const repository = new MeasurementsRepository(storage.db)
-  const { seconds, longestBatchMs } = await timedInsertBatches({ rows, sensors, batchSize }, (batch) =>
-    repository.insertBatch(batch),
+  const { seconds, longestBatchMs } = await timedInsertBatches(
+    { rows, sensors, batchSize, order: values.order as BatchOrder },
+    (batch) => repository.insertBatch(batch),
   )
   const stored = await repository.count()
   if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
@@ -45,6 +48,7 @@ try {
       sensors,
       batchSize,
       sql: values.sql ?? null,
+      order: values.order,
       rowsPerSecond: Math.round(rows / seconds),
       longestBatchMs: Math.round(longestBatchMs),
     }),

@@ -6,11 +6,14 @@
  *
  *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
  *                                  [--without-summary] [--without-positions] [--fold-ms N]
+ *                                  [--order in-turn|shuffled]
  *
  * `--sql` runs a statement after the migrations, to try a schema change (for example
  * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload. `--without-summary`
  * sends the same INSERT without the `sensors` upsert, to price the summary. `--without-positions`
  * leaves out the log positions (partition, offset, log time) the saver keeps for the journey view.
+ * `--order shuffled` sends each batch's readings in random order, as a saver's batch comes from
+ * the log, instead of sensor after sensor.
  *
  * The insert appends the readings for the summary; the saver folds them into `sensors`. The bench
  * folds as the saver does (a check every second, a fold when due), or every `--fold-ms` whatever
@@ -25,7 +28,7 @@ import { foldIsDue } from '../src/roles/saver/summary-folding.ts'
 import { MeasurementsRepository } from '../src/storage/measurements-repository.ts'
 import { PostgresStorage } from '../src/storage/postgres-storage.ts'
 import { foldSensorSummaryDeltas, pendingReadings } from '../src/storage/sensor-summary.ts'
-import { timedInsertBatches } from './lib/insert-batches.ts'
+import { type BatchOrder, timedInsertBatches } from './lib/insert-batches.ts'
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +39,7 @@ const { values } = parseArgs({
     'without-summary': { type: 'boolean' },
     'without-positions': { type: 'boolean' },
     'fold-ms': { type: 'string' },
+    order: { type: 'string', default: 'in-turn' },
   },
 })
 const rows = Number(values.rows)
@@ -90,11 +94,14 @@ try {
     foldMicros += cpuMicros(pid) - before
     lastCheckAt = performance.now()
   }
-  const { seconds } = await timedInsertBatches({ rows, sensors, batchSize }, async (batch, positions) => {
-    if (values['without-summary']) return insertWithoutSummary(batch)
-    await repository.insertBatch(batch, values['without-positions'] ? undefined : positions)
-    if (performance.now() - lastCheckAt >= (foldMs ?? 1000)) await check()
-  })
+  const { seconds } = await timedInsertBatches(
+    { rows, sensors, batchSize, order: values.order as BatchOrder },
+    async (batch, positions) => {
+      if (values['without-summary']) return insertWithoutSummary(batch)
+      await repository.insertBatch(batch, values['without-positions'] ? undefined : positions)
+      if (performance.now() - lastCheckAt >= (foldMs ?? 1000)) await check()
+    },
+  )
   if (!values['without-summary']) {
     const before = cpuMicros(pid)
     await foldAll()
@@ -113,6 +120,7 @@ try {
       sensors,
       batchSize,
       sql: values.sql ?? null,
+      order: values.order,
       summary: !values['without-summary'],
       positions: !values['without-positions'],
       rowsPerSecond: Math.round(rows / seconds),
