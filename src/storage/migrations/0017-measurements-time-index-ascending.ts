@@ -11,8 +11,8 @@ import type { Migration } from 'kysely/migration'
  * old page full. Measured on PostgreSQL 15 (1,000,000 rows 10 ms apart, the index alone): 54 MB
  * against 30 MB, and 1.7–2.0 s against 1.3–1.7 s to insert them.
  *
- * Built before the old one is dropped, in the migration's transaction: a reader never finds
- * neither. On a partitioned table the build locks each partition against writes while it runs.
+ * Built before the old one is dropped, in the migration's transaction, so a reader always finds
+ * one of them. On a partitioned table the build locks each partition against writes while it runs.
  */
 export const measurementsTimeIndexAscending: Migration = {
   async up(db: Kysely<unknown>) {
