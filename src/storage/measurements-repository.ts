@@ -146,9 +146,6 @@ export class MeasurementsRepository {
             FROM inserted GROUP BY sensor_id
           )
           ${upsertSensorsFrom('per_sensor')}`
-    // Rows go in sorted by the primary key: a saver's batch comes from the log in no order, and
-    // consecutive inserts into neighbouring leaves of the key's index find them in cache
-    // (bench/README.md#insert-order: PostgreSQL CPU a row 6.1–6.2 µs unsorted, 5.7 sorted).
     const insert = (skipExisting: boolean) =>
       sql<{ inserted: number }>`
       WITH inserted AS (
@@ -156,7 +153,6 @@ export class MeasurementsRepository {
         SELECT sensor_id, temperature, to_timestamp(ms / 1000)${extra('value')}
         FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[]${extra('array')})
           AS batch(sensor_id, temperature, ms${extra('column')})
-        ORDER BY sensor_id, ms
         ${skipExisting ? sql`ON CONFLICT (sensor_id, ts) DO NOTHING` : sql``}
         RETURNING sensor_id, temperature, ts
       ), summary AS (${summaryStep})

@@ -209,7 +209,7 @@ export function runStorageContract(
       assert.equal(await repository.count(), before + 7)
     })
 
-    it('reads newest first by walking the ascending (ts, id) index backwards, without sorting (migration 0017)', async () => {
+    it('reads newest first by walking the ascending (ts, id) index backwards, without sorting (migration 0016)', async () => {
       const plan = await storage.db.transaction().execute(async (trx) => {
         // Both off: on tables this small a scan and a sort would otherwise win, hiding whether the index serves.
         await sql`SET LOCAL enable_sort = off`.execute(trx)
@@ -222,21 +222,6 @@ export function runStorageContract(
       })
       assert.match(plan, /Index (Only )?Scan Backward using measurements_\w*ts_id\w*idx/)
       assert.doesNotMatch(plan, /\bSort\s+\(/, "no Sort node (a Merge Append's Sort Key is fine)")
-    })
-
-    it('takes measurement ids 1,000 at a time (migration 0016), each one still unique', async () => {
-      const { rows } = await sql<{ cacheSize: string }>`
-        SELECT s.cache_size::text AS "cacheSize"
-          FROM pg_sequences s
-         WHERE format('%I.%I', s.schemaname, s.sequencename)::regclass =
-               pg_get_serial_sequence('measurements', 'id')::regclass`.execute(storage.db)
-      assert.deepEqual(rows, [{ cacheSize: '1000' }])
-      const batch = Array.from({ length: 1_500 }, (_, i) => m('ids', 10_000 + i))
-      assert.equal(await repository.insertBatch(batch), 1_500)
-      const { rows: ids } = await sql<{ ids: string; distinct: string }>`
-        SELECT count(id)::text AS ids, count(DISTINCT id)::text AS distinct
-          FROM measurements WHERE sensor_id = 'ids'`.execute(storage.db)
-      assert.deepEqual(ids, [{ ids: '1500', distinct: '1500' }])
     })
   })
 }

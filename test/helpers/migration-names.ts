@@ -18,8 +18,7 @@ export const ALL_MIGRATIONS = [
   '0013-aggregated-minutes',
   '0014-platform-scopes-and-logins',
   '0015-sensor-summary-deltas',
-  '0016-measurement-id-cache',
-  '0017-measurements-time-index-ascending',
+  '0016-measurements-time-index-ascending',
 ] as const
 
 /** The migrations from `first` on: what is pending on a database migrated up to the one before it. */

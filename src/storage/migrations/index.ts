@@ -15,8 +15,7 @@ import { deadLetterRedrivenPayload } from './0012-dead-letter-redriven-payload.t
 import { aggregatedMinutes } from './0013-aggregated-minutes.ts'
 import { platformScopesAndLogins } from './0014-platform-scopes-and-logins.ts'
 import { sensorSummaryDeltas } from './0015-sensor-summary-deltas.ts'
-import { measurementIdCache } from './0016-measurement-id-cache.ts'
-import { measurementsTimeIndexAscending } from './0017-measurements-time-index-ascending.ts'
+import { measurementsTimeIndexAscending } from './0016-measurements-time-index-ascending.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -35,8 +34,7 @@ const migrations: Record<string, Migration> = {
   '0013-aggregated-minutes': aggregatedMinutes,
   '0014-platform-scopes-and-logins': platformScopesAndLogins,
   '0015-sensor-summary-deltas': sensorSummaryDeltas,
-  '0016-measurement-id-cache': measurementIdCache,
-  '0017-measurements-time-index-ascending': measurementsTimeIndexAscending,
+  '0016-measurements-time-index-ascending': measurementsTimeIndexAscending,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
