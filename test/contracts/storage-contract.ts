@@ -123,6 +123,18 @@ export function runStorageContract(
       assert.equal(await repository.insertBatch([m('twice', 1), m('twice', 1)]), 1)
     })
 
+    it("gives each sensor's rows ids in the batch's order, a clock that steps back too (fault suite P6)", async () => {
+      // Interleaved as a saver's batch comes from the log; 'order-b' steps back from 30 s to 10 s.
+      const batch = [m('order-b', 30), m('order-a', 2), m('order-b', 10), m('order-a', 1), m('order-b', 20)]
+      assert.equal(await repository.insertBatch(batch), 5)
+      const { rows } = await sql<{ sensor_id: string; seconds: number }>`
+        SELECT sensor_id, extract(epoch FROM ts - ${new Date(T0).toISOString()}::timestamptz)::int AS seconds
+          FROM measurements WHERE sensor_id IN ('order-a', 'order-b') ORDER BY id`.execute(storage.db)
+      const inIdOrder = (sensor: string) => rows.filter((r) => r.sensor_id === sensor).map((r) => r.seconds)
+      assert.deepEqual(inIdOrder('order-a'), [2, 1])
+      assert.deepEqual(inIdOrder('order-b'), [30, 10, 20])
+    })
+
     it('lists newest first with limit, sensor and time filters, and walks pages with a keyset cursor', async () => {
       const rows = Array.from({ length: 25 }, (_, i) => m(i % 2 === 0 ? 'page-even' : 'page-odd', 100 + i))
       await repository.insertBatch(rows)
