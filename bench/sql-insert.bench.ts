@@ -6,14 +6,17 @@
  *
  *   node bench/sql-insert.bench.ts [--rows 300000] [--sensors 20000] [--batch 5000] [--sql "ALTER ..."]
  *                                  [--without-summary] [--without-positions] [--fold-ms N]
- *                                  [--order in-turn|shuffled]
+ *                                  [--order in-turn|shuffled] [--locale en_US.UTF-8]
  *
  * `--sql` runs a statement after the migrations, to try a schema change (for example
  * `ALTER TABLE sensors SET (fillfactor = 50)`) against the same workload. `--without-summary`
  * sends the same INSERT without the `sensors` upsert, to price the summary. `--without-positions`
  * leaves out the log positions (partition, offset, log time) the saver keeps for the journey view.
  * `--order shuffled` sends each batch's readings in random order, as a saver's batch comes from
- * the log, instead of sensor after sensor.
+ * the log, instead of sensor after sensor. `--locale` makes the database with that collation
+ * (an OS locale) instead of the server's: sensor ids are text, compared in the primary key's index
+ * at every insert, and a server made with `initdb --no-locale` (ours) compares them bytewise while
+ * one made with a language's locale (the `postgres` image's default) calls the C library's strcoll.
  *
  * The insert appends the readings for the summary; the saver folds them into `sensors`. The bench
  * folds as the saver does (a check every second, a fold when due), or every `--fold-ms` whatever
@@ -40,6 +43,7 @@ const { values } = parseArgs({
     'without-positions': { type: 'boolean' },
     'fold-ms': { type: 'string' },
     order: { type: 'string', default: 'in-turn' },
+    locale: { type: 'string' },
   },
 })
 const rows = Number(values.rows)
@@ -50,7 +54,7 @@ const foldMs = values['fold-ms'] === undefined ? undefined : Number(values['fold
 /** User + system CPU of a process, in µs (the kernel counts in ticks of 10 ms). */
 const cpuMicros = (pid: number) => cpuSecondsOf(pid) * 1e6
 
-const database = await scratchDatabase(SHARED_DATABASE_URL)
+const database = await scratchDatabase(SHARED_DATABASE_URL, { locale: values.locale })
 const storage = new PostgresStorage({ connectionString: database.url, maxConnections: 1 })
 
 /** The saver's statement without its `sensors` upsert. */
@@ -111,6 +115,8 @@ try {
   const client = process.cpuUsage(clientBefore)
   const stored = await repository.count()
   if (stored !== rows) throw new Error(`expected ${rows} rows, found ${stored}`)
+  const { rows: collation } = await sql<{ datcollate: string }>`
+    SELECT datcollate FROM pg_database WHERE datname = current_database()`.execute(storage.db)
   const summed = (await repository.sensors()).reduce((sum, sensor) => sum + sensor.count, 0)
   if (!values['without-summary'] && summed !== rows)
     throw new Error(`expected the summary to count ${rows} rows, it counts ${summed}`)
@@ -121,6 +127,7 @@ try {
       batchSize,
       sql: values.sql ?? null,
       order: values.order,
+      collation: collation[0]?.datcollate,
       summary: !values['without-summary'],
       positions: !values['without-positions'],
       rowsPerSecond: Math.round(rows / seconds),

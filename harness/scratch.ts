@@ -61,13 +61,22 @@ export interface ScratchDatabase {
  */
 export async function scratchDatabase(
   adminUrl: string,
-  options: { scope?: CleanupScope; name?: string; prefix?: string } = {},
+  options: {
+    scope?: CleanupScope
+    name?: string
+    prefix?: string
+    /** The database's collation and character classes (an OS locale); the server's default otherwise. */
+    locale?: string
+  } = {},
 ): Promise<ScratchDatabase> {
   const url = new URL(adminUrl)
   await requireReachable('PostgreSQL', `${url.hostname}:${url.port || 5432}`)
   const name = (options.name ?? uniqueName(options.prefix ?? 'flowline_test')).toLowerCase()
   await query(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-  await query(adminUrl, `CREATE DATABASE ${name}`)
+  // template0: template1 may hold objects collated for the server's default locale.
+  const locale =
+    options.locale === undefined ? '' : ` TEMPLATE template0 LOCALE '${options.locale.replaceAll("'", "''")}'`
+  await query(adminUrl, `CREATE DATABASE ${name}${locale}`)
   url.pathname = `/${name}`
   const drop = async () => {
     await query(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

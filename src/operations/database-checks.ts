@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { DAY_MS, listDayPartitions, startOfDay } from '../storage/measurement-partitions.ts'
 import { pendingMigrations } from '../storage/migrations/index.ts'
 import type { Storage } from '../storage/storage.ts'
+import { collationAdvice, textCollation } from '../storage/text-collation.ts'
 import { type CheckResult, fail, ok, reason, skewCheck, warn } from './check.ts'
 
 /** Connectivity, clock, migrations and partitions of the database. */
@@ -28,6 +29,13 @@ export async function checkDatabase(
   if (storage.capabilities.concurrentConnections) {
     results.push(skewCheck(`${label} clock`, server.ms, sentMs, nowMs()))
   }
+  const collation = await textCollation(storage.db)
+  const advice = collationAdvice(collation)
+  results.push(
+    advice
+      ? warn(`${label} collation`, advice)
+      : ok(`${label} collation`, `${collation.name} (${collation.provider}): text compared bytewise`),
+  )
   const pending = await pendingMigrations(storage.db as never)
   if (pending.length > 0) {
     results.push(

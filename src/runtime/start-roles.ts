@@ -10,6 +10,7 @@ import { FLOW_ROLES, type FlowRole } from '../roles/admin/flow/metric-sources.ts
 import { formatSummary, runSimulator } from '../roles/simulator/simulator.ts'
 import type { Storage } from '../storage/storage.ts'
 import { toStorageError } from '../storage/storage-errors.ts'
+import { collationAdvice, textCollation } from '../storage/text-collation.ts'
 import {
   createBroker,
   createGroupLag,
@@ -89,6 +90,12 @@ export async function startPipeline(
         unreachable,
       )
       if (applied.length > 0) logger.info({ migrations: applied }, 'database migrated')
+    }
+    // Advice only: a database that cannot answer yet is the saver's to wait for.
+    if (storage && roles.includes('saver')) {
+      const collation = await textCollation(storage.db).catch(() => undefined)
+      const advice = collation && collationAdvice(collation)
+      if (advice) logger.warn({ collation }, advice)
     }
     if (storage && (roles.includes('ingest') || roles.includes('admin') || roles.includes('etl')))
       await provisionFromSettings(config, storage, logger).catch((error: unknown) =>

@@ -21,6 +21,7 @@ export async function requireKafka(): Promise<string[]> {
 /** An empty database on the test server, dropped when `scope` ends (or by `drop()`). */
 export async function createTestDatabase(
   scope?: CleanupScope,
+  options: { locale?: string } = {},
 ): Promise<{ url: string; drop: () => Promise<void> }> {
-  return scratchDatabase(DATABASE_URL, { scope })
+  return scratchDatabase(DATABASE_URL, { scope, ...options })
 }

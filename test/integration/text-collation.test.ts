@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { NodeProcess } from '../../harness/node-process.ts'
+import { checkDatabase } from '../../src/operations/database-checks.ts'
+import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
+import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
+import { collationAdvice, textCollation } from '../../src/storage/text-collation.ts'
+import { createTestDatabase, KAFKA_BROKERS, uniqueName } from '../helpers/services.ts'
+
+const MAIN = new URL('../../src/main.ts', import.meta.url).pathname
+
+// C.UTF-8 ships with Debian's libc itself (no `locales` package), and glibc compares it through strcoll.
+const NOT_BYTEWISE = 'C.UTF-8'
+
+test('the test server (initdb --no-locale) and PGlite compare text bytewise: no advice, doctor says ok', async (t) => {
+  const { url, drop } = await createTestDatabase()
+  t.after(drop)
+  const server = new PostgresStorage({ connectionString: url })
+  t.after(() => server.close())
+  assert.deepEqual(await textCollation(server.db), { name: 'C', provider: 'libc', bytewise: true })
+  const checks = await checkDatabase(server, 'postgresql', 1)
+  assert.deepEqual(
+    checks.find((check) => check.name === 'postgresql collation'),
+    { name: 'postgresql collation', status: 'ok', detail: 'C (libc): text compared bytewise' },
+  )
+
+  const dir = await mkdtemp(join(tmpdir(), 'flowline-collation-'))
+  t.after(() => rm(dir, { recursive: true, force: true, maxRetries: 10 }))
+  const embedded = new PGliteStorage({ dataDir: dir, worker: false })
+  t.after(() => embedded.close())
+  const collation = await textCollation(embedded.db)
+  assert.equal(collation.bytewise, true, JSON.stringify(collation))
+  assert.equal(collationAdvice(collation), undefined)
+})
+
+test(`a database made with LOCALE '${NOT_BYTEWISE}': doctor warns with the cost and the remedy, and a saver logs it at start`, async (t) => {
+  const { url, drop } = await createTestDatabase(undefined, { locale: NOT_BYTEWISE })
+  t.after(drop)
+  const server = new PostgresStorage({ connectionString: url })
+  t.after(() => server.close())
+  assert.deepEqual(await textCollation(server.db), { name: NOT_BYTEWISE, provider: 'libc', bytewise: false })
+  const check = (await checkDatabase(server, 'postgresql', 1)).find((c) => c.name === 'postgresql collation')
+  assert.equal(check?.status, 'warn')
+  assert.match(check?.detail ?? '', /strcoll \(collation C\.UTF-8, provider libc\)/)
+  assert.match(check?.detail ?? '', /LOCALE 'C'/)
+
+  const saver = new NodeProcess('saver', [
+    MAIN,
+    'saver',
+    '--database-url',
+    url,
+    '--kafka',
+    KAFKA_BROKERS.join(','),
+    '--topic',
+    uniqueName('collation'),
+    '--group',
+    uniqueName('collation'),
+    '--log-format',
+    'json',
+  ])
+  t.after(() => saver.stop())
+  const deadline = Date.now() + 60_000
+  while (!saver.output().includes('text is compared through') && saver.running && Date.now() < deadline)
+    await sleep(100)
+  const line = saver
+    .output()
+    .split('\n')
+    .find((l) => l.includes('text is compared through'))
+  assert.ok(line, `no collation warning in the saver's output:\n${saver.output()}`)
+  const logged = JSON.parse(line) as { level: number; collation: { name: string; bytewise: boolean } }
+  assert.equal(logged.level, 40, 'a warning')
+  assert.deepEqual(logged.collation, { name: NOT_BYTEWISE, provider: 'libc', bytewise: false })
+})
