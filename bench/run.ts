@@ -40,6 +40,7 @@ const services = new BenchServices({
   kafkaPort: options.kafkaPort,
   controllerPort: options.controllerPort,
   pgPort: options.pgPort,
+  databaseLocale: options.pgLocale,
 })
 const cpuProfDir = options.cpuProf ? join(options.out, 'profiles') : undefined
 if (cpuProfDir) mkdirSync(cpuProfDir, { recursive: true })
@@ -95,6 +96,7 @@ try {
       ingestNodeFlags: options.ingestNodeFlags,
       saverNodeFlags: options.saverNodeFlags,
       cpuProf: options.cpuProf,
+      ...(options.pgLocale !== undefined && { pgLocale: options.pgLocale }),
     },
     runs,
     startedAt,

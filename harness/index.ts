@@ -49,6 +49,7 @@ export {
 export { createRole, type Flags, flagArgs, type RoleOptions, RoleProcess, startRole } from './roles.ts'
 export {
   type CleanupScope,
+  createDatabaseStatement,
   deleteTopics,
   query,
   RUN_ID,

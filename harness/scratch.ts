@@ -55,6 +55,14 @@ export interface ScratchDatabase {
   drop(): Promise<void>
 }
 
+/** `CREATE DATABASE name`, with the collation and character classes of `locale` when given. */
+export function createDatabaseStatement(name: string, locale?: string): string {
+  // template0: template1 may hold objects collated for the server's default locale.
+  return locale === undefined
+    ? `CREATE DATABASE ${name}`
+    : `CREATE DATABASE ${name} TEMPLATE template0 LOCALE '${locale.replaceAll("'", "''")}'`
+}
+
 /**
  * An empty database on the server of `adminUrl`, dropped by `drop()` or, given a scope, when the
  * scope ends. `name` is unique per run unless given.
@@ -73,10 +81,7 @@ export async function scratchDatabase(
   await requireReachable('PostgreSQL', `${url.hostname}:${url.port || 5432}`)
   const name = (options.name ?? uniqueName(options.prefix ?? 'flowline_test')).toLowerCase()
   await query(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-  // template0: template1 may hold objects collated for the server's default locale.
-  const locale =
-    options.locale === undefined ? '' : ` TEMPLATE template0 LOCALE '${options.locale.replaceAll("'", "''")}'`
-  await query(adminUrl, `CREATE DATABASE ${name}${locale}`)
+  await query(adminUrl, createDatabaseStatement(name, options.locale))
   url.pathname = `/${name}`
   const drop = async () => {
     await query(adminUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)

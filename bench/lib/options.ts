@@ -46,6 +46,8 @@ export interface BenchOptions {
   readonly kafkaPort: number
   readonly controllerPort: number
   readonly pgPort: number
+  /** The collation of the databases the pipeline runs write to; the server's (C) when undefined. */
+  readonly pgLocale: string | undefined
   readonly keepServices: boolean
   readonly maxLoadWaitS: number
   readonly loadThreshold: number
@@ -94,6 +96,8 @@ state dir and ports), beside the machine's own ceilings, and writes JSON + Markd
   --state-dir DIR        services state (/tmp/flowline-bench)
   --kafka-port P         private broker port (17092); controller on --controller-port (17093)
   --pg-port P            private PostgreSQL port (15433)
+  --pg-locale L          make the pipelines' databases with LOCALE 'L' (an OS locale) instead of
+                         the server's C, as a server made with a language's locale would
   --keep-services        leave the private services running at the end
   --max-load-wait S      before each measurement, wait up to S for a quiet machine (120)
   --load-threshold L     quiet = 1-min load average below L, or < 0.25 busy cores right now (0.7)
@@ -146,6 +150,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       'kafka-port': { type: 'string' },
       'controller-port': { type: 'string' },
       'pg-port': { type: 'string' },
+      'pg-locale': { type: 'string' },
       'keep-services': { type: 'boolean' },
       'max-load-wait': { type: 'string' },
       'load-threshold': { type: 'string' },
@@ -206,6 +211,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     kafkaPort: number('kafka-port', values['kafka-port'], 17092, 1),
     controllerPort: number('controller-port', values['controller-port'], 17093, 1),
     pgPort: number('pg-port', values['pg-port'], 15433, 1),
+    pgLocale: values['pg-locale'],
     keepServices: values['keep-services'] === true,
     maxLoadWaitS: number('max-load-wait', values['max-load-wait'], quick ? 0 : 120),
     loadThreshold: number('load-threshold', values['load-threshold'], 0.7),

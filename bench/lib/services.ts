@@ -1,5 +1,6 @@
 import type { Admin } from '@platformatic/kafka'
 import {
+  createDatabaseStatement,
   deleteTopics,
   KAFKA_VERSION,
   kafkaBootstrap,
@@ -15,6 +16,8 @@ export interface ServicesOptions {
   readonly kafkaPort: number
   readonly controllerPort: number
   readonly pgPort: number
+  /** The collation of the databases `createDatabase` makes (bench/README.md#collation). */
+  readonly databaseLocale?: string
 }
 
 /**
@@ -94,7 +97,7 @@ export class BenchServices {
 
   async createDatabase(name: string): Promise<string> {
     await this.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    await this.query(`CREATE DATABASE ${name}`)
+    await this.query(createDatabaseStatement(name, this.options.databaseLocale))
     return this.databaseUrl(name)
   }
 
