@@ -149,7 +149,9 @@ export class MeasurementsRepository {
     // Rows go in grouped by sensor: a saver's batch interleaves sensors, and consecutive inserts
     // into one leaf of the primary key's index find it in cache. Within a sensor they keep the
     // batch's (the log's) order, so ids still follow it (fault suite P6; sorting by time broke
-    // that whenever a sensor's clock stepped back). bench/README.md#insert-order has the figures.
+    // that whenever a sensor's clock stepped back). Bytewise ("C"), since any order groups them:
+    // under a database's language collation the sort would call strcoll (bench/README.md#collation).
+    // bench/README.md#insert-order has the figures.
     const insert = (skipExisting: boolean) =>
       sql<{ inserted: number }>`
       WITH inserted AS (
@@ -157,7 +159,7 @@ export class MeasurementsRepository {
         SELECT sensor_id, temperature, to_timestamp(ms / 1000)${extra('value')}
         FROM unnest(${sensorIds}::text[], ${temperatures}::float8[], ${timestampsMs}::float8[]${extra('array')})
           WITH ORDINALITY AS batch(sensor_id, temperature, ms${extra('column')}, position)
-        ORDER BY sensor_id, position
+        ORDER BY sensor_id COLLATE "C", position
         ${skipExisting ? sql`ON CONFLICT (sensor_id, ts) DO NOTHING` : sql``}
         RETURNING sensor_id, temperature, ts
       ), summary AS (${summaryStep})
