@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { sql } from 'kysely'
 import { NodeProcess } from '../../harness/node-process.ts'
 import { checkDatabase } from '../../src/operations/database-checks.ts'
+import { MeasurementsRepository } from '../../src/storage/measurements-repository.ts'
+import { createMigrator } from '../../src/storage/migrations/index.ts'
 import { PGliteStorage } from '../../src/storage/pglite-storage.ts'
 import { PostgresStorage } from '../../src/storage/postgres-storage.ts'
 import { collationAdvice, textCollation } from '../../src/storage/text-collation.ts'
@@ -47,6 +50,31 @@ test(`a database made with LOCALE '${NOT_BYTEWISE}': doctor warns with the cost 
   assert.equal(check?.status, 'warn')
   assert.match(check?.detail ?? '', /strcoll \(collation C\.UTF-8, provider libc\)/)
   assert.match(check?.detail ?? '', /LOCALE 'C'/)
+
+  // Migration 0017: the hot key compares bytewise on this database too, and the view over it still reads.
+  await server.migrate()
+  const sensorIdCollation = async () =>
+    (
+      await sql<{ collation: string }>`
+        SELECT c.collname AS collation FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+         WHERE a.attrelid = 'measurements'::regclass AND a.attname = 'sensor_id'`.execute(server.db)
+    ).rows[0]?.collation
+  assert.equal(await sensorIdCollation(), 'C')
+  const down = await createMigrator(server.db as never).migrateDown()
+  assert.equal(down.error, undefined)
+  assert.equal(await sensorIdCollation(), 'default', 'down gives the column back the database collation')
+  assert.deepEqual(await server.migrate(), ['0017-measurements-sensor-id-bytewise'])
+  assert.equal(await sensorIdCollation(), 'C')
+  await new MeasurementsRepository(server.db).insertBatch([
+    { sensorId: 'sensor-a', temperature: 1, timestampMs: Date.UTC(2026, 0, 1) },
+    { sensorId: 'Sensor-b', temperature: 2, timestampMs: Date.UTC(2026, 0, 1) },
+  ])
+  const { rows: enriched } = await sql<{ sensor_id: string }>`
+    SELECT sensor_id FROM measurements_enriched ORDER BY sensor_id`.execute(server.db)
+  assert.deepEqual(
+    enriched.map((row) => row.sensor_id),
+    ['Sensor-b', 'sensor-a'],
+  )
 
   const saver = new NodeProcess('saver', [
     MAIN,

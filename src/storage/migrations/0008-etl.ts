@@ -13,6 +13,14 @@ import type { Migration } from 'kysely/migration'
  * - `sensor_metadata`: registry metadata copied by the `enrich` pipeline; `measurements_enriched`
  *   joins it to history for the dashboards.
  */
+/** The view the dashboards read; made again by migrations that change a column it reads. */
+export async function createMeasurementsEnriched(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    CREATE VIEW measurements_enriched AS
+      SELECT m.sensor_id, m.ts, m.temperature, s.site, s.location, s.tags
+      FROM measurements m LEFT JOIN sensor_metadata s USING (sensor_id)`.execute(db)
+}
+
 export const createEtl: Migration = {
   async up(db: Kysely<unknown>) {
     await sql`
@@ -85,10 +93,7 @@ export const createEtl: Migration = {
         tags text[] NOT NULL DEFAULT '{}',
         refreshed_at timestamptz NOT NULL DEFAULT now()
       )`.execute(db)
-    await sql`
-      CREATE VIEW measurements_enriched AS
-        SELECT m.sensor_id, m.ts, m.temperature, s.site, s.location, s.tags
-        FROM measurements m LEFT JOIN sensor_metadata s USING (sensor_id)`.execute(db)
+    await createMeasurementsEnriched(db)
   },
   async down(db: Kysely<unknown>) {
     await sql`DROP VIEW IF EXISTS measurements_enriched`.execute(db)
