@@ -19,7 +19,7 @@ export const ALL_MIGRATIONS = [
   '0014-platform-scopes-and-logins',
   '0015-sensor-summary-deltas',
   '0016-measurements-time-index-ascending',
-  '0017-measurements-sensor-id-bytewise',
+  '0017-sensor-id-bytewise',
 ] as const
 
 /** The migrations from `first` on: what is pending on a database migrated up to the one before it. */

@@ -53,18 +53,32 @@ test(`a database made with LOCALE '${NOT_BYTEWISE}': doctor warns with the cost 
 
   // Migration 0017: the hot key compares bytewise on this database too, and the view over it still reads.
   await server.migrate()
-  const sensorIdCollation = async () =>
+  // The collation of `sensor_id` in each table a saver writes at every batch.
+  const sensorIdCollations = async () =>
     (
-      await sql<{ collation: string }>`
-        SELECT c.collname AS collation FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
-         WHERE a.attrelid = 'measurements'::regclass AND a.attname = 'sensor_id'`.execute(server.db)
-    ).rows[0]?.collation
-  assert.equal(await sensorIdCollation(), 'C')
+      await sql<{ table: string; collation: string }>`
+        SELECT a.attrelid::regclass::text AS table, c.collname AS collation
+          FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
+         WHERE a.attname = 'sensor_id'
+           AND a.attrelid IN ('measurements'::regclass, 'sensors'::regclass,
+                              'measurement_windows'::regclass, 'aggregated_minutes'::regclass)
+         ORDER BY 1`.execute(server.db)
+    ).rows
+  const everyTable = (collation: string) =>
+    ['aggregated_minutes', 'measurement_windows', 'measurements', 'sensors'].map((table) => ({
+      table,
+      collation,
+    }))
+  assert.deepEqual(await sensorIdCollations(), everyTable('C'))
   const down = await createMigrator(server.db as never).migrateDown()
   assert.equal(down.error, undefined)
-  assert.equal(await sensorIdCollation(), 'default', 'down gives the column back the database collation')
-  assert.deepEqual(await server.migrate(), ['0017-measurements-sensor-id-bytewise'])
-  assert.equal(await sensorIdCollation(), 'C')
+  assert.deepEqual(
+    await sensorIdCollations(),
+    everyTable('default'),
+    'down gives back the database collation',
+  )
+  assert.deepEqual(await server.migrate(), ['0017-sensor-id-bytewise'])
+  assert.deepEqual(await sensorIdCollations(), everyTable('C'))
   await new MeasurementsRepository(server.db).insertBatch([
     { sensorId: 'sensor-a', temperature: 1, timestampMs: Date.UTC(2026, 0, 1) },
     { sensorId: 'Sensor-b', temperature: 2, timestampMs: Date.UTC(2026, 0, 1) },
@@ -75,6 +89,12 @@ test(`a database made with LOCALE '${NOT_BYTEWISE}': doctor warns with the cost 
     enriched.map((row) => row.sensor_id),
     ['Sensor-b', 'sensor-a'],
   )
+  // The summary view (sensors and the readings not folded yet) and the report views read again too.
+  assert.deepEqual(
+    (await new MeasurementsRepository(server.db).sensors()).map((sensor) => sensor.sensor_id),
+    ['Sensor-b', 'sensor-a'],
+  )
+  await sql`SELECT * FROM report_temperatures_daily`.execute(server.db)
 
   const saver = new NodeProcess('saver', [
     MAIN,

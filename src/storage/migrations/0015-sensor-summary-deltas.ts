@@ -31,20 +31,7 @@ export const sensorSummaryDeltas: Migration = {
         ALTER sensor_ids SET STORAGE EXTERNAL,
         ALTER ts SET STORAGE EXTERNAL,
         ALTER temperatures SET STORAGE EXTERNAL`.execute(db)
-    // A reading's (sensor_id, ts) is unique, so two rows of one sensor never share a last_seen:
-    // the last temperature is that of the greatest last_seen, whatever the order of the rows (the
-    // greatest [epoch, temperature] pair, as the fold takes it: see sensor-summary.ts).
-    await sql`
-      CREATE VIEW sensor_summaries AS
-      SELECT sensor_id, sum(measurement_count)::bigint AS measurement_count,
-             min(first_seen) AS first_seen, max(last_seen) AS last_seen,
-             (max(ARRAY[date_part('epoch', last_seen), last_temperature]))[2] AS last_temperature
-        FROM (SELECT sensor_id, measurement_count, first_seen, last_seen, last_temperature FROM sensors
-              UNION ALL
-              SELECT r.sensor_id, 1, r.ts, r.ts, r.temperature
-                FROM sensor_summary_deltas d,
-                     unnest(d.sensor_ids, d.ts, d.temperatures) AS r(sensor_id, ts, temperature)) parts
-       GROUP BY sensor_id`.execute(db)
+    await createSensorSummaries(db)
   },
   async down(db: Kysely<unknown>) {
     // The pending readings go into `sensors` first, or the counts would lose them; the lock keeps
@@ -62,4 +49,22 @@ export const sensorSummaryDeltas: Migration = {
     await sql`DROP VIEW sensor_summaries`.execute(db)
     await sql`DROP TABLE sensor_summary_deltas`.execute(db)
   },
+}
+
+/** The view every reader of the summary uses; made again by migrations that change a column it reads. */
+export async function createSensorSummaries(db: Kysely<unknown>): Promise<void> {
+  // A reading's (sensor_id, ts) is unique, so two rows of one sensor never share a last_seen:
+  // the last temperature is that of the greatest last_seen, whatever the order of the rows (the
+  // greatest [epoch, temperature] pair, as the fold takes it: see sensor-summary.ts).
+  await sql`
+    CREATE VIEW sensor_summaries AS
+    SELECT sensor_id, sum(measurement_count)::bigint AS measurement_count,
+           min(first_seen) AS first_seen, max(last_seen) AS last_seen,
+           (max(ARRAY[date_part('epoch', last_seen), last_temperature]))[2] AS last_temperature
+      FROM (SELECT sensor_id, measurement_count, first_seen, last_seen, last_temperature FROM sensors
+            UNION ALL
+            SELECT r.sensor_id, 1, r.ts, r.ts, r.temperature
+              FROM sensor_summary_deltas d,
+                   unnest(d.sensor_ids, d.ts, d.temperatures) AS r(sensor_id, ts, temperature)) parts
+     GROUP BY sensor_id`.execute(db)
 }

@@ -16,7 +16,7 @@ import { aggregatedMinutes } from './0013-aggregated-minutes.ts'
 import { platformScopesAndLogins } from './0014-platform-scopes-and-logins.ts'
 import { sensorSummaryDeltas } from './0015-sensor-summary-deltas.ts'
 import { measurementsTimeIndexAscending } from './0016-measurements-time-index-ascending.ts'
-import { measurementsSensorIdBytewise } from './0017-measurements-sensor-id-bytewise.ts'
+import { sensorIdBytewise } from './0017-sensor-id-bytewise.ts'
 
 /** Versioned migrations, applied in name order. Add a file and list it here; never edit an applied one. */
 const migrations: Record<string, Migration> = {
@@ -36,7 +36,7 @@ const migrations: Record<string, Migration> = {
   '0014-platform-scopes-and-logins': platformScopesAndLogins,
   '0015-sensor-summary-deltas': sensorSummaryDeltas,
   '0016-measurements-time-index-ascending': measurementsTimeIndexAscending,
-  '0017-measurements-sensor-id-bytewise': measurementsSensorIdBytewise,
+  '0017-sensor-id-bytewise': sensorIdBytewise,
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations }
