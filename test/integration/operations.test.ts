@@ -54,7 +54,7 @@ test('flowline migrate applies the migrations and the partitions ahead; doctor t
   assert.equal(migrated.code, 0, migrated.stderr)
   assert.match(
     migrated.stdout,
-    /applied 0001-measurements, 0002-sensors-fillfactor, 0003-stream-windows, 0004-partition-measurements, 0005-platform, 0006-dead-letters, 0007-inventory-streams, 0008-etl, 0009-alert-acknowledgements, 0010-report-views, 0011-journey-coordinates, 0012-dead-letter-redriven-payload, 0013-aggregated-minutes, 0014-platform-scopes-and-logins, 0015-sensor-summary-deltas, 0016-measurements-time-index-ascending; partitions created: 2,/,
+    /applied 0001-measurements, 0002-sensors-fillfactor, 0003-stream-windows, 0004-partition-measurements, 0005-platform, 0006-dead-letters, 0007-inventory-streams, 0008-etl, 0009-alert-acknowledgements, 0010-report-views, 0011-journey-coordinates, 0012-dead-letter-redriven-payload, 0013-aggregated-minutes, 0014-platform-scopes-and-logins, 0015-sensor-summary-deltas, 0016-measurements-time-index-ascending, 0017-sensor-id-bytewise; partitions created: 2,/,
   )
   const again = await flowline(['migrate', '--database-url', url, '--partition-days-ahead', '3'])
   assert.match(again.stdout, /^schema up to date; partitions created: 0,/)
