@@ -13,14 +13,6 @@ import type { Migration } from 'kysely/migration'
  * - `sensor_metadata`: registry metadata copied by the `enrich` pipeline; `measurements_enriched`
  *   joins it to history for the dashboards.
  */
-/** The view the dashboards read; made again by migrations that change a column it reads. */
-export async function createMeasurementsEnriched(db: Kysely<unknown>): Promise<void> {
-  await sql`
-    CREATE VIEW measurements_enriched AS
-      SELECT m.sensor_id, m.ts, m.temperature, s.site, s.location, s.tags
-      FROM measurements m LEFT JOIN sensor_metadata s USING (sensor_id)`.execute(db)
-}
-
 export const createEtl: Migration = {
   async up(db: Kysely<unknown>) {
     await sql`
@@ -100,4 +92,12 @@ export const createEtl: Migration = {
     for (const table of ['sensor_metadata', 'daily_rollups', 'etl_rejects', 'etl_run_logs', 'etl_runs'])
       await sql`DROP TABLE IF EXISTS ${sql.table(table)}`.execute(db)
   },
+}
+
+/** The view the dashboards read; made again by migrations that change a column it reads. */
+export async function createMeasurementsEnriched(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    CREATE VIEW measurements_enriched AS
+      SELECT m.sensor_id, m.ts, m.temperature, s.site, s.location, s.tags
+      FROM measurements m LEFT JOIN sensor_metadata s USING (sensor_id)`.execute(db)
 }

@@ -12,10 +12,10 @@ const KEYED_BY_SENSOR = ['measurements', 'sensors', 'measurement_windows', 'aggr
  * whatever the database's locale. Each insert compares its sensor id with the keys of a binary
  * search on every level of a primary key's index; under a language's locale (`en_US.utf8`, the
  * `postgres` image's default) each comparison calls the C library's strcoll, under C it is a
- * memcmp. With `measurements` alone changed, the batched bench on an en_US.UTF-8 database stored
- * 76,939–79,678 measurements/s at 10.5–10.8 µs of PostgreSQL CPU a row, against 46,111–48,667/s
- * at 21.0–22.6 before (bench/README.md#collation). On a database made with C (ours, PGlite's,
- * CloudNativePG's) only the catalog changes.
+ * memcmp. On an en_US.UTF-8 database the batched bench stored 46,111–48,667 measurements/s at
+ * 21.0–22.6 µs of PostgreSQL CPU a row before, 82,120/s at 9.9 µs after (C: 70,997–80,877/s at
+ * 9.2–9.4; bench/README.md#collation). On a database made with C (ours, PGlite's, CloudNativePG's)
+ * only the catalog changes.
  *
  * Rows sort differently only where they are ordered by sensor (`Sensor-b` before `sensor-a`);
  * equality is the same under every deterministic collation, and a column of the database's
