@@ -53,32 +53,31 @@ test(`a database made with LOCALE '${NOT_BYTEWISE}': doctor warns with the cost 
 
   // Migration 0017: the hot key compares bytewise on this database too, and the view over it still reads.
   await server.migrate()
-  // The collation of `sensor_id` in each table a saver writes at every batch.
-  const sensorIdCollations = async () =>
+  // The collation of the text keys of each table a saver writes at every batch.
+  const keyCollations = async () =>
     (
-      await sql<{ table: string; collation: string }>`
-        SELECT a.attrelid::regclass::text AS table, c.collname AS collation
+      await sql<{ key: string; collation: string }>`
+        SELECT a.attrelid::regclass::text || '.' || a.attname AS key, c.collname AS collation
           FROM pg_attribute a JOIN pg_collation c ON c.oid = a.attcollation
-         WHERE a.attname = 'sensor_id'
+         WHERE a.attname IN ('sensor_id', 'size')
            AND a.attrelid IN ('measurements'::regclass, 'sensors'::regclass,
                               'measurement_windows'::regclass, 'aggregated_minutes'::regclass)
          ORDER BY 1`.execute(server.db)
     ).rows
-  const everyTable = (collation: string) =>
-    ['aggregated_minutes', 'measurement_windows', 'measurements', 'sensors'].map((table) => ({
-      table,
-      collation,
-    }))
-  assert.deepEqual(await sensorIdCollations(), everyTable('C'))
+  const everyKey = (collation: string) =>
+    [
+      'aggregated_minutes.sensor_id',
+      'measurement_windows.sensor_id',
+      'measurement_windows.size',
+      'measurements.sensor_id',
+      'sensors.sensor_id',
+    ].map((key) => ({ key, collation }))
+  assert.deepEqual(await keyCollations(), everyKey('C'))
   const down = await createMigrator(server.db as never).migrateDown()
   assert.equal(down.error, undefined)
-  assert.deepEqual(
-    await sensorIdCollations(),
-    everyTable('default'),
-    'down gives back the database collation',
-  )
+  assert.deepEqual(await keyCollations(), everyKey('default'), 'down gives back the database collation')
   assert.deepEqual(await server.migrate(), ['0017-sensor-id-bytewise'])
-  assert.deepEqual(await sensorIdCollations(), everyTable('C'))
+  assert.deepEqual(await keyCollations(), everyKey('C'))
   await new MeasurementsRepository(server.db).insertBatch([
     { sensorId: 'sensor-a', temperature: 1, timestampMs: Date.UTC(2026, 0, 1) },
     { sensorId: 'Sensor-b', temperature: 2, timestampMs: Date.UTC(2026, 0, 1) },
