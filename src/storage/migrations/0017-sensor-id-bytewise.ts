@@ -16,19 +16,19 @@ const TEXT_KEYS = [
 /**
  * `sensor_id` compares byte by byte (`COLLATE "C"`) in the tables a saver writes at every batch,
  * and so does the window size after it in `measurement_windows`' key, whatever the database's
- * locale. Each insert compares its sensor id with the keys of a binary
- * search on every level of a primary key's index; under a language's locale (`en_US.utf8`, the
- * `postgres` image's default) each comparison calls the C library's strcoll, under C it is a
- * memcmp. On an en_US.UTF-8 database the batched bench stored 46,111–48,667 measurements/s at
- * 21.0–22.6 µs of PostgreSQL CPU a row before, 82,120/s at 9.9 µs after (C: 70,997–80,877/s at
- * 9.2–9.4; bench/README.md#collation). On a database made with C (ours, PGlite's, CloudNativePG's)
- * only the catalog changes.
+ * locale. Each insert compares its sensor id with the keys of a binary search on every level of a
+ * primary key's index; under a language's locale (`en_US.utf8`, the `postgres` image's default)
+ * each comparison calls the C library's strcoll, under C it is a memcmp. On an en_US.UTF-8
+ * database the batched bench stored 46,111–48,667 measurements/s at 21.0–22.6 µs of PostgreSQL
+ * CPU a row before, 82,120/s at 9.9 µs after (C: 70,997–80,877/s at 9.2–9.4;
+ * bench/README.md#collation). On a database made with C (ours, PGlite's, CloudNativePG's) only
+ * the catalog changes.
  *
- * Rows sort differently only where they are ordered by sensor (`Sensor-b` before `sensor-a`);
- * equality is the same under every deterministic collation, and a column of the database's
- * default collation compared with these takes theirs. The type change rebuilds the indexes that
- * hold `sensor_id`, each table locked exclusively while it runs: on large tables run `flowline
- * migrate` when a pause of the savers is acceptable.
+ * Rows sort differently only where they are ordered by these columns (`Sensor-b` before
+ * `sensor-a`); equality is the same under every deterministic collation, and a column of the
+ * database's default collation compared with these takes theirs. The type change rebuilds the
+ * indexes that hold the columns, each table locked exclusively while it runs: on large tables run
+ * `flowline migrate` when a pause of the savers is acceptable.
  */
 export const sensorIdBytewise: Migration = {
   async up(db: Kysely<unknown>) {
