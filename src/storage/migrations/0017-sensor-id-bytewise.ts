@@ -21,14 +21,15 @@ const TEXT_KEYS = [
  * each comparison calls the C library's strcoll, under C it is a memcmp. On an en_US.UTF-8
  * database the batched bench stored 46,111–48,667 measurements/s at 21.0–22.6 µs of PostgreSQL
  * CPU a row before, 82,120/s at 9.9 µs after (C: 70,997–80,877/s at 9.2–9.4;
- * bench/README.md#collation). On a database made with C (ours, PGlite's, CloudNativePG's) only
- * the catalog changes.
+ * bench/README.md#collation). On a database made with C (ours, PGlite's, CloudNativePG's) rows
+ * compare as before.
  *
  * Rows sort differently only where they are ordered by these columns (`Sensor-b` before
  * `sensor-a`); equality is the same under every deterministic collation, and a column of the
- * database's default collation compared with these takes theirs. The type change rebuilds the
- * indexes that hold the columns, each table locked exclusively while it runs: on large tables run
- * `flowline migrate` when a pause of the savers is acceptable.
+ * database's default collation compared with these takes theirs. The rows stay where they are, but
+ * the indexes that hold the columns are built again (their collation changes, on a C database
+ * too), each table locked exclusively while it runs: on large tables run `flowline migrate` when a
+ * pause of the savers is acceptable.
  */
 export const sensorIdBytewise: Migration = {
   async up(db: Kysely<unknown>) {
