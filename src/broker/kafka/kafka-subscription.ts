@@ -29,6 +29,8 @@ export class KafkaSubscription implements Subscription {
   readonly #onClose: () => void
   readonly #closing = new AbortController()
   #consumer: KafkaConsumer
+  /** Aborts when `#consumer` is closed, failing the commits of its batches still in flight. */
+  #consumerClosing = new AbortController()
   #stream: MessagesStream<string, Buffer, string, string>
 
   private constructor(
@@ -63,7 +65,7 @@ export class KafkaSubscription implements Subscription {
           this.#options.maxBatch,
           this.#options.maxWaitMs,
         )) {
-          yield toBatch(messages)
+          yield toBatch(messages, this.#consumerClosing.signal)
         }
         return
       } catch (error) {
@@ -79,10 +81,10 @@ export class KafkaSubscription implements Subscription {
     for (let attempt = 0; ; attempt++) {
       const retryInMs = Math.min(MAX_REJOIN_DELAY_MS, 1000 * 2 ** attempt)
       this.#options.onRejoin?.(error, retryInMs)
-      await this.#stream.close().catch(() => {})
-      await closeQuietly(this.#consumer)
+      await this.#closeConsumer()
       if (!(await pause(retryInMs, this.#closing.signal))) return false
       this.#consumer = withErrorListener(this.#createConsumer())
+      this.#consumerClosing = new AbortController()
       try {
         this.#stream = await consume(this.#consumer, this.#options)
         if (!this.#closing.signal.aborted) return true
@@ -109,8 +111,17 @@ export class KafkaSubscription implements Subscription {
   async close(): Promise<void> {
     this.#closing.abort()
     this.#onClose()
+    await this.#closeConsumer()
+  }
+
+  async #closeConsumer(): Promise<void> {
     await this.#stream.close().catch(() => {})
     await closeQuietly(this.#consumer)
+    // The client does not always answer a commit that was in flight when its consumer closed
+    // (measured: 5 of 78 runs of a saver test, where the broker closed under a running saver,
+    // waited forever for one, and so did the saver's stop). Failing it lets the loop go on: the
+    // batch is stored and is read again, which every writer treats as a redelivery.
+    this.#consumerClosing.abort()
   }
 }
 
@@ -166,7 +177,8 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
-export function toBatch(messages: KafkaMessage[]): RecordBatch {
+/** The batch of a fetch's messages; its commit fails once `consumerClosing` aborts. */
+export function toBatch(messages: KafkaMessage[], consumerClosing: AbortSignal): RecordBatch {
   // The last message of each partition, whose commit covers the ones before it. A fetch hands
   // out each partition's messages in a run: the map is written once a run, not once a message.
   const lastOfPartition = new Map<string, KafkaMessage>()
@@ -183,10 +195,23 @@ export function toBatch(messages: KafkaMessage[]): RecordBatch {
   return {
     records,
     // Committing a message stores its offset + 1 for its partition, monotonically.
-    commit: async () => {
-      await Promise.all([...lastOfPartition.values()].map((message) => message.commit()))
-    },
+    commit: () =>
+      failOnAbort(consumerClosing, 'the consumer closed before the broker confirmed the commit', () =>
+        Promise.all([...lastOfPartition.values()].map((message) => message.commit())),
+      ),
   }
+}
+
+/** Settles as `work()` does, or rejects with `reason` if `signal` aborted before or aborts first. */
+function failOnAbort(signal: AbortSignal, reason: string, work: () => Promise<unknown>): Promise<void> {
+  if (signal.aborted) return Promise.reject(new Error(reason))
+  return new Promise<void>((resolve, reject) => {
+    const onAbort = () => reject(new Error(reason))
+    signal.addEventListener('abort', onAbort, { once: true })
+    work()
+      .then(() => resolve(), reject)
+      .finally(() => signal.removeEventListener('abort', onAbort))
+  })
 }
 
 function toRecord(message: KafkaMessage): IncomingRecord {
