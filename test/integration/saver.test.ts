@@ -195,10 +195,18 @@ describe('saver against real Kafka and PostgreSQL', () => {
     assert.equal(entry.offset, '1')
     assert.equal(deadLetter?.key, 'refused')
 
-    // Offsets were committed: a saver of the same group starts after the batch, not at it.
+    // Offsets were committed: a saver of the same group starts after the batch, not at it. It runs
+    // one member: with two, the second one joining can take the partition from the first after it
+    // read the new record, and a redelivery is then counted too (measured: 1 in ~80 runs).
     await saver.close()
     const nextMetrics = createMetrics()
-    const next = await startSaver(config, broker, storage, quietLogger(), nextMetrics)
+    const next = await startSaver(
+      { ...config, saverConsumers: 1 },
+      broker,
+      storage,
+      quietLogger(),
+      nextMetrics,
+    )
     t.after(() => next.close())
     await broker.publish([{ topic, key: 'c', value: value('c', 1) }])
     await until(async () => (await repository.count()) === 4, 30_000, 'the record after the batch')
