@@ -260,12 +260,19 @@ export function runIngestContract(
     })
 
     const unavailableBroker = options.unavailableBroker
-    // Only an adapter that can be unavailable has this case (the embedded log is in-process).
-    if (unavailableBroker)
-      it('answers 503 with Retry-After when the broker cannot acknowledge, and 429 over the in-flight limit', async (t) => {
-        const dead = await unavailableBroker(t)
-        const { app } = await ingestApp(dead, 'nowhere', { maxInFlight: 2, timeoutMs: 1500 })
+    // Only an adapter that can be unavailable has these cases (the embedded log is in-process).
+    if (unavailableBroker) {
+      /** Ingest in front of a broker that never acknowledges, closed after the test. */
+      const ingestWithoutBroker = async (
+        t: TestContext,
+        limits: { maxInFlight: number; timeoutMs: number },
+      ) => {
+        const { app } = await ingestApp(await unavailableBroker(t), 'nowhere', limits)
         t.after(() => app.close())
+        return app
+      }
+      it('answers 503 with Retry-After when the broker cannot acknowledge, and 429 over the in-flight limit', async (t) => {
+        const app = await ingestWithoutBroker(t, { maxInFlight: 2, timeoutMs: 1500 })
         const item = { sensor_id: 'a', temperature: 1, timestamp: now() }
         const started = Date.now()
         const [unavailable, overloaded] = await Promise.all([
@@ -283,6 +290,21 @@ export function runIngestContract(
         const ready = await app.inject({ method: 'GET', url: '/ready' })
         assert.equal(ready.statusCode, 503)
       })
+
+      it('once a publish timed out, refuses the next requests at once with 503 while that publish still hangs', async (t) => {
+        const app = await ingestWithoutBroker(t, { maxInFlight: 1000, timeoutMs: 1000 })
+        const item = { sensor_id: 'a', temperature: 1, timestamp: now() }
+        const first = await app.inject({ method: 'POST', url: '/measurements', payload: item })
+        assert.equal(first.statusCode, 503)
+        const started = Date.now()
+        const next = await app.inject({ method: 'POST', url: '/measurements', payload: [item, item] })
+        assert.ok(Date.now() - started < 500, 'answered without waiting for the produce timeout')
+        assert.equal(next.statusCode, 503)
+        assert.equal(next.headers['retry-after'], '1')
+        assert.equal(next.json().code, 'BROKER_UNAVAILABLE')
+        assert.match(next.json().message, /not acknowledging/)
+      })
+    }
 
     it('serves health, readiness, metrics and an OpenAPI document built from the validation schema', async (t) => {
       const { broker, topic } = await withTopic(t)

@@ -1,6 +1,6 @@
 import type { preParsingHookHandler } from 'fastify'
 import type { Broker, OutgoingRecord } from '../../broker/broker.ts'
-import { BrokerUnavailableError, OverloadedError } from '../../errors.ts'
+import { BrokerUnavailableError, type FlowlineError, OverloadedError } from '../../errors.ts'
 import type { Logger } from '../../observability/logger.ts'
 import type { Metrics } from '../../observability/metrics.ts'
 
@@ -51,6 +51,14 @@ export class ProduceCoalescer {
   #inFlight = 0
   #sending = false
   #endLinger: (() => void) | undefined
+  /**
+   * Set when a publish failed or a request gave up waiting for one; cleared by the next publish
+   * that succeeds. While it is set and a publish is on its way, new requests are refused at once
+   * (503), before their bodies are read: through an outage one batch at a time probes the broker,
+   * where every request used to wait its full timeout and the in-flight budget refilled each time
+   * a publish gave up (ten times a minute), growing the heap (bench/README.md#outage-probe).
+   */
+  #brokerFailing = false
 
   /** What the messages call the broker: users of embedded mode never set up a Kafka. */
   readonly #brokerLabel: string
@@ -69,9 +77,9 @@ export class ProduceCoalescer {
    * reads a body: under overload most requests are refused, and reading, validating and encoding
    * each of them first took the CPU the saver needed to catch up (embedded mode shares one thread).
    */
-  refusalBeforeReading(): OverloadedError | undefined {
+  refusalBeforeReading(): FlowlineError | undefined {
     if (this.#inFlight >= this.#options.maxInFlightRecords) return this.#overloaded()
-    return this.#backlogRefusal()
+    return this.#failingBrokerRefusal() ?? this.#backlogRefusal()
   }
 
   /** Resolves when the broker has acknowledged every record; rejects with a retryable error otherwise. */
@@ -79,7 +87,7 @@ export class ProduceCoalescer {
     const refusal =
       this.#inFlight + records.length > this.#options.maxInFlightRecords
         ? this.#overloaded()
-        : this.#backlogRefusal()
+        : (this.#failingBrokerRefusal() ?? this.#backlogRefusal())
     if (refusal) return Promise.reject(refusal)
     this.#adjustInFlight(records.length)
     return new Promise<void>((resolve, reject) => {
@@ -105,6 +113,15 @@ export class ProduceCoalescer {
     )
   }
 
+  /** While the broker is failing, the publish on its way is the probe; nothing joins it. */
+  #failingBrokerRefusal(): BrokerUnavailableError | undefined {
+    if (!this.#brokerFailing || !this.#sending) return undefined
+    this.#options.metrics.rejectedItems.inc({ reason: 'broker_unavailable' })
+    return new BrokerUnavailableError(
+      `The ${this.#brokerLabel} is not acknowledging (the last publish failed or timed out); retry later`,
+    )
+  }
+
   #backlogRefusal(): OverloadedError | undefined {
     const refusal = this.#options.refusal?.()
     if (refusal === undefined) return undefined
@@ -118,6 +135,7 @@ export class ProduceCoalescer {
   }
 
   #expire(waiting: Waiting): void {
+    this.#brokerFailing = true
     const queuedAt = this.#queue.indexOf(waiting)
     if (queuedAt >= 0) {
       this.#queue.splice(queuedAt, 1)
@@ -157,11 +175,13 @@ export class ProduceCoalescer {
         try {
           await this.#options.broker.publish(records)
           stop()
+          this.#brokerFailing = false
           this.#options.metrics.produceBatchSize.observe(records.length)
           this.#options.metrics.recordsProduced.inc({ topic: records[0]?.topic ?? '' }, records.length)
           for (const waiting of batch) this.#settle(waiting)
         } catch (error) {
           this.#options.metrics.produceFailures.inc()
+          this.#brokerFailing = true
           this.#options.logger.warn({ err: error, batchSize: records.length }, 'produce batch failed')
           for (const waiting of batch) this.#settle(waiting, error)
         } finally {

@@ -104,6 +104,53 @@ describe('ProduceCoalescer', () => {
     assert.equal(queue.inFlightRecords, 0)
   })
 
+  it('while a failing broker is probed by one publish, refuses the rest at once with 503, then accepts again', async () => {
+    const { broker, calls, gates, published } = gatedBroker()
+    const queue = coalescer(broker)
+    const first = queue.submit([record('a')])
+    await tick()
+    gates[0]?.fail(new BrokerUnavailableError('down'))
+    await assert.rejects(first, BrokerUnavailableError)
+    // Nothing on its way: the next request is sent, and probes the broker.
+    assert.equal(queue.refusalBeforeReading(), undefined)
+    const probe = queue.submit([record('b')])
+    await published(2)
+    assert.ok(queue.refusalBeforeReading() instanceof BrokerUnavailableError, 'refused before reading')
+    await assert.rejects(queue.submit([record('c')]), BrokerUnavailableError)
+    assert.equal(queue.inFlightRecords, 1, 'a refused request holds nothing')
+    gates[1]?.open()
+    await probe
+    await tick()
+    // The probe went through: requests join the publishes again, even while one is on its way.
+    assert.equal(queue.refusalBeforeReading(), undefined)
+    const sent = [queue.submit([record('d')])]
+    await published(3)
+    assert.equal(queue.refusalBeforeReading(), undefined)
+    sent.push(queue.submit([record('e')]))
+    gates[2]?.open()
+    await published(4)
+    gates[3]?.open()
+    await Promise.all(sent)
+    assert.deepEqual(
+      calls.map((batch) => batch.map((r) => r.key)),
+      [['a'], ['b'], ['d'], ['e']],
+    )
+  })
+
+  it('treats a request that timed out as a failing broker: while its publish hangs, the next is refused at once', async () => {
+    const { broker, gates } = gatedBroker()
+    const queue = coalescer(broker, { timeoutMs: 30 })
+    const stuck = queue.submit([record('a')])
+    await assert.rejects(stuck, BrokerUnavailableError)
+    const started = performance.now()
+    await assert.rejects(queue.submit([record('b')]), /not acknowledging/)
+    assert.ok(performance.now() - started < 25, 'refused without waiting for the timeout')
+    gates[0]?.open()
+    await tick()
+    assert.equal(queue.inFlightRecords, 0)
+    assert.equal(queue.refusalBeforeReading(), undefined, 'nothing on its way: the next request probes')
+  })
+
   it('answers 503 at the deadline but counts the records until the publish settles, then refuses with 429', async () => {
     const { broker, calls, gates } = gatedBroker()
     const queue = coalescer(broker, { maxInFlightRecords: 3, timeoutMs: 30 })
