@@ -56,7 +56,8 @@ export class ProduceCoalescer {
    * that succeeds. While it is set and a publish is on its way, new requests are refused at once
    * (503), before their bodies are read: through an outage one batch at a time probes the broker,
    * where every request used to wait its full timeout and the in-flight budget refilled each time
-   * a publish gave up (ten times a minute), growing the heap (bench/README.md#outage-probe).
+   * a publish gave up (ten times a minute), leaving 50,000 stale records to send on the restart
+   * (bench/README.md#outage-probe).
    */
   #brokerFailing = false
 
