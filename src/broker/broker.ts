@@ -97,5 +97,11 @@ export interface Broker {
   groupBacklog?(groupId: string, topic: string): Promise<GroupBacklog>
   /** True when the broker answers a metadata request. */
   isReachable(): Promise<boolean>
+  /**
+   * Calls `listener` each time the publishing client fails to open a connection to a broker: the
+   * first sign of an outage, seconds before a publish gives up. Only Kafka has it (the embedded
+   * log is in-process).
+   */
+  onUnreachable?(listener: () => void): void
   close(): Promise<void>
 }

@@ -291,6 +291,20 @@ export function runIngestContract(
         assert.equal(ready.statusCode, 503)
       })
 
+      it('once the client failed to connect, refuses the next requests at once while the first publish retries', async (t) => {
+        const app = await ingestWithoutBroker(t, { maxInFlight: 1000, timeoutMs: 2000 })
+        const item = { sensor_id: 'a', temperature: 1, timestamp: now() }
+        const first = app.inject({ method: 'POST', url: '/measurements', payload: item })
+        // Long enough for the refused connect, well short of the produce timeout.
+        await new Promise((resolve) => setTimeout(resolve, 300))
+        const started = Date.now()
+        const next = await app.inject({ method: 'POST', url: '/measurements', payload: item })
+        assert.ok(Date.now() - started < 200, 'answered without waiting for the produce timeout')
+        assert.equal(next.statusCode, 503)
+        assert.equal(next.json().code, 'BROKER_UNAVAILABLE')
+        assert.equal((await first).statusCode, 503, 'the probe itself times out: the broker never answers')
+      })
+
       it('once a publish timed out, refuses the next requests at once with 503 while that publish still hangs', async (t) => {
         const app = await ingestWithoutBroker(t, { maxInFlight: 1000, timeoutMs: 1000 })
         const item = { sensor_id: 'a', temperature: 1, timestamp: now() }

@@ -155,6 +155,12 @@ export class KafkaBroker implements Broker {
     return subscription
   }
 
+  onUnreachable(listener: () => void): void {
+    // A refused or timed-out connect, retried by the client until its retries are spent (~6 s).
+    // Not `disconnect`: brokers close idle connections, which says nothing about an outage.
+    this.producer.on('client:broker:failed', listener)
+  }
+
   async isReachable(): Promise<boolean> {
     try {
       // One try: a readiness probe must answer quickly, and the prober asks again anyway.

@@ -52,8 +52,8 @@ export class ProduceCoalescer {
   #sending = false
   #endLinger: (() => void) | undefined
   /**
-   * Set when a publish failed or a request gave up waiting for one; cleared by the next publish
-   * that succeeds. While it is set and a publish is on its way, new requests are refused at once
+   * Set when the client could not connect to a broker, a publish failed or a request gave up
+   * waiting for one; cleared by the next publish that succeeds. While it is set and a publish is on its way, new requests are refused at once
    * (503), before their bodies are read: through an outage one batch at a time probes the broker,
    * where every request used to wait its full timeout and the in-flight budget refilled each time
    * a publish gave up (ten times a minute), leaving 50,000 stale records to send on the restart
@@ -67,6 +67,9 @@ export class ProduceCoalescer {
   constructor(options: ProduceCoalescerOptions) {
     this.#options = options
     this.#brokerLabel = options.broker.name === 'kafka' ? 'Kafka broker' : 'embedded log'
+    options.broker.onUnreachable?.(() => {
+      this.#brokerFailing = true
+    })
   }
 
   get inFlightRecords(): number {
@@ -119,7 +122,7 @@ export class ProduceCoalescer {
     if (!this.#brokerFailing || !this.#sending) return undefined
     this.#options.metrics.rejectedItems.inc({ reason: 'broker_unavailable' })
     return new BrokerUnavailableError(
-      `The ${this.#brokerLabel} is not acknowledging (the last publish failed or timed out); retry later`,
+      `The ${this.#brokerLabel} is unreachable or not acknowledging (a connection or the last publish failed, or timed out); retry later`,
     )
   }
 
