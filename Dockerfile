@@ -10,6 +10,10 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY web/package.json ./web/
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# patches/ holds Flowline's changes to dependencies (patches/README.md); they are applied here,
+# where patch-package (a devDependency) is installed, and the patched package is copied below.
+COPY patches ./patches
+RUN npx patch-package --error-on-fail
 COPY web ./web
 RUN node web/scripts/build-console.ts --force
 
@@ -18,6 +22,7 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY --from=console /app/node_modules/@platformatic/kafka ./node_modules/@platformatic/kafka
 COPY bin ./bin
 COPY src ./src
 COPY --from=console /app/web/dist ./web/dist
