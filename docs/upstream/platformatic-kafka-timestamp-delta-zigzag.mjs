@@ -22,7 +22,11 @@ for (const [i, record] of batch.records.entries()) {
   const offBy = read - sent[i]
   if (offBy !== 0n) wrong++
   const delta = sent[i] - first
-  console.log(`delta ${String(delta).padStart(13)} ms: sent ${sent[i]}, read ${read}${offBy ? `, off by ${offBy} ms` : ''}`)
+  console.log(
+    `delta ${String(delta).padStart(13)} ms: sent ${sent[i]}, read ${read}${offBy ? `, off by ${offBy} ms` : ''}`,
+  )
 }
-console.log(wrong === 0 ? 'every timestamp read back as sent' : `${wrong} of ${sent.length} timestamps read back wrong`)
+console.log(
+  wrong === 0 ? 'every timestamp read back as sent' : `${wrong} of ${sent.length} timestamps read back wrong`,
+)
 process.exitCode = wrong === 0 ? 0 : 1

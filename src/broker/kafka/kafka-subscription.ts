@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Consumer, Message, MessagesStream } from '@platformatic/kafka'
+import { type Consumer, type Message, type MessagesStream, NetworkError } from '@platformatic/kafka'
 import { batchesOf } from '../batch-stream.ts'
 import type { IncomingRecord, PartitionLag, RecordBatch, SubscribeOptions, Subscription } from '../broker.ts'
 import { isBrokerOutage } from './kafka-errors.ts'
@@ -52,20 +52,43 @@ export class KafkaSubscription implements Subscription {
     options: SubscribeOptions,
     onClose: () => void,
   ): Promise<KafkaSubscription> {
-    const consumer = withErrorListener(createConsumer())
+    let subscription: KafkaSubscription | undefined
+    const consumer = whenMembershipLost(createConsumer(), (error) => {
+      if (subscription) subscription.#membershipLost(consumer, error)
+    })
     const stream = await consume(consumer, options)
-    return new KafkaSubscription(createConsumer, consumer, stream, options, onClose)
+    subscription = new KafkaSubscription(createConsumer, consumer, stream, options, onClose)
+    return subscription
+  }
+
+  /**
+   * Fails the stream of a consumer that lost its group for good, so that the member rejoins with
+   * a new consumer (or ends, on an error no rejoin fixes); see `whenMembershipLost`.
+   */
+  #membershipLost(consumer: KafkaConsumer, error: unknown): void {
+    if (consumer !== this.#consumer || this.#closing.signal.aborted) return
+    // Its commits still in flight cannot succeed, and the consume loop may be waiting for one
+    // before it reads again, which is where the failed stream makes the member rejoin.
+    this.#consumerClosing.abort()
+    this.#stream.destroy(error instanceof Error ? error : new Error(String(error)))
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordBatch> {
     while (true) {
+      const consumer = this.#consumer
+      // A commit the client gave up on after its own retries, a rejoin among them, can leave it
+      // without a group and with the next commit never answered (fault scenario 5): the member
+      // then joins again with a new consumer.
+      const commitFailed = (error: unknown) => {
+        if (isBrokerOutage(error)) this.#membershipLost(consumer, error)
+      }
       try {
         for await (const messages of batchesOf<KafkaMessage>(
           this.#stream,
           this.#options.maxBatch,
           this.#options.maxWaitMs,
         )) {
-          yield toBatch(messages, this.#consumerClosing.signal)
+          yield toBatch(messages, this.#consumerClosing.signal, commitFailed)
         }
         return
       } catch (error) {
@@ -83,7 +106,10 @@ export class KafkaSubscription implements Subscription {
       this.#options.onRejoin?.(error, retryInMs)
       await this.#closeConsumer()
       if (!(await pause(retryInMs, this.#closing.signal))) return false
-      this.#consumer = withErrorListener(this.#createConsumer())
+      const consumer = whenMembershipLost(this.#createConsumer(), (lost) =>
+        this.#membershipLost(consumer, lost),
+      )
+      this.#consumer = consumer
       this.#consumerClosing = new AbortController()
       try {
         this.#stream = await consume(this.#consumer, this.#options)
@@ -126,14 +152,29 @@ export class KafkaSubscription implements Subscription {
 }
 
 /**
- * The client reports a failed background rejoin (after a missed heartbeat) as an `error` event.
- * With no listener, that throws out of whatever call ran the callback: a timer, or the `close` of
- * a consumer that was still retrying (measured: fault scenario 4 took a saver down that way). The
- * member acts on its stream's failure instead, so the event itself is only acknowledged here.
+ * Calls `lost` when the client gives up on its group membership in the background, without
+ * failing its stream, which then stays open and reads nothing more. Two signs of it:
+ * - `error`, the only event the client emits under that name: its own rejoin after missed
+ *   heartbeats failed, after which it schedules no more heartbeats. A listener is needed anyway:
+ *   without one the event throws out of whatever ran the callback, a timer or the `close` of a
+ *   consumer still retrying (fault scenario 4 once took a saver down that way);
+ * - `consumer:heartbeat:stalled`: no heartbeat succeeded for the stall timeout (the rebalance
+ *   timeout, 20 s), whatever the cause, reported once per stall.
+ * A commit the client gave up on is the third (see the iterator).
  */
-function withErrorListener(consumer: KafkaConsumer): KafkaConsumer {
-  consumer.on('error', () => {})
+function whenMembershipLost(consumer: KafkaConsumer, lost: (error: unknown) => void): KafkaConsumer {
+  consumer.on('error', lost)
+  consumer.on('consumer:heartbeat:stalled', ({ lastError, stalledFor }: HeartbeatStall) =>
+    lost(
+      new NetworkError(`no Kafka heartbeat succeeded for ${stalledFor} ms`, { cause: lastError as Error }),
+    ),
+  )
   return consumer
+}
+
+interface HeartbeatStall {
+  readonly lastError?: unknown
+  readonly stalledFor: number
 }
 
 /** Closes a consumer whatever it throws or rejects with: its pending retries fail as it closes. */
@@ -177,8 +218,15 @@ async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
   }
 }
 
-/** The batch of a fetch's messages; its commit fails once `consumerClosing` aborts. */
-export function toBatch(messages: KafkaMessage[], consumerClosing: AbortSignal): RecordBatch {
+/**
+ * The batch of a fetch's messages; its commit fails once `consumerClosing` aborts, and a failed
+ * commit is reported to `onCommitFailure` before it rejects.
+ */
+export function toBatch(
+  messages: KafkaMessage[],
+  consumerClosing: AbortSignal,
+  onCommitFailure: (error: unknown) => void = () => {},
+): RecordBatch {
   // The last message of each partition, whose commit covers the ones before it. A fetch hands
   // out each partition's messages in a run: the map is written once a run, not once a message.
   const lastOfPartition = new Map<string, KafkaMessage>()
@@ -198,7 +246,10 @@ export function toBatch(messages: KafkaMessage[], consumerClosing: AbortSignal):
     commit: () =>
       failOnAbort(consumerClosing, 'the consumer closed before the broker confirmed the commit', () =>
         Promise.all([...lastOfPartition.values()].map((message) => message.commit())),
-      ),
+      ).catch((error: unknown) => {
+        onCommitFailure(error)
+        throw error
+      }),
   }
 }
 

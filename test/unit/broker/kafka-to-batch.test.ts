@@ -44,6 +44,18 @@ describe('toBatch', () => {
     await assert.rejects(commit, /the consumer closed before the broker confirmed the commit/)
   })
 
+  it('reports a failed commit before it rejects, so the member can act on the lost group', async () => {
+    const failure = new Error('joinGroup failed 31 times.')
+    const reported: unknown[] = []
+    const batch = toBatch(
+      fetched([0], () => Promise.reject(failure)),
+      new AbortController().signal,
+      (error) => reported.push(error),
+    )
+    await assert.rejects(batch.commit(), /joinGroup failed 31 times/)
+    assert.deepEqual(reported, [failure])
+  })
+
   it('fails at once a commit asked for after its consumer closed', async () => {
     const consumerClosing = new AbortController()
     consumerClosing.abort()
